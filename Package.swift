@@ -1,0 +1,50 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "privatelinkd",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "privatelinkd", targets: ["privatelinkd"]),
+        .library(name: "Core", targets: ["Core"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
+    ],
+    targets: [
+        // The system SQLite (Debian: libsqlite3-dev), reached through its C API.
+        .systemLibrary(
+            name: "CSQLite",
+            path: "Sources/CSQLite",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        // Linux calls Swift's Glibc module does not export (epoll, eventfd, accept4).
+        .target(name: "CSystem", path: "Sources/CSystem"),
+        // Everything but HTTP: catalog, setups, validation, store.
+        .target(
+            name: "Core",
+            dependencies: [
+                "CSQLite",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            resources: [.copy("Resources/catalog.json")]
+        ),
+        // The HTTP/1.1 server on POSIX sockets, the API routes and the commands.
+        .target(
+            name: "Server",
+            dependencies: [
+                "Core",
+                "CSystem",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(name: "privatelinkd", dependencies: ["Server"]),
+        .testTarget(name: "CoreTests", dependencies: ["Core"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "Core"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

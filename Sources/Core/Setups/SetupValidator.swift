@@ -1,0 +1,280 @@
+/// Checks a `POST /v1/setups` body completely: every problem is reported at once, each with its
+/// field path, so a user fixes the request in one round.
+public struct SetupValidator: Sendable {
+    public let catalog: Catalog
+
+    public init(catalog: Catalog) { self.catalog = catalog }
+
+    static let topLevelFields: Set<String> = [
+        "site", "mode", "region", "vpc_id", "subnet_ids", "security_group_ids", "services",
+        "account_id", "role_arn", "external_id", "peer", "agent_version", "dry_run",
+    ]
+    static let peerFields: Set<String> = [
+        "vpc_id", "region", "account_id", "role_arn", "external_id", "peering_connection_id", "route_table_ids",
+    ]
+    /// Subnets in one endpoint: one per Availability Zone, and no region has more than this many.
+    static let maxSubnets = 16
+    /// Security groups on one endpoint network interface (AWS's highest adjustable quota).
+    static let maxSecurityGroups = 16
+
+    public func validate(_ body: JSON) -> Result<SetupRequest, SetupValidationError> {
+        var problems = Problems()
+        guard case let .object(pairs) = body else {
+            problems.add("", "invalid_type", "the body must be a JSON object, got \(body.typeName)")
+            return .failure(SetupValidationError(problems: problems.list, siteNotSupported: false, supportedSites: supportedIDs))
+        }
+        for (key, _) in pairs where !Self.topLevelFields.contains(key) {
+            problems.add(key, "unknown_field", "unknown field \"\(key)\"")
+        }
+
+        // Site.
+        var site: Site?
+        var siteNotSupported = false
+        if let id = problems.requiredString(body, "site") {
+            if let found = catalog.site(id) {
+                if found.privateLinkSupported { site = found } else {
+                    siteNotSupported = true
+                    problems.add("site", "site_not_supported", catalog.unsupportedMessage)
+                }
+            } else {
+                problems.add("site", "unknown_site", "unknown Datadog site \"\(id)\"; sites are: \(catalog.sites.map(\.id).joined(separator: ", "))")
+            }
+        }
+        let serviceRegion = site?.awsRegion
+
+        // Region and mode.
+        let region = problems.requiredString(body, "region").flatMap { value -> String? in
+            guard AWSRegions.isKnown(value) else {
+                problems.add("region", "unknown_region", "\"\(value)\" is not an AWS region name such as us-east-1")
+                return nil
+            }
+            return value
+        }
+        var mode: SetupMode?
+        if let text = problems.optionalString(body, "mode") {
+            mode = SetupMode(rawValue: text)
+            if mode == nil {
+                problems.add("mode", "invalid_value", "mode must be one of same_region, cross_region, vpc_peering")
+            }
+        } else if body["mode"] == nil || body["mode"]!.isNull, let region, let serviceRegion {
+            mode = region == serviceRegion ? .sameRegion : .crossRegion
+        }
+        if let mode, let region, let serviceRegion {
+            switch mode {
+            case .sameRegion where region != serviceRegion:
+                problems.add("region", "mode_region_mismatch", "same_region endpoints must be in the site's region \(serviceRegion); use cross_region or vpc_peering from \(region)")
+            case .crossRegion where region == serviceRegion:
+                problems.add("region", "mode_region_mismatch", "cross_region endpoints must be in a region other than the site's region \(serviceRegion); use same_region")
+            case .vpcPeering where region != serviceRegion:
+                problems.add("region", "mode_region_mismatch", "vpc_peering endpoints are created in the site's region \(serviceRegion): set region to \(serviceRegion) and put the agents' region in peer.region")
+            default: break
+            }
+        }
+
+        // Network.
+        let vpcID = problems.requiredID(body, "vpc_id", prefix: "vpc")
+        let subnetIDs = problems.idList(body, "subnet_ids", prefix: "subnet", required: true, max: Self.maxSubnets)
+        let securityGroupIDs = problems.idList(body, "security_group_ids", prefix: "sg", required: true, max: Self.maxSecurityGroups)
+
+        // Services.
+        var services = Catalog.serviceIDs
+        if let list = problems.stringList(body, "services", required: false) {
+            if list.isEmpty {
+                problems.add("services", "empty", "services must name at least one service, or be left out for all ten")
+            }
+            for (i, id) in list.enumerated() where !Catalog.serviceIDs.contains(id) {
+                problems.add("services[\(i)]", "unknown_service", "unknown service \"\(id)\"; services are: \(Catalog.serviceIDs.joined(separator: ", "))")
+            }
+            problems.checkDuplicates(list, field: "services")
+            services = list
+        }
+
+        // Identity.
+        let accountID = problems.optionalString(body, "account_id")
+        if let accountID, !AWSIdentifiers.isAccountID(accountID) {
+            problems.add("account_id", "invalid_format", "account_id must be 12 digits")
+        }
+        let roleARN = problems.optionalString(body, "role_arn")
+        if let roleARN {
+            if let arnAccount = AWSIdentifiers.roleARNAccount(roleARN) {
+                if let accountID, AWSIdentifiers.isAccountID(accountID), accountID != arnAccount {
+                    problems.add("role_arn", "account_mismatch", "role_arn is in account \(arnAccount), not account_id \(accountID)")
+                }
+            } else {
+                problems.add("role_arn", "invalid_format", "role_arn must look like arn:aws:iam::123456789012:role/name")
+            }
+        }
+        let externalID = problems.optionalString(body, "external_id")
+        if let externalID, !AWSIdentifiers.isExternalID(externalID) {
+            problems.add("external_id", "invalid_format", "external_id must be 2 to 1224 characters of letters, digits and +=,.@:/_-")
+        }
+        if externalID != nil && roleARN == nil {
+            problems.add("external_id", "requires_role_arn", "external_id is only used with role_arn")
+        }
+
+        // Peer: only for vpc_peering, and then required.
+        var peer: PeerRequest?
+        let peerValue = body["peer"].flatMap { $0.isNull ? nil : $0 }
+        if mode == .vpcPeering {
+            if let peerValue { peer = validatePeer(peerValue, endpointVPC: vpcID, problems: &problems) }
+            else { problems.add("peer", "required", "vpc_peering needs peer: the agents' VPC (vpc_id, region)") }
+        } else if peerValue != nil, mode != nil {
+            problems.add("peer", "not_allowed", "peer is only for mode vpc_peering")
+        }
+
+        // Agent version and dry run.
+        let agentVersion = problems.optionalString(body, "agent_version")
+        if let agentVersion, AgentVersion(agentVersion) == nil {
+            problems.add("agent_version", "invalid_format", "agent_version must look like 7.52.1")
+        }
+        var dryRun = false
+        if let value = body["dry_run"], !value.isNull {
+            if let flag = value.boolValue { dryRun = flag } else {
+                problems.add("dry_run", "invalid_type", "dry_run must be a boolean, got \(value.typeName)")
+            }
+        }
+
+        guard problems.list.isEmpty, let site, let region, let mode, let vpcID, let subnetIDs, let securityGroupIDs,
+              let serviceRegion
+        else {
+            return .failure(SetupValidationError(problems: problems.list, siteNotSupported: siteNotSupported, supportedSites: supportedIDs))
+        }
+        return .success(SetupRequest(
+            site: site.id, mode: mode, region: region, serviceRegion: serviceRegion, vpcID: vpcID,
+            subnetIDs: subnetIDs, securityGroupIDs: securityGroupIDs, services: services,
+            accountID: accountID ?? roleARN.flatMap(AWSIdentifiers.roleARNAccount),
+            roleARN: roleARN, externalID: externalID, peer: peer, agentVersion: agentVersion, dryRun: dryRun))
+    }
+
+    private var supportedIDs: [String] { catalog.supportedSites.map(\.id) }
+
+    private func validatePeer(_ value: JSON, endpointVPC: String?, problems: inout Problems) -> PeerRequest? {
+        guard case let .object(pairs) = value else {
+            problems.add("peer", "invalid_type", "peer must be an object, got \(value.typeName)")
+            return nil
+        }
+        for (key, _) in pairs where !Self.peerFields.contains(key) {
+            problems.add("peer.\(key)", "unknown_field", "unknown field \"\(key)\"")
+        }
+        var scoped = Problems(prefix: "peer.")
+        let vpcID = scoped.requiredID(value, "vpc_id", prefix: "vpc")
+        if let vpcID, vpcID == endpointVPC {
+            scoped.add("vpc_id", "same_vpc", "peer.vpc_id must be the agents' VPC, not the endpoints' VPC")
+        }
+        let region = scoped.requiredString(value, "region")
+        if let region, !AWSRegions.isKnown(region) {
+            scoped.add("region", "unknown_region", "\"\(region)\" is not an AWS region name such as us-east-1")
+        }
+        let accountID = scoped.optionalString(value, "account_id")
+        if let accountID, !AWSIdentifiers.isAccountID(accountID) {
+            scoped.add("account_id", "invalid_format", "account_id must be 12 digits")
+        }
+        let roleARN = scoped.optionalString(value, "role_arn")
+        if let roleARN {
+            if let arnAccount = AWSIdentifiers.roleARNAccount(roleARN) {
+                if let accountID, AWSIdentifiers.isAccountID(accountID), accountID != arnAccount {
+                    scoped.add("role_arn", "account_mismatch", "role_arn is in account \(arnAccount), not account_id \(accountID)")
+                }
+            } else {
+                scoped.add("role_arn", "invalid_format", "role_arn must look like arn:aws:iam::123456789012:role/name")
+            }
+        }
+        let externalID = scoped.optionalString(value, "external_id")
+        if let externalID, !AWSIdentifiers.isExternalID(externalID) {
+            scoped.add("external_id", "invalid_format", "external_id must be 2 to 1224 characters of letters, digits and +=,.@:/_-")
+        }
+        let peering = scoped.optionalString(value, "peering_connection_id")
+        if let peering, !AWSIdentifiers.isResourceID(peering, prefix: "pcx") {
+            scoped.add("peering_connection_id", "invalid_format", "peering_connection_id must look like pcx-0123456789abcdef0")
+        }
+        let routeTables = scoped.idList(value, "route_table_ids", prefix: "rtb", required: false, max: 200)
+        problems.list.append(contentsOf: scoped.list)
+        guard scoped.list.isEmpty, let vpcID, let region else { return nil }
+        return PeerRequest(
+            vpcID: vpcID, region: region, accountID: accountID ?? roleARN.flatMap(AWSIdentifiers.roleARNAccount),
+            roleARN: roleARN, externalID: externalID, peeringConnectionID: peering, routeTableIDs: routeTables ?? [])
+    }
+}
+
+/// Collects problems, with helpers that read a typed field and report a wrong type or shape.
+struct Problems {
+    var list: [ValidationProblem] = []
+    var prefix = ""
+
+    mutating func add(_ field: String, _ code: String, _ message: String) {
+        list.append(ValidationProblem(field: prefix + field, code: code, message: message))
+    }
+
+    mutating func optionalString(_ object: JSON, _ key: String) -> String? {
+        guard let value = object[key], !value.isNull else { return nil }
+        guard let text = value.stringValue else {
+            add(key, "invalid_type", "\(key) must be a string, got \(value.typeName)")
+            return nil
+        }
+        return text
+    }
+
+    mutating func requiredString(_ object: JSON, _ key: String) -> String? {
+        guard let value = object[key], !value.isNull else {
+            add(key, "required", "\(key) is required")
+            return nil
+        }
+        guard let text = value.stringValue else {
+            add(key, "invalid_type", "\(key) must be a string, got \(value.typeName)")
+            return nil
+        }
+        guard !text.isEmpty else {
+            add(key, "required", "\(key) must not be empty")
+            return nil
+        }
+        return text
+    }
+
+    mutating func requiredID(_ object: JSON, _ key: String, prefix idPrefix: String) -> String? {
+        guard let text = requiredString(object, key) else { return nil }
+        guard AWSIdentifiers.isResourceID(text, prefix: idPrefix) else {
+            add(key, "invalid_format", "\(key) must look like \(idPrefix)-0123456789abcdef0, got \"\(text)\"")
+            return nil
+        }
+        return text
+    }
+
+    mutating func stringList(_ object: JSON, _ key: String, required: Bool) -> [String]? {
+        guard let value = object[key], !value.isNull else {
+            if required { add(key, "required", "\(key) is required") }
+            return nil
+        }
+        guard let items = value.arrayValue else {
+            add(key, "invalid_type", "\(key) must be an array of strings, got \(value.typeName)")
+            return nil
+        }
+        var strings: [String] = []
+        var ok = true
+        for (i, item) in items.enumerated() {
+            if let s = item.stringValue { strings.append(s) } else {
+                add("\(key)[\(i)]", "invalid_type", "\(key)[\(i)] must be a string, got \(item.typeName)")
+                ok = false
+            }
+        }
+        return ok ? strings : nil
+    }
+
+    mutating func idList(_ object: JSON, _ key: String, prefix idPrefix: String, required: Bool, max: Int) -> [String]? {
+        guard let items = stringList(object, key, required: required) else { return nil }
+        let before = list.count
+        if required && items.isEmpty { add(key, "required", "\(key) must list at least one id") }
+        if items.count > max { add(key, "too_many", "\(key) lists \(items.count) ids; at most \(max)") }
+        for (i, id) in items.enumerated() where !AWSIdentifiers.isResourceID(id, prefix: idPrefix) {
+            add("\(key)[\(i)]", "invalid_format", "\(key)[\(i)] must look like \(idPrefix)-0123456789abcdef0, got \"\(id)\"")
+        }
+        checkDuplicates(items, field: key)
+        return list.count == before ? items : nil
+    }
+
+    mutating func checkDuplicates(_ items: [String], field: String) {
+        var seen = Set<String>()
+        for (i, item) in items.enumerated() where !seen.insert(item).inserted {
+            add("\(field)[\(i)]", "duplicate", "\(field)[\(i)] repeats \"\(item)\"")
+        }
+    }
+}

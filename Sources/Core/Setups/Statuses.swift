@@ -1,0 +1,37 @@
+/// How far a setup has come: `pending → provisioning → waiting → ready`, or off that path.
+public enum SetupStatus: String, Sendable, CaseIterable, Codable {
+    case pending, provisioning, waiting, ready, failed, degraded, deleting, deleted
+}
+
+/// An endpoint's state: AWS's own `State` values, plus `requested` (before the create call) and
+/// `missing` (AWS no longer has it).
+public enum EndpointState: String, Sendable, CaseIterable, Codable {
+    case requested
+    case pendingAcceptance, pending, available, deleting, deleted, rejected, failed, expired, partial
+    case missing
+
+    /// Still moving on AWS's side: poll again.
+    public var isWaiting: Bool { self == .pendingAcceptance || self == .pending }
+    /// AWS gave up on it: the setup cannot become ready through this endpoint.
+    public var isTerminalFailure: Bool { [.rejected, .failed, .expired, .partial].contains(self) }
+}
+
+/// A durable job's state.
+public enum JobState: String, Sendable, CaseIterable, Codable {
+    case queued, running, succeeded, failed, cancelled
+}
+
+/// What a job does.
+public enum JobKind: String, Sendable, CaseIterable, Codable {
+    case provision, teardown, reconcile, verify
+}
+
+/// How the endpoints reach the Datadog site's region.
+public enum SetupMode: String, Sendable, CaseIterable, Codable {
+    /// Endpoints in the site's own region, private DNS on.
+    case sameRegion = "same_region"
+    /// Endpoints in another region with EC2 `ServiceRegion` set to the site's region.
+    case crossRegion = "cross_region"
+    /// Endpoints in the site's region, private DNS off, Route53 private zones shared with a peered VPC.
+    case vpcPeering = "vpc_peering"
+}

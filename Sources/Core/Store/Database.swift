@@ -1,0 +1,83 @@
+import Foundation
+
+
+/// The database: one writer connection and a small pool of reader connections to one SQLite file.
+///
+/// In WAL mode readers never wait for the writer, so API reads stay fast while workers write.
+/// Writes from this process are serialized here; writes from another process wait on SQLite's busy
+/// timeout. Every write runs inside `BEGIN IMMEDIATE`.
+public final class Database: Sendable {
+    public let path: String
+    private let writer: Locked<Connection?>
+    private let readers: Locked<[Connection]>
+    private let readerSlots: DispatchSemaphore
+    private let readerCount: Int
+
+    public init(path: String, readers: Int = 4) throws {
+        self.path = path
+        let writer = try Connection(path: path)
+        self.writer = Locked(writer)
+        // Readers are opened read-write without WAL pragmas: a read-only open cannot create the
+        // -shm file when the writer has not yet created it.
+        var pool: [Connection] = []
+        for _ in 0..<max(1, readers) {
+            pool.append(try Connection(path: path, readOnly: false))
+        }
+        for reader in pool { try reader.execute("PRAGMA query_only = ON") }
+        self.readerCount = pool.count
+        self.readers = Locked(pool)
+        self.readerSlots = DispatchSemaphore(value: pool.count)
+    }
+
+    /// Runs `body` in a write transaction (`BEGIN IMMEDIATE`).
+    public func write<T>(_ body: (Connection) throws -> T) throws -> T {
+        try writer.withLock { connection in
+            guard let connection else { throw DatabaseClosedError() }
+            return try connection.transaction { try body(connection) }
+        }
+    }
+
+    /// Runs `body` on the writer connection outside any transaction (migrations manage their own).
+    public func withWriter<T>(_ body: (Connection) throws -> T) throws -> T {
+        try writer.withLock { connection in
+            guard let connection else { throw DatabaseClosedError() }
+            return try body(connection)
+        }
+    }
+
+    /// Runs `body` on a reader connection. Multi-statement reads that must agree with each other
+    /// should use `readTransaction`.
+    public func read<T>(_ body: (Connection) throws -> T) throws -> T {
+        readerSlots.wait()
+        defer { readerSlots.signal() }
+        let connection = readers.withLock { $0.popLast() }
+        guard let connection else { throw DatabaseClosedError() }
+        defer { readers.withLock { $0.append(connection) } }
+        return try body(connection)
+    }
+
+    /// Runs `body` on a reader inside a deferred transaction: one consistent snapshot.
+    public func readTransaction<T>(_ body: (Connection) throws -> T) throws -> T {
+        try read { connection in
+            try connection.execute("BEGIN DEFERRED")
+            defer { try? connection.execute("COMMIT") }
+            return try body(connection)
+        }
+    }
+
+    /// Closes every connection (after waiting for readers in use). Further calls throw.
+    public func close() {
+        for _ in 0..<readerCount { readerSlots.wait() }
+        readers.withLock { $0.removeAll() }
+        for _ in 0..<readerCount { readerSlots.signal() }
+        writer.withLock { connection in
+            try? connection?.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            connection = nil
+        }
+    }
+}
+
+/// The database was closed (shutdown) while a caller still wanted it.
+public struct DatabaseClosedError: Error, CustomStringConvertible {
+    public var description: String { "the database is closed" }
+}

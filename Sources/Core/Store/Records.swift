@@ -1,0 +1,97 @@
+/// A setup as stored.
+public struct SetupRecord: Sendable, Equatable {
+    public let id: String
+    public let site: String
+    public let mode: SetupMode
+    public let region: String
+    public let serviceRegion: String
+    public let vpcID: String
+    public let subnetIDs: [String]
+    public let securityGroupIDs: [String]
+    public let services: [String]
+    public let accountID: String?
+    public let roleARN: String?
+    public let peer: JSON
+    public let agentVersion: String?
+    public let status: SetupStatus
+    public let currentStep: String?
+    public let errorCode: String?
+    public let errorMessage: String?
+    public let createdAt: String
+    public let updatedAt: String
+}
+
+/// An endpoint row: one interface VPC endpoint of a setup.
+public struct EndpointRecord: Sendable, Equatable {
+    public let id: String
+    public let setupID: String
+    public let services: [String]
+    public let serviceName: String
+    public let privateDNSName: String
+    public let state: EndpointState
+    public let vpcEndpointID: String?
+    public let dnsName: String?
+    public let clientToken: String?
+    public let adopted: Bool
+    public let lastError: String?
+    public let createdAt: String
+    public let updatedAt: String
+}
+
+/// A job row of the durable queue.
+public struct JobRecord: Sendable, Equatable {
+    public let id: String
+    public let setupID: String
+    public let kind: JobKind
+    public let state: JobState
+    public let steps: [String]
+    public let currentStep: String?
+    public let completedSteps: Int
+    public let attempts: Int
+    public let runAfter: String
+    public let leaseOwner: String?
+    public let leaseExpiresAt: String?
+    public let lastError: String?
+    public let createdAt: String
+    public let updatedAt: String
+}
+
+/// One row of the append-only transition log.
+public struct TransitionRecord: Sendable, Equatable {
+    public let id: Int
+    public let setupID: String
+    public let entityType: String
+    public let entityID: String
+    public let fromState: String?
+    public let toState: String
+    public let at: String
+    public let actor: String
+    public let reason: String?
+}
+
+/// A setup with everything that belongs to it.
+public struct SetupDetail: Sendable, Equatable {
+    public let setup: SetupRecord
+    public let endpoints: [EndpointRecord]
+    public let jobs: [JobRecord]
+}
+
+/// Filters of `GET /v1/setups`.
+public struct SetupFilter: Sendable, Equatable {
+    public var status: SetupStatus?
+    public var site: String?
+    public var vpcID: String?
+    public var region: String?
+    public init(status: SetupStatus? = nil, site: String? = nil, vpcID: String? = nil, region: String? = nil) {
+        self.status = status
+        self.site = site
+        self.vpcID = vpcID
+        self.region = region
+    }
+}
+
+/// One page of setups, newest first; `nextCursor` is the id to continue after.
+public struct SetupPage: Sendable, Equatable {
+    public let setups: [SetupRecord]
+    public let nextCursor: String?
+}

@@ -1,0 +1,246 @@
+import Crypto
+import Foundation
+
+/// An `Idempotency-Key` with the hash of the request it came with.
+public struct IdempotencyKey: Sendable, Equatable {
+    public let scope: String
+    public let key: String
+    public let requestHash: String
+
+    public init(scope: String, key: String, request: JSON) {
+        self.scope = scope
+        self.key = key
+        self.requestHash = SHA256.hash(data: request.serialized()).map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// The same `Idempotency-Key` came with a different request.
+public struct IdempotencyConflict: Error, Sendable {
+    public let key: String
+}
+
+/// What `SetupStore.create` did.
+public enum CreateOutcome: Sendable {
+    /// Stored now; `body` is the answer that was also recorded for the idempotency key.
+    case created(SetupDetail, status: Int, body: [UInt8])
+    /// The key was seen before with the same request: the first answer, replayed.
+    case replayed(status: Int, body: [UInt8])
+}
+
+/// Setups, their endpoints and jobs: every SQL statement about them lives here.
+public final class SetupStore: Sendable {
+    public let database: Database
+    public let clock: Clock
+
+    public init(database: Database, clock: Clock = .system) {
+        self.database = database
+        self.clock = clock
+    }
+
+    static let setupColumns = """
+        id, site, mode, region, service_region, vpc_id, subnet_ids, security_group_ids, services,
+        account_id, role_arn, peer, agent_version, status, current_step, error_code, error_message,
+        created_at, updated_at
+        """
+    static let endpointColumns = """
+        id, setup_id, services, service_name, private_dns_name, state, vpc_endpoint_id, dns_name,
+        client_token, adopted, last_error, created_at, updated_at
+        """
+    static let jobColumns = """
+        id, setup_id, kind, state, steps, current_step, completed_steps, attempts, run_after,
+        lease_owner, lease_expires_at, last_error, created_at, updated_at
+        """
+
+    // MARK: Create
+
+    /// Stores a new setup with its endpoints (`requested`), its provisioning job (`queued`) and
+    /// their first transitions in one transaction; with an idempotency key, records `render`'s
+    /// answer in the same transaction, or replays the first answer for that key.
+    public func create(
+        request: SetupRequest, plan: Plan, idempotency: IdempotencyKey?, actor: String,
+        render: (SetupDetail) -> (status: Int, body: [UInt8])
+    ) throws -> CreateOutcome {
+        try database.write { db in
+            if let idempotency {
+                let previous = try db.firstRow(
+                    "SELECT request_hash, status_code, response FROM idempotency_keys WHERE scope = ? AND key = ?",
+                    [.text(idempotency.scope), .text(idempotency.key)]
+                ) { ($0.string(0), $0.int(1), $0.string(2)) }
+                if let previous {
+                    guard previous.0 == idempotency.requestHash else { throw IdempotencyConflict(key: idempotency.key) }
+                    return .replayed(status: previous.1, body: Array(previous.2.utf8))
+                }
+            }
+            let now = Timestamp.string(clock.now())
+            let setupID = Identifier.make(prefix: "su_")
+            try db.run(
+                "INSERT INTO setups (\(Self.setupColumns), request) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [.text(setupID), .text(request.site), .text(request.mode.rawValue), .text(request.region),
+                 .text(request.serviceRegion), .text(request.vpcID), StoredJSON.text(request.subnetIDs),
+                 StoredJSON.text(request.securityGroupIDs), StoredJSON.text(request.services),
+                 .optional(request.accountID), .optional(request.roleARN),
+                 StoredJSON.text(request.peer?.json ?? .null), .optional(request.agentVersion),
+                 .text(SetupStatus.pending.rawValue), .null, .null, .null, .text(now), .text(now),
+                 .text(request.json.serializedString)])
+            try TransitionLog.record(db, setupID: setupID, entity: .setup, entityID: setupID, from: nil,
+                                     to: SetupStatus.pending.rawValue, at: now, actor: actor, reason: "requested")
+            for endpoint in plan.endpoints {
+                let endpointID = Identifier.make(prefix: "ep_")
+                try db.run(
+                    "INSERT INTO endpoints (\(Self.endpointColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [.text(endpointID), .text(setupID), StoredJSON.text(endpoint.services), .text(endpoint.serviceName),
+                     .text(endpoint.privateDNSName), .text(EndpointState.requested.rawValue), .null, .null, .null,
+                     .int(0), .null, .text(now), .text(now)])
+                try TransitionLog.record(db, setupID: setupID, entity: .endpoint, entityID: endpointID, from: nil,
+                                         to: EndpointState.requested.rawValue, at: now, actor: actor,
+                                         reason: "planned for \(endpoint.services.joined(separator: ", "))")
+            }
+            let jobID = Identifier.make(prefix: "jb_")
+            try db.run(
+                "INSERT INTO jobs (\(Self.jobColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [.text(jobID), .text(setupID), .text(JobKind.provision.rawValue), .text(JobState.queued.rawValue),
+                 StoredJSON.text(plan.stepNames), .null, .int(0), .int(0), .text(now), .null, .null, .null,
+                 .text(now), .text(now)])
+            try TransitionLog.record(db, setupID: setupID, entity: .job, entityID: jobID, from: nil,
+                                     to: JobState.queued.rawValue, at: now, actor: actor, reason: "provision")
+            guard let detail = try Self.detail(db, id: setupID) else {
+                throw SQLiteError(extendedCode: 1, message: "setup vanished inside its own transaction", sql: nil)
+            }
+            let answer = render(detail)
+            if let idempotency {
+                try db.run(
+                    """
+                    INSERT INTO idempotency_keys (scope, key, request_hash, status_code, response, setup_id, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                    [.text(idempotency.scope), .text(idempotency.key), .text(idempotency.requestHash),
+                     .int(answer.status), .text(String(decoding: answer.body, as: UTF8.self)), .text(setupID), .text(now)])
+            }
+            return .created(detail, status: answer.status, body: answer.body)
+        }
+    }
+
+    // MARK: State changes
+
+    /// Moves a setup to `status` and writes its transition row, in one transaction. Returns `false`
+    /// (and writes nothing) when the setup is already in that state.
+    @discardableResult
+    public func transitionSetup(
+        _ id: String, to status: SetupStatus, actor: String, reason: String?,
+        error: (code: String, message: String)? = nil
+    ) throws -> Bool {
+        try database.write { db in
+            try Self.transitionSetup(db, id: id, to: status, actor: actor, reason: reason, error: error, now: Timestamp.string(clock.now()))
+        }
+    }
+
+    static func transitionSetup(
+        _ db: Connection, id: String, to status: SetupStatus, actor: String, reason: String?,
+        error: (code: String, message: String)?, now: String
+    ) throws -> Bool {
+        guard let current = try db.firstRow("SELECT status FROM setups WHERE id = ?", [.text(id)], { $0.string(0) }) else {
+            throw NotFound(kind: "setup", id: id)
+        }
+        guard current != status.rawValue else { return false }
+        try db.run(
+            "UPDATE setups SET status = ?, error_code = ?, error_message = ?, updated_at = ? WHERE id = ?",
+            [.text(status.rawValue), .optional(error?.code), .optional(error?.message), .text(now), .text(id)])
+        try TransitionLog.record(db, setupID: id, entity: .setup, entityID: id, from: current, to: status.rawValue,
+                                 at: now, actor: actor, reason: reason ?? error?.message)
+        return true
+    }
+
+    /// Moves an endpoint to `state` and writes its transition row, in one transaction.
+    @discardableResult
+    public func transitionEndpoint(_ id: String, to state: EndpointState, actor: String, reason: String?) throws -> Bool {
+        try database.write { db in
+            guard let (setupID, current) = try db.firstRow(
+                "SELECT setup_id, state FROM endpoints WHERE id = ?", [.text(id)], { ($0.string(0), $0.string(1)) })
+            else { throw NotFound(kind: "endpoint", id: id) }
+            guard current != state.rawValue else { return false }
+            let now = Timestamp.string(clock.now())
+            try db.run("UPDATE endpoints SET state = ?, updated_at = ? WHERE id = ?", [.text(state.rawValue), .text(now), .text(id)])
+            try TransitionLog.record(db, setupID: setupID, entity: .endpoint, entityID: id, from: current,
+                                     to: state.rawValue, at: now, actor: actor, reason: reason)
+            return true
+        }
+    }
+
+    // MARK: Reads
+
+    public func get(_ id: String) throws -> SetupDetail? {
+        try database.readTransaction { db in try Self.detail(db, id: id) }
+    }
+
+    public func events(_ id: String) throws -> [TransitionRecord]? {
+        try database.readTransaction { db in
+            guard try db.firstRow("SELECT 1 FROM setups WHERE id = ?", [.text(id)], { _ in true }) != nil else { return nil }
+            return try TransitionLog.forSetup(db, setupID: id)
+        }
+    }
+
+    /// Newest first; continues strictly after `cursor` (a setup id) when given.
+    public func list(filter: SetupFilter, limit: Int, after cursor: String?) throws -> SetupPage {
+        // The SQL is assembled only from fixed fragments; every value is bound.
+        var conditions: [String] = []
+        var values: [SQLValue] = []
+        if let status = filter.status { conditions.append("status = ?"); values.append(.text(status.rawValue)) }
+        if let site = filter.site { conditions.append("site = ?"); values.append(.text(site)) }
+        if let vpc = filter.vpcID { conditions.append("vpc_id = ?"); values.append(.text(vpc)) }
+        if let region = filter.region { conditions.append("region = ?"); values.append(.text(region)) }
+        if let cursor { conditions.append("id < ?"); values.append(.text(cursor)) }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        values.append(.int(limit + 1))
+        let rows = try database.read { db in
+            try db.rows("SELECT \(Self.setupColumns) FROM setups \(whereClause) ORDER BY id DESC LIMIT ?", values, Self.setup)
+        }
+        let page = Array(rows.prefix(limit))
+        return SetupPage(setups: page, nextCursor: rows.count > limit ? page.last?.id : nil)
+    }
+
+    static func detail(_ db: Connection, id: String) throws -> SetupDetail? {
+        guard let setup = try db.firstRow("SELECT \(setupColumns) FROM setups WHERE id = ?", [.text(id)], Self.setup) else {
+            return nil
+        }
+        let endpoints = try db.rows("SELECT \(endpointColumns) FROM endpoints WHERE setup_id = ? ORDER BY id", [.text(id)], Self.endpoint)
+        let jobs = try db.rows("SELECT \(jobColumns) FROM jobs WHERE setup_id = ? ORDER BY id", [.text(id)], Self.job)
+        return SetupDetail(setup: setup, endpoints: endpoints, jobs: jobs)
+    }
+
+    static func setup(_ row: Row) -> SetupRecord {
+        SetupRecord(
+            id: row.string(0), site: row.string(1), mode: SetupMode(rawValue: row.string(2)) ?? .sameRegion,
+            region: row.string(3), serviceRegion: row.string(4), vpcID: row.string(5),
+            subnetIDs: StoredJSON.stringArray(row.string(6)), securityGroupIDs: StoredJSON.stringArray(row.string(7)),
+            services: StoredJSON.stringArray(row.string(8)), accountID: row.optionalString(9),
+            roleARN: row.optionalString(10), peer: StoredJSON.value(row.optionalString(11)),
+            agentVersion: row.optionalString(12), status: SetupStatus(rawValue: row.string(13)) ?? .failed,
+            currentStep: row.optionalString(14), errorCode: row.optionalString(15), errorMessage: row.optionalString(16),
+            createdAt: row.string(17), updatedAt: row.string(18))
+    }
+
+    static func endpoint(_ row: Row) -> EndpointRecord {
+        EndpointRecord(
+            id: row.string(0), setupID: row.string(1), services: StoredJSON.stringArray(row.string(2)),
+            serviceName: row.string(3), privateDNSName: row.string(4),
+            state: EndpointState(rawValue: row.string(5)) ?? .missing, vpcEndpointID: row.optionalString(6),
+            dnsName: row.optionalString(7), clientToken: row.optionalString(8), adopted: row.int(9) != 0,
+            lastError: row.optionalString(10), createdAt: row.string(11), updatedAt: row.string(12))
+    }
+
+    static func job(_ row: Row) -> JobRecord {
+        JobRecord(
+            id: row.string(0), setupID: row.string(1), kind: JobKind(rawValue: row.string(2)) ?? .provision,
+            state: JobState(rawValue: row.string(3)) ?? .failed, steps: StoredJSON.stringArray(row.string(4)),
+            currentStep: row.optionalString(5), completedSteps: row.int(6), attempts: row.int(7),
+            runAfter: row.string(8), leaseOwner: row.optionalString(9), leaseExpiresAt: row.optionalString(10),
+            lastError: row.optionalString(11), createdAt: row.string(12), updatedAt: row.string(13))
+    }
+}
+
+/// No such row.
+public struct NotFound: Error, Sendable, CustomStringConvertible {
+    public let kind: String
+    public let id: String
+    public var description: String { "\(kind) \(id) not found" }
+}

@@ -1,0 +1,34 @@
+import Core
+
+/// An error answered as `{"error": {"code", "message", "details"}}`. Codes are stable: clients and
+/// dashboards switch on them.
+public struct APIError: Error, Sendable {
+    public let status: Int
+    public let code: String
+    public let message: String
+    public var details: [JSON] = []
+    public var extra: [(String, JSON)] = []
+    public var headers: [(name: String, value: String)] = []
+
+    public var response: HTTPResponse {
+        .error(status, code: code, message: message, details: details, extra: extra, headers: headers)
+    }
+
+    public static func notFound(_ what: String) -> APIError {
+        APIError(status: 404, code: "not_found", message: "\(what) not found")
+    }
+
+    public static func invalidJSON(_ reason: String) -> APIError {
+        APIError(status: 400, code: "invalid_json", message: "the body is not valid JSON: \(reason)")
+    }
+
+    public static func validation(_ problems: [ValidationProblem], status: Int = 422) -> APIError {
+        APIError(status: status, code: "validation_failed",
+                 message: problems.count == 1 ? problems[0].message : "the request has \(problems.count) problems",
+                 details: problems.map(\.json))
+    }
+
+    public static func internalError() -> APIError {
+        APIError(status: 500, code: "internal", message: "an internal error occurred; it was logged")
+    }
+}

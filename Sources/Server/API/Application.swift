@@ -1,0 +1,71 @@
+import Core
+import Logging
+
+/// The privatelinkd HTTP API: routes, CORS and error mapping over the core services.
+public struct Application: HTTPResponder {
+    public let catalog: Catalog
+    public let store: SetupStore
+    let router: Router
+    let cors: CORSPolicy
+    let logger: Logger
+
+    public init(catalog: Catalog, store: SetupStore, corsOrigins: [String] = [], logger: Logger) {
+        self.catalog = catalog
+        self.store = store
+        self.cors = CORSPolicy(allowedOrigins: corsOrigins)
+        self.logger = logger
+        var router = Router()
+        HealthAPI(database: store.database).register(&router)
+        SitesAPI(catalog: catalog).register(&router)
+        SetupsAPI(catalog: catalog, store: store).register(&router)
+        self.router = router
+    }
+
+    public func respond(to request: HTTPRequest) -> HTTPResponse {
+        var response = route(request)
+        response.headers.append(contentsOf: cors.headers(for: request))
+        return response
+    }
+
+    private func route(_ request: HTTPRequest) -> HTTPResponse {
+        let path = request.path
+        if request.method == "OPTIONS" {
+            switch router.match(method: "GET", path: path) {
+            case .notFound:
+                if case let .methodNotAllowed(allowed) = router.match(method: "OPTIONS", path: path) {
+                    return cors.preflight(request, allowedMethods: allowed)
+                }
+                return APIError.notFound("path \(path)").response
+            case .found:
+                // The path exists under GET; list every method it has.
+                let allowed = allowedMethods(path)
+                return cors.preflight(request, allowedMethods: allowed)
+            case let .methodNotAllowed(allowed):
+                return cors.preflight(request, allowedMethods: allowed)
+            }
+        }
+        switch router.match(method: request.method, path: path) {
+        case .notFound:
+            return APIError.notFound("path \(path)").response
+        case let .methodNotAllowed(allowed):
+            return APIError(status: 405, code: "method_not_allowed",
+                            message: "\(request.method) is not allowed on \(path); use \(allowed.joined(separator: ", "))",
+                            headers: [("Allow", allowed.joined(separator: ", "))]).response
+        case let .found(handler, parameters):
+            do {
+                return try handler(RequestContext(request: request, parameters: parameters))
+            } catch let error as APIError {
+                return error.response
+            } catch {
+                logger.error("internal error", metadata: ["method": "\(request.method)", "path": "\(path)", "error": "\(error)"])
+                return APIError.internalError().response
+            }
+        }
+    }
+
+    private func allowedMethods(_ path: String) -> [String] {
+        // Ask the router with a method no route has: it answers with the ones that exist.
+        if case let .methodNotAllowed(allowed) = router.match(method: "\u{0}", path: path) { return allowed }
+        return ["OPTIONS"]
+    }
+}

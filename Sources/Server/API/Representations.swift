@@ -1,0 +1,75 @@
+import Core
+
+/// How stored records look in the API. One place, so every endpoint shows a setup the same way.
+enum Representation {
+    static func setupSummary(_ s: SetupRecord) -> [(String, JSON)] {
+        [
+            ("id", .string(s.id)), ("site", .string(s.site)), ("mode", .string(s.mode.rawValue)),
+            ("region", .string(s.region)), ("service_region", .string(s.serviceRegion)),
+            ("vpc_id", .string(s.vpcID)), ("subnet_ids", .strings(s.subnetIDs)),
+            ("security_group_ids", .strings(s.securityGroupIDs)), ("services", .strings(s.services)),
+            ("account_id", .optional(s.accountID)), ("role_arn", .optional(s.roleARN)), ("peer", s.peer),
+            ("agent_version", .optional(s.agentVersion)), ("status", .string(s.status.rawValue)),
+            ("current_step", .optional(s.currentStep)),
+            ("error", s.errorCode.map { .object([("code", .string($0)), ("message", .optional(s.errorMessage))]) } ?? .null),
+            ("created_at", .string(s.createdAt)), ("updated_at", .string(s.updatedAt)),
+            ("links", .object([("self", .string("/v1/setups/\(s.id)")), ("events", .string("/v1/setups/\(s.id)/events"))])),
+        ]
+    }
+
+    static func setup(_ detail: SetupDetail, plan: Plan? = nil) -> JSON {
+        var fields = setupSummary(detail.setup)
+        fields.append(("endpoints", .array(detail.endpoints.map(endpoint))))
+        fields.append(("jobs", .array(detail.jobs.map(job))))
+        if let plan { fields.append(("plan", plan.json)) }
+        return .object(fields)
+    }
+
+    static func endpoint(_ e: EndpointRecord) -> JSON {
+        .object([
+            ("id", .string(e.id)), ("services", .strings(e.services)), ("service_name", .string(e.serviceName)),
+            ("private_dns_name", .string(e.privateDNSName)), ("state", .string(e.state.rawValue)),
+            ("vpc_endpoint_id", .optional(e.vpcEndpointID)), ("dns_name", .optional(e.dnsName)),
+            ("adopted", .bool(e.adopted)), ("last_error", .optional(e.lastError)),
+            ("created_at", .string(e.createdAt)), ("updated_at", .string(e.updatedAt)),
+        ])
+    }
+
+    static func job(_ j: JobRecord) -> JSON {
+        .object([
+            ("id", .string(j.id)), ("kind", .string(j.kind.rawValue)), ("state", .string(j.state.rawValue)),
+            ("steps", .strings(j.steps)), ("current_step", .optional(j.currentStep)),
+            ("completed_steps", .int(j.completedSteps)), ("attempts", .int(j.attempts)),
+            ("run_after", .string(j.runAfter)), ("last_error", .optional(j.lastError)),
+            ("created_at", .string(j.createdAt)), ("updated_at", .string(j.updatedAt)),
+        ])
+    }
+
+    static func transition(_ t: TransitionRecord) -> JSON {
+        .object([
+            ("id", .int(t.id)), ("entity_type", .string(t.entityType)), ("entity_id", .string(t.entityID)),
+            ("from_state", .optional(t.fromState)), ("to_state", .string(t.toState)), ("at", .string(t.at)),
+            ("actor", .string(t.actor)), ("reason", .optional(t.reason)),
+        ])
+    }
+
+    static func site(_ site: Site, message: String) -> JSON {
+        var fields: [(String, JSON)] = [
+            ("id", .string(site.id)), ("datacenter", .string(site.datacenter)), ("domain", .string(site.domain)),
+            ("privatelink_supported", .bool(site.privateLinkSupported)), ("aws_region", .optional(site.awsRegion)),
+            ("cross_region_label", .optional(site.crossRegionLabel)),
+        ]
+        if site.privateLinkSupported {
+            fields.append(("services", .array(site.services.map { s in
+                .object([
+                    ("id", .string(s.id)), ("display_name", .string(s.displayName)),
+                    ("service_name", .optional(s.serviceName)), ("private_dns_name", .optional(s.privateDNSName)),
+                    ("hostname", .optional(s.hostname)),
+                ])
+            })))
+        } else {
+            fields.append(("message", .string(message)))
+        }
+        return .object(fields)
+    }
+}

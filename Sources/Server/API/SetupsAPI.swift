@@ -1,0 +1,151 @@
+import Core
+import Foundation
+
+/// `POST /v1/setups`, `GET /v1/setups`, `GET /v1/setups/{id}`, `GET /v1/setups/{id}/events`.
+struct SetupsAPI: Sendable {
+    let catalog: Catalog
+    let store: SetupStore
+
+    static let defaultPageSize = 50
+    static let maxPageSize = 200
+    static let idempotencyScope = "POST /v1/setups"
+
+    func register(_ router: inout Router) {
+        router.add("POST", "/v1/setups", create)
+        router.add("GET", "/v1/setups", list)
+        router.add("GET", "/v1/setups/{id}", show)
+        router.add("GET", "/v1/setups/{id}/events", events)
+    }
+
+    @Sendable func create(_ context: RequestContext) throws -> HTTPResponse {
+        let body = try BodyReader.json(context.request)
+        let validator = SetupValidator(catalog: catalog)
+        let request: SetupRequest
+        switch validator.validate(body) {
+        case let .success(valid): request = valid
+        case let .failure(failure):
+            if failure.siteNotSupported {
+                var error = APIError(status: 422, code: "site_not_supported", message: catalog.unsupportedMessage,
+                                     details: failure.problems.map(\.json))
+                error.extra = [("supported_sites", .strings(failure.supportedSites))]
+                throw error
+            }
+            throw APIError.validation(failure.problems)
+        }
+        guard let site = catalog.site(request.site) else { throw APIError.internalError() }
+        let plan = Plan(request: request, site: site)
+
+        if request.dryRun {
+            return .json(200, .object([
+                ("dry_run", true), ("request", request.json), ("plan", plan.json),
+            ]))
+        }
+
+        var idempotency: IdempotencyKey?
+        if let key = context.request.header("Idempotency-Key") {
+            guard (1...255).contains(key.utf8.count), key.unicodeScalars.allSatisfy({ $0.value >= 0x21 && $0.value < 0x7F }) else {
+                throw APIError.validation([ValidationProblem(field: "Idempotency-Key", code: "invalid_format",
+                                                             message: "Idempotency-Key must be 1 to 255 visible ASCII characters")], status: 400)
+            }
+            idempotency = IdempotencyKey(scope: Self.idempotencyScope, key: key, request: request.json)
+        }
+
+        let outcome: CreateOutcome
+        do {
+            outcome = try store.create(request: request, plan: plan, idempotency: idempotency, actor: "api") { detail in
+                (202, HTTPResponse.json(202, Representation.setup(detail, plan: plan)).body)
+            }
+        } catch let conflict as IdempotencyConflict {
+            throw APIError(status: 409, code: "conflict",
+                           message: "Idempotency-Key \(conflict.key) was already used with a different request")
+        }
+        switch outcome {
+        case let .created(detail, status, body):
+            return HTTPResponse(status: status, headers: [
+                ("Content-Type", HTTPResponse.jsonContentType), ("Location", "/v1/setups/\(detail.setup.id)"),
+            ], body: body)
+        case let .replayed(status, body):
+            let id = (try? JSON.parse(body))?["id"]?.stringValue
+            var headers: [(name: String, value: String)] = [("Content-Type", HTTPResponse.jsonContentType), ("Idempotency-Replayed", "true")]
+            if let id { headers.append(("Location", "/v1/setups/\(id)")) }
+            return HTTPResponse(status: status, headers: headers, body: body)
+        }
+    }
+
+    @Sendable func list(_ context: RequestContext) throws -> HTTPResponse {
+        var problems: [ValidationProblem] = []
+        var filter = SetupFilter()
+        let request = context.request
+        let known: Set<String> = ["status", "site", "vpc_id", "region", "limit", "cursor"]
+        for (name, _) in request.query where !known.contains(name) {
+            problems.append(.init(field: name, code: "unknown_parameter", message: "unknown query parameter \"\(name)\"; use \(known.sorted().joined(separator: ", "))"))
+        }
+        if let status = request.queryValue("status") {
+            filter.status = SetupStatus(rawValue: status)
+            if filter.status == nil {
+                problems.append(.init(field: "status", code: "invalid_value",
+                                      message: "status must be one of \(SetupStatus.allCases.map(\.rawValue).joined(separator: ", "))"))
+            }
+        }
+        filter.site = request.queryValue("site")
+        filter.vpcID = request.queryValue("vpc_id")
+        filter.region = request.queryValue("region")
+        var limit = Self.defaultPageSize
+        if let text = request.queryValue("limit") {
+            if let n = Int(text), (1...Self.maxPageSize).contains(n) { limit = n } else {
+                problems.append(.init(field: "limit", code: "invalid_value", message: "limit must be a whole number from 1 to \(Self.maxPageSize)"))
+            }
+        }
+        var after: String?
+        if let cursor = request.queryValue("cursor") {
+            after = Cursor.decode(cursor)
+            if after == nil { problems.append(.init(field: "cursor", code: "invalid_value", message: "cursor is not one this server gave out")) }
+        }
+        guard problems.isEmpty else { throw APIError.validation(problems, status: 400) }
+        let page = try store.list(filter: filter, limit: limit, after: after)
+        return .json(200, .object([
+            ("setups", .array(page.setups.map { .object(Representation.setupSummary($0)) })),
+            ("next_cursor", .optional(page.nextCursor.map(Cursor.encode))),
+        ]))
+    }
+
+    @Sendable func show(_ context: RequestContext) throws -> HTTPResponse {
+        let id = context.parameter("id")
+        guard let detail = try store.get(id) else { throw APIError.notFound("setup \(id)") }
+        return .json(200, Representation.setup(detail))
+    }
+
+    @Sendable func events(_ context: RequestContext) throws -> HTTPResponse {
+        let id = context.parameter("id")
+        guard let events = try store.events(id) else { throw APIError.notFound("setup \(id)") }
+        return .json(200, .object([("setup_id", .string(id)), ("events", .array(events.map(Representation.transition)))]))
+    }
+}
+
+/// Opaque page cursors: base64url of `v1:<last id>`, so the format can change without breaking clients.
+enum Cursor {
+    static func encode(_ id: String) -> String {
+        Data("v1:\(id)".utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    static func decode(_ cursor: String) -> String? {
+        var text = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while text.count % 4 != 0 { text += "=" }
+        guard let data = Data(base64Encoded: text), let decoded = String(data: data, encoding: .utf8),
+              decoded.hasPrefix("v1:"), decoded.count > 3 else { return nil }
+        return String(decoded.dropFirst(3))
+    }
+}
+
+/// Reads request bodies as JSON whatever their `Content-Type`: `curl -d '{...}'` sends JSON labelled
+/// as a form, and users expect it to work.
+enum BodyReader {
+    static func json(_ request: HTTPRequest) throws -> JSON {
+        guard !request.body.isEmpty else { throw APIError.invalidJSON("the body is empty; send a JSON object") }
+        do { return try JSON.parse(request.body) } catch let error as JSONParseError {
+            throw APIError.invalidJSON(error.message)
+        }
+    }
+}

@@ -1,0 +1,28 @@
+import Core
+
+/// `GET /v1/sites`, `GET /v1/sites/{id}`: the Datadog site catalog.
+struct SitesAPI: Sendable {
+    let catalog: Catalog
+
+    func register(_ router: inout Router) {
+        router.add("GET", "/v1/sites") { _ in
+            .json(200, .object([("sites", .array(catalog.sites.map { Representation.site($0, message: catalog.unsupportedMessage) }))]))
+        }
+        router.add("GET", "/v1/sites/{id}") { context in
+            guard let site = catalog.site(context.parameter("id")) else { throw APIError.notFound("site \(context.parameter("id"))") }
+            return .json(200, Representation.site(site, message: catalog.unsupportedMessage))
+        }
+    }
+}
+
+/// `GET /healthz`: 200 once the server runs, which is after migrations were applied.
+struct HealthAPI: Sendable {
+    let database: Database
+
+    func register(_ router: inout Router) {
+        router.add("GET", "/healthz") { _ in
+            _ = try database.read { try $0.firstRow("SELECT 1", [], { $0.int(0) }) }
+            return .json(200, .object([("status", "ok")]))
+        }
+    }
+}

@@ -1,0 +1,143 @@
+import ArgumentParser
+import Core
+import Foundation
+import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `privatelinkd serve` (the default): the HTTP API on an embedded SQLite database.
+public struct ServeCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the privatelinkd HTTP API (the default command).",
+        discussion: """
+            Every option can also be set in the environment: PRIVATELINKD_HOST, PRIVATELINKD_PORT,
+            PRIVATELINKD_DB, PRIVATELINKD_LOG_LEVEL, PRIVATELINKD_CATALOG, PRIVATELINKD_CORS_ORIGINS
+            (comma-separated), PRIVATELINKD_MIGRATIONS_DIR. A flag wins over the environment.
+            """)
+
+    @Option(help: "Address to listen on (env PRIVATELINKD_HOST).")
+    var host: String?
+
+    @Option(help: "Port to listen on; 0 picks a free port and prints it (env PRIVATELINKD_PORT).")
+    var port: Int?
+
+    @Option(help: "SQLite database file, created if missing (env PRIVATELINKD_DB).")
+    var db: String?
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical (env PRIVATELINKD_LOG_LEVEL).")
+    var logLevel: String?
+
+    @Option(help: "A Datadog site catalog file to use instead of the bundled one (env PRIVATELINKD_CATALOG).")
+    var catalog: String?
+
+    @Option(name: .customLong("cors-origin"), help: "An origin allowed to call the API from a browser; repeatable; * for any.")
+    var corsOrigins: [String] = []
+
+    @Option(help: "Folder of NNNN_name.sql migrations (env PRIVATELINKD_MIGRATIONS_DIR; found automatically otherwise).")
+    var migrationsDir: String?
+
+    @Option(help: "Handler threads.")
+    var workers: Int = 8
+
+    @Option(help: "Socket event-loop threads.")
+    var eventLoops: Int = 1
+
+    @Option(help: "Most open connections.")
+    var maxConnections: Int = 4096
+
+    public init() {}
+
+    public func run() throws {
+        let environment = ProcessInfo.processInfo.environment
+        let settings = try ServeSettings(command: self, environment: environment)
+        let logger = LoggerFactory.makeLogger(level: settings.logLevel)
+
+        let catalog = try settings.catalogPath.map { try Catalog.load(from: URL(fileURLWithPath: $0)) } ?? Catalog.bundled()
+        let database = try Database(path: settings.databasePath, readers: max(2, workers))
+        let migrations = try Migration.load(from: Migrator.locateDirectory(explicit: settings.migrationsDir))
+        let applied = try Migrator(migrations: migrations).migrate(database)
+        if !applied.isEmpty { logger.notice("applied migrations", metadata: ["versions": "\(applied)"]) }
+
+        let store = SetupStore(database: database)
+        let application = Application(catalog: catalog, store: store, corsOrigins: settings.corsOrigins, logger: logger)
+        var configuration = HTTPServer.Configuration()
+        configuration.host = settings.host
+        configuration.port = settings.port
+        configuration.workers = workers
+        configuration.eventLoops = eventLoops
+        configuration.limits.maxConnections = maxConnections
+        let server = HTTPServer(configuration: configuration, responder: application, logger: logger)
+
+        let signals = SignalWaiter([SIGTERM, SIGINT])  // block them before any thread starts
+        let port = try server.start()
+        let shownHost = settings.host.contains(":") ? "[\(settings.host)]" : settings.host
+        FileHandle.standardOutput.write(Data("privatelinkd listening on http://\(shownHost):\(port) (database \(settings.databasePath))\n".utf8))
+
+        let signal = signals.wait()
+        logger.notice("shutting down", metadata: ["signal": "\(signal)"])
+        server.shutdown(grace: 10)
+        database.close()
+        logger.notice("stopped")
+    }
+}
+
+/// The serve options after applying environment defaults.
+struct ServeSettings {
+    var host: String
+    var port: Int
+    var databasePath: String
+    var logLevel: Logger.Level
+    var catalogPath: String?
+    var corsOrigins: [String]
+    var migrationsDir: String?
+
+    init(command: ServeCommand, environment: [String: String]) throws {
+        host = command.host ?? environment["PRIVATELINKD_HOST"] ?? "127.0.0.1"
+        let portText = command.port.map(String.init) ?? environment["PRIVATELINKD_PORT"] ?? "8080"
+        guard let port = Int(portText), (0...65535).contains(port) else {
+            throw ValidationError("port must be a number from 0 to 65535, got \(portText)")
+        }
+        self.port = port
+        databasePath = command.db ?? environment["PRIVATELINKD_DB"] ?? "./privatelinkd.sqlite"
+        let levelText = command.logLevel ?? environment["PRIVATELINKD_LOG_LEVEL"] ?? "info"
+        guard let level = Logger.Level(rawValue: levelText.lowercased()) else {
+            throw ValidationError("log level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")), got \(levelText)")
+        }
+        logLevel = level
+        catalogPath = command.catalog ?? environment["PRIVATELINKD_CATALOG"]
+        corsOrigins = command.corsOrigins.isEmpty
+            ? (environment["PRIVATELINKD_CORS_ORIGINS"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            : command.corsOrigins
+        migrationsDir = command.migrationsDir ?? environment["PRIVATELINKD_MIGRATIONS_DIR"]
+    }
+}
+
+/// Waits for termination signals on the calling thread (`sigwait`), with the signals blocked in
+/// every thread so no handler runs at an arbitrary point.
+struct SignalWaiter {
+    private var set = sigset_t()
+
+    init(_ signals: [Int32]) {
+        sigemptyset(&set)
+        for signal in signals { sigaddset(&set, signal) }
+        pthread_sigmask(SIG_BLOCK, &set, nil)
+    }
+
+    func wait() -> Int32 {
+        var set = self.set
+        var received: Int32 = 0
+        sigwait(&set, &received)
+        return received
+    }
+}
+
+enum LoggerFactory {
+    /// Logs to standard error with the chosen level.
+    static func makeLogger(level: Logger.Level) -> Logger {
+        var logger = Logger(label: "privatelinkd") { label in StreamLogHandler.standardError(label: label) }
+        logger.logLevel = level
+        return logger
+    }
+}

@@ -1,0 +1,413 @@
+import Foundation
+import Logging
+import CSystem
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One epoll loop on its own thread: accepts connections from the shared listener, reads requests
+/// until they are complete, hands them to the worker pool, and writes the answers back in order.
+/// All socket I/O happens here; workers only compute responses.
+final class EventLoop: @unchecked Sendable {
+    private let epfd: Int32
+    private let wakeFD: Int32
+    private let listenFD: Int32
+    private let limits: HTTPLimits
+    private let maxConnections: Int
+    private let responder: any HTTPResponder
+    private let workers: WorkerPool
+    private let logger: Logger
+    private var connections: [Int32: HTTPConnection] = [:]
+    private var listening = true
+    private var lastSweep = monotonicSeconds()
+
+    // Shared with worker threads and the server (guarded by `lock`).
+    private let lock = NSLock()
+    private var completions: [(HTTPConnection, HTTPRequest, HTTPResponse, Double)] = []
+    private var wakePending = false
+    private var draining = false
+    private var stopped = false
+    private let done = DispatchSemaphore(value: 0)
+
+    init(listenFD: Int32, limits: HTTPLimits, maxConnections: Int, responder: any HTTPResponder,
+         workers: WorkerPool, logger: Logger) throws {
+        self.listenFD = listenFD
+        self.limits = limits
+        self.maxConnections = maxConnections
+        self.responder = responder
+        self.workers = workers
+        self.logger = logger
+        epfd = epoll_create1(Int32(EPOLL_CLOEXEC))
+        wakeFD = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
+        guard epfd >= 0, wakeFD >= 0 else { throw ServerError.system("epoll/eventfd", errno) }
+        try add(listenFD, events: EPOLLIN.rawValue | EPOLLEXCLUSIVE.rawValue)
+        try add(wakeFD, events: EPOLLIN.rawValue)
+    }
+
+    func start(name: String) {
+        let thread = Thread { [self] in
+            self.run()
+            self.done.signal()
+        }
+        thread.name = name
+        thread.start()
+    }
+
+    /// Stop accepting; close idle connections now, the rest once their answer is written.
+    func beginDraining() {
+        lock.lock()
+        draining = true
+        lock.unlock()
+        wake()
+    }
+
+    /// Close everything and leave the loop; waits for the loop thread.
+    func stop() {
+        lock.lock()
+        stopped = true
+        lock.unlock()
+        wake()
+        done.wait()
+    }
+
+    var openConnections: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return connectionCount
+    }
+    private var connectionCount = 0
+
+    // MARK: Loop
+
+    private func run() {
+        var events = [epoll_event](repeating: epoll_event(), count: 256)
+        while true {
+            let n = events.withUnsafeMutableBufferPointer { epoll_wait(epfd, $0.baseAddress, 256, 100) }
+            let (isDraining, isStopped) = lockedFlags()
+            if isStopped { break }
+            if isDraining && listening {
+                epoll_ctl(epfd, EPOLL_CTL_DEL, listenFD, nil)
+                listening = false
+            }
+            if n > 0 {
+                for i in 0..<Int(n) {
+                    let fd = events[i].data.fd
+                    let flags = events[i].events
+                    if fd == listenFD { acceptAll() }
+                    else if fd == wakeFD { drainCompletions() }
+                    else if let connection = connections[fd] { handle(connection, events: flags) }
+                }
+            }
+            let now = monotonicSeconds()
+            if now - lastSweep >= 0.1 || isDraining {
+                sweep(now: now, draining: isDraining)
+                lastSweep = now
+            }
+        }
+        for connection in Array(connections.values) { close(connection) }
+        Glibc.close(epfd)
+        Glibc.close(wakeFD)
+    }
+
+    private func lockedFlags() -> (Bool, Bool) {
+        lock.lock()
+        defer { lock.unlock() }
+        return (draining, stopped)
+    }
+
+    // MARK: Accept
+
+    private func acceptAll() {
+        while true {
+            var address = sockaddr_storage()
+            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            let fd = withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    csystem_accept4(listenFD, $0, &length, Int32(SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue))
+                }
+            }
+            if fd < 0 {
+                if errno == EINTR || errno == ECONNABORTED { continue }
+                if errno == EMFILE || errno == ENFILE {
+                    logger.warning("out of file descriptors: cannot accept", metadata: ["open": "\(connections.count)"])
+                    evictIdle()
+                }
+                return
+            }
+            var one: Int32 = 1
+            setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+            if connections.count >= maxConnections && !evictIdle() {
+                // Every connection is busy: say so rather than leave the client hanging.
+                let response = HTTPResponse.error(503, code: "service_unavailable", message: "too many connections; retry shortly",
+                                                  headers: [("Retry-After", "1")])
+                let bytes = response.serialized(keepAlive: false, includeBody: true, date: HTTPDate.now())
+                _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                Glibc.close(fd)
+                continue
+            }
+            let connection = HTTPConnection(fd: fd, peer: describe(address), limits: limits, now: monotonicSeconds())
+            connections[fd] = connection
+            setCount()
+            if (try? add(fd, events: EPOLLIN.rawValue | EPOLLRDHUP.rawValue)) == nil { close(connection) }
+        }
+    }
+
+    /// Closes the keep-alive connection idle the longest, to make room. False when none is idle.
+    @discardableResult
+    private func evictIdle() -> Bool {
+        guard let victim = connections.values.filter(\.isIdle).min(by: { $0.lastActivity < $1.lastActivity }) else { return false }
+        close(victim)
+        return true
+    }
+
+    // MARK: Read
+
+    private func handle(_ connection: HTTPConnection, events: UInt32) {
+        if events & (EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0 && connection.phase != .writing {
+            if connection.phase != .processing { close(connection) }
+            return
+        }
+        if events & EPOLLOUT.rawValue != 0 && connection.phase == .writing {
+            flush(connection)
+            return
+        }
+        if events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue) != 0 && connection.phase == .reading {
+            readAvailable(connection)
+        }
+    }
+
+    private static let readSize = 64 * 1024
+    private var readBuffer = [UInt8](repeating: 0, count: EventLoop.readSize)
+
+    private func readAvailable(_ connection: HTTPConnection) {
+        var sawEOF = false
+        for _ in 0..<16 {
+            let n = readBuffer.withUnsafeMutableBytes { recv(connection.fd, $0.baseAddress, $0.count, 0) }
+            if n > 0 {
+                let now = monotonicSeconds()
+                if !connection.parser.isMidRequest { connection.requestStartedAt = now }
+                connection.lastActivity = now
+                readBuffer.withUnsafeBytes { connection.parser.append(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+                if n < EventLoop.readSize { break }
+                if connection.parser.bufferedByteCount > limits.maxHeadBytes + limits.maxBodyBytes + 65536 { break }
+            } else if n == 0 {
+                sawEOF = true
+                break
+            } else {
+                if errno == EINTR { continue }
+                if errno == EAGAIN || errno == EWOULDBLOCK { break }
+                close(connection)
+                return
+            }
+        }
+        if sawEOF { connection.closeAfterWrite = true }
+        processBuffered(connection)
+        if sawEOF && connection.phase == .reading && !connection.closed { close(connection) }
+    }
+
+    /// Parses what is buffered: answers `100 Continue`, dispatches a complete request, or answers a
+    /// malformed one and closes.
+    private func processBuffered(_ connection: HTTPConnection) {
+        while connection.phase == .reading && !connection.closed {
+            switch connection.parser.next() {
+            case .needMore:
+                if connection.parser.isMidRequest && connection.requestStartedAt == nil {
+                    connection.requestStartedAt = monotonicSeconds()
+                }
+                return
+            case .sendContinue:
+                let bytes = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
+                _ = bytes.withUnsafeBytes { send(connection.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            case let .request(head, body):
+                dispatch(connection, request: head.request(body: body))
+                return
+            case let .failure(error):
+                let request = HTTPRequest(method: "-", target: "-")
+                let response = HTTPResponse.error(error.status, code: error.code, message: error.message)
+                connection.closeAfterWrite = true
+                respond(connection, request: request, response: response, started: connection.requestStartedAt ?? monotonicSeconds())
+                return
+            }
+        }
+    }
+
+    private func dispatch(_ connection: HTTPConnection, request: HTTPRequest) {
+        connection.phase = .processing
+        let started = connection.requestStartedAt ?? monotonicSeconds()
+        connection.requestStartedAt = nil
+        modify(connection.fd, events: EPOLLRDHUP.rawValue)  // no reads while answering: in order, bounded
+        let responder = self.responder
+        workers.submit { [self] in
+            let response = responder.respond(to: request)
+            self.complete(connection, request: request, response: response, started: started)
+        }
+    }
+
+    // MARK: Write
+
+    /// Called on a worker thread.
+    private func complete(_ connection: HTTPConnection, request: HTTPRequest, response: HTTPResponse, started: Double) {
+        lock.lock()
+        completions.append((connection, request, response, started))
+        let needsWake = !wakePending
+        wakePending = true
+        lock.unlock()
+        if needsWake { wake() }
+    }
+
+    private func wake() {
+        var one: UInt64 = 1
+        _ = write(wakeFD, &one, 8)
+    }
+
+    private func drainCompletions() {
+        var counter: UInt64 = 0
+        _ = read(wakeFD, &counter, 8)
+        lock.lock()
+        let batch = completions
+        completions.removeAll(keepingCapacity: true)
+        wakePending = false
+        lock.unlock()
+        for (connection, request, response, started) in batch where !connection.closed {
+            respond(connection, request: request, response: response, started: started)
+        }
+    }
+
+    private func respond(_ connection: HTTPConnection, request: HTTPRequest, response: HTTPResponse, started: Double) {
+        let (isDraining, _) = lockedFlags()
+        let keepAlive = request.keepAlive && !connection.closeAfterWrite && !isDraining
+            && !(response.header("Connection")?.lowercased() == "close")
+        if !keepAlive { connection.closeAfterWrite = true }
+        var response = response
+        response.headers.removeAll { $0.name.caseInsensitiveEquals("Connection") }
+        let bytes = response.serialized(keepAlive: keepAlive, includeBody: request.method != "HEAD", date: HTTPDate.now())
+        connection.output.append(contentsOf: bytes)
+        connection.phase = .writing
+        connection.writeStartedAt = monotonicSeconds()
+        connection.served += 1
+        let elapsed = (monotonicSeconds() - started) * 1000
+        logger.info("\(request.method) \(request.path) \(response.status) \(String(format: "%.2f", elapsed))ms \(response.body.count)B",
+                    metadata: ["peer": "\(connection.peer)"])
+        flush(connection)
+    }
+
+    private func flush(_ connection: HTTPConnection) {
+        while connection.outputOffset < connection.output.count {
+            let n = connection.output.withUnsafeBytes { buffer in
+                send(connection.fd, buffer.baseAddress! + connection.outputOffset,
+                     buffer.count - connection.outputOffset, Int32(MSG_NOSIGNAL))
+            }
+            if n > 0 {
+                connection.outputOffset += n
+                connection.lastActivity = monotonicSeconds()
+            } else if n < 0 && errno == EINTR {
+                continue
+            } else if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+                modify(connection.fd, events: EPOLLOUT.rawValue | EPOLLRDHUP.rawValue)
+                return
+            } else {
+                close(connection)
+                return
+            }
+        }
+        connection.output.removeAll(keepingCapacity: true)
+        connection.outputOffset = 0
+        connection.writeStartedAt = nil
+        if connection.closeAfterWrite {
+            close(connection)
+            return
+        }
+        connection.phase = .reading
+        modify(connection.fd, events: EPOLLIN.rawValue | EPOLLRDHUP.rawValue)
+        processBuffered(connection)  // a pipelined request may be waiting already
+    }
+
+    // MARK: Timers
+
+    private func sweep(now: Double, draining: Bool) {
+        for connection in Array(connections.values) {
+            switch connection.phase {
+            case .reading:
+                if connection.parser.isMidRequest {
+                    if let started = connection.requestStartedAt, now - started > limits.requestTimeout {
+                        connection.closeAfterWrite = true
+                        respond(connection, request: HTTPRequest(method: "-", target: "-"),
+                                response: .error(408, code: "request_timeout", message: "the request did not arrive in full within \(Int(limits.requestTimeout))s"),
+                                started: started)
+                    }
+                } else if draining || now - connection.lastActivity > limits.idleTimeout {
+                    close(connection)
+                }
+            case .writing:
+                if let started = connection.writeStartedAt, now - started > limits.writeTimeout { close(connection) }
+            case .processing:
+                break
+            }
+        }
+    }
+
+    // MARK: epoll helpers
+
+    private func add(_ fd: Int32, events: UInt32) throws {
+        var event = epoll_event()
+        event.events = events
+        event.data.fd = fd
+        guard epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &event) == 0 else { throw ServerError.system("epoll_ctl", errno) }
+    }
+
+    private func modify(_ fd: Int32, events: UInt32) {
+        var event = epoll_event()
+        event.events = events
+        event.data.fd = fd
+        epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &event)
+    }
+
+    private func close(_ connection: HTTPConnection) {
+        guard !connection.closed else { return }
+        connection.closed = true
+        epoll_ctl(epfd, EPOLL_CTL_DEL, connection.fd, nil)
+        Glibc.close(connection.fd)
+        connections[connection.fd] = nil
+        setCount()
+    }
+
+    private func setCount() {
+        lock.lock()
+        connectionCount = connections.count
+        lock.unlock()
+    }
+
+    private func describe(_ address: sockaddr_storage) -> String {
+        var address = address
+        var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
+        var port = [CChar](repeating: 0, count: Int(NI_MAXSERV))
+        let rc = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                getnameinfo($0, socklen_t(MemoryLayout<sockaddr_storage>.size), &host, socklen_t(host.count),
+                            &port, socklen_t(port.count), NI_NUMERICHOST | NI_NUMERICSERV)
+            }
+        }
+        return rc == 0 ? "\(String(cString: host)):\(String(cString: port))" : "?"
+    }
+}
+
+/// The `Date` header value, formatted once per second.
+enum HTTPDate {
+    private static let cache = Locked<(Int, String)>((0, ""))
+
+    static func now() -> String {
+        let seconds = Int(time(nil))
+        return cache.withLock { entry in
+            if entry.0 == seconds { return entry.1 }
+            var t = time_t(seconds)
+            var parts = tm()
+            gmtime_r(&t, &parts)
+            var buffer = [CChar](repeating: 0, count: 64)
+            strftime(&buffer, 64, "%a, %d %b %Y %H:%M:%S GMT", &parts)
+            entry = (seconds, String(cString: buffer))
+            return entry.1
+        }
+    }
+}
+
+import Core

@@ -1,0 +1,40 @@
+import Foundation
+
+/// One client connection's state. Touched only by its event loop's thread.
+final class HTTPConnection {
+    enum Phase { case reading, processing, writing }
+
+    let fd: Int32
+    let peer: String
+    var parser: RequestParser
+    var phase: Phase = .reading
+    var output: [UInt8] = []
+    var outputOffset = 0
+    var closeAfterWrite = false
+    var closed = false
+    /// Monotonic seconds of the last byte read or written.
+    var lastActivity: Double
+    /// When the first byte of the request being read arrived.
+    var requestStartedAt: Double?
+    /// When the current response started to be written.
+    var writeStartedAt: Double?
+    /// Requests answered on this connection.
+    var served = 0
+
+    init(fd: Int32, peer: String, limits: HTTPLimits, now: Double) {
+        self.fd = fd
+        self.peer = peer
+        self.parser = RequestParser(limits: limits)
+        self.lastActivity = now
+    }
+
+    /// Idle: between requests, nothing buffered and nothing being answered.
+    var isIdle: Bool { phase == .reading && !parser.isMidRequest }
+}
+
+/// Monotonic time in seconds.
+func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}

@@ -1,0 +1,309 @@
+/// Reads HTTP/1.x requests from a byte stream, incrementally: bytes go in as they arrive, complete
+/// requests come out. It never blocks and owns no socket, so it is tested without any.
+///
+/// Handles `Content-Length` and `Transfer-Encoding: chunked` bodies, `Expect: 100-continue`,
+/// pipelined requests (each `next()` returns the following one) and every limit of `HTTPLimits`.
+public struct RequestParser {
+    /// What `next()` found.
+    public enum Event: Equatable {
+        /// Not a whole request yet.
+        case needMore
+        /// The head asked for `100 Continue` and its body has not arrived: answer it now.
+        case sendContinue
+        case request(HTTPRequestHead, body: [UInt8])
+        case failure(HTTPParseError)
+    }
+
+    private enum State {
+        case head
+        case body(HTTPRequestHead, remaining: Int)
+        case chunkSize(HTTPRequestHead)
+        case chunkData(HTTPRequestHead, remaining: Int)
+        case chunkDataEnd(HTTPRequestHead)
+        case trailers(HTTPRequestHead)
+        case failed
+    }
+
+    public let limits: HTTPLimits
+    private var buffer: [UInt8] = []
+    private var start = 0  // consumed prefix of buffer
+    private var state: State = .head
+    private var body: [UInt8] = []
+
+    public init(limits: HTTPLimits = HTTPLimits()) { self.limits = limits }
+
+    /// Bytes received but not yet consumed by a returned request.
+    public var bufferedByteCount: Int { buffer.count - start }
+    /// True while part of a request has arrived (used for the request timeout).
+    public var isMidRequest: Bool {
+        if case .head = state { return bufferedByteCount > 0 }
+        return true
+    }
+
+    public mutating func append(_ bytes: UnsafeRawBufferPointer) {
+        compact()
+        buffer.append(contentsOf: bytes)
+    }
+
+    public mutating func append(_ bytes: [UInt8]) {
+        compact()
+        buffer.append(contentsOf: bytes)
+    }
+
+    private mutating func compact() {
+        if start > 0 && (start == buffer.count || start > 4096) {
+            buffer.removeFirst(start)
+            start = 0
+        }
+    }
+
+    /// The next event from what has arrived so far.
+    public mutating func next() -> Event {
+        while true {
+            switch state {
+            case .failed:
+                return .needMore
+            case .head:
+                guard let end = findHeadEnd() else {
+                    if let error = oversizedHead() { return fail(error) }
+                    return .needMore
+                }
+                let headBytes = buffer[start..<end]
+                start = end + 4
+                switch parseHead(headBytes) {
+                case let .failure(error): return fail(error)
+                case let .success(head):
+                    body = []
+                    switch head.framing {
+                    case .none:
+                        state = .head
+                        return .request(head, body: [])
+                    case let .length(n):
+                        if n > limits.maxBodyBytes {
+                            return fail(.init(status: 413, code: "payload_too_large", message: "the body is \(n) bytes; at most \(limits.maxBodyBytes)"))
+                        }
+                        state = .body(head, remaining: n)
+                    case .chunked:
+                        state = .chunkSize(head)
+                    }
+                    if head.expectsContinue && bufferedByteCount == 0 {
+                        return .sendContinue
+                    }
+                }
+            case let .body(head, remaining):
+                let available = min(remaining, bufferedByteCount)
+                body.append(contentsOf: buffer[start..<(start + available)])
+                start += available
+                if available < remaining {
+                    state = .body(head, remaining: remaining - available)
+                    return .needMore
+                }
+                state = .head
+                return .request(head, body: takeBody())
+            case let .chunkSize(head):
+                guard let lineEnd = findCRLF(from: start) else {
+                    if bufferedByteCount > 1024 { return fail(badRequest("chunk size line too long")) }
+                    return .needMore
+                }
+                let line = buffer[start..<lineEnd]
+                start = lineEnd + 2
+                let sizeText = line.prefix { $0 != UInt8(ascii: ";") }
+                guard !sizeText.isEmpty, sizeText.count <= 8,
+                      let size = Int(String(decoding: sizeText, as: UTF8.self).trimmingCharacters(in: .whitespaces), radix: 16)
+                else { return fail(badRequest("invalid chunk size")) }
+                if body.count + size > limits.maxBodyBytes {
+                    return fail(.init(status: 413, code: "payload_too_large", message: "the body is over \(limits.maxBodyBytes) bytes"))
+                }
+                state = size == 0 ? .trailers(head) : .chunkData(head, remaining: size)
+            case let .chunkData(head, remaining):
+                let available = min(remaining, bufferedByteCount)
+                body.append(contentsOf: buffer[start..<(start + available)])
+                start += available
+                if available < remaining {
+                    state = .chunkData(head, remaining: remaining - available)
+                    return .needMore
+                }
+                state = .chunkDataEnd(head)
+            case let .chunkDataEnd(head):
+                guard bufferedByteCount >= 2 else { return .needMore }
+                guard buffer[start] == 13, buffer[start + 1] == 10 else { return fail(badRequest("chunk data not followed by CRLF")) }
+                start += 2
+                state = .chunkSize(head)
+            case let .trailers(head):
+                guard let lineEnd = findCRLF(from: start) else {
+                    if bufferedByteCount > limits.maxHeadBytes { return fail(badRequest("trailers too long")) }
+                    return .needMore
+                }
+                let empty = lineEnd == start
+                start = lineEnd + 2
+                if empty {
+                    state = .head
+                    return .request(head, body: takeBody())
+                }
+            }
+        }
+    }
+
+    private mutating func takeBody() -> [UInt8] {
+        defer { body = [] }
+        return body
+    }
+
+    private mutating func fail(_ error: HTTPParseError) -> Event {
+        state = .failed
+        return .failure(error)
+    }
+
+    private func badRequest(_ message: String) -> HTTPParseError {
+        HTTPParseError(status: 400, code: "bad_request", message: message)
+    }
+
+    private func findHeadEnd() -> Int? {
+        var i = start
+        let limit = buffer.count - 3
+        while i < limit {
+            if buffer[i] == 13 && buffer[i + 1] == 10 && buffer[i + 2] == 13 && buffer[i + 3] == 10 { return i }
+            i += 1
+        }
+        return nil
+    }
+
+    private func findCRLF(from index: Int) -> Int? {
+        var i = index
+        while i + 1 < buffer.count {
+            if buffer[i] == 13 && buffer[i + 1] == 10 { return i }
+            i += 1
+        }
+        return nil
+    }
+
+    /// The head is not complete: is it already too large to be allowed?
+    private func oversizedHead() -> HTTPParseError? {
+        let pending = bufferedByteCount
+        let lineEnd = findCRLF(from: start)
+        if lineEnd == nil && pending > limits.maxRequestLineBytes {
+            return HTTPParseError(status: 414, code: "uri_too_long", message: "the request line is over \(limits.maxRequestLineBytes) bytes")
+        }
+        if pending > limits.maxHeadBytes {
+            return HTTPParseError(status: 431, code: "headers_too_large", message: "the request line and headers are over \(limits.maxHeadBytes) bytes")
+        }
+        return nil
+    }
+
+    private func parseHead(_ bytes: ArraySlice<UInt8>) -> Result<HTTPRequestHead, HTTPParseError> {
+        if bytes.count > limits.maxHeadBytes {
+            return .failure(.init(status: 431, code: "headers_too_large", message: "the request line and headers are over \(limits.maxHeadBytes) bytes"))
+        }
+        var lines = bytes.split(separator: 10, omittingEmptySubsequences: false).map { line -> ArraySlice<UInt8> in
+            line.last == 13 ? line.dropLast() : line
+        }
+        // RFC 9112 §2.2: ignore at least one empty line before the request line.
+        while let first = lines.first, first.isEmpty { lines.removeFirst() }
+        guard let requestLine = lines.first else { return .failure(badRequest("empty request")) }
+        if requestLine.count > limits.maxRequestLineBytes {
+            return .failure(.init(status: 414, code: "uri_too_long", message: "the request line is over \(limits.maxRequestLineBytes) bytes"))
+        }
+        let parts = requestLine.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false)
+        guard parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty,
+              parts[0].allSatisfy(Self.isTokenByte), parts[1].allSatisfy({ $0 > 32 && $0 < 127 })
+        else { return .failure(badRequest("malformed request line")) }
+        let versionText = String(decoding: parts[2], as: UTF8.self)
+        guard versionText.hasPrefix("HTTP/"), versionText.count == 8 else { return .failure(badRequest("malformed HTTP version")) }
+        guard let version = HTTPVersion(rawValue: versionText) else {
+            return .failure(.init(status: 505, code: "http_version_not_supported", message: "\(versionText) is not supported; use HTTP/1.1"))
+        }
+        let headerLines = lines.dropFirst()
+        if headerLines.count > limits.maxHeaderCount {
+            return .failure(.init(status: 431, code: "headers_too_large", message: "more than \(limits.maxHeaderCount) header fields"))
+        }
+        var headers: [(name: String, value: String)] = []
+        headers.reserveCapacity(headerLines.count)
+        for line in headerLines {
+            guard let colon = line.firstIndex(of: UInt8(ascii: ":")), colon > line.startIndex else {
+                return .failure(badRequest("malformed header line"))
+            }
+            let name = line[line.startIndex..<colon]
+            guard name.allSatisfy(Self.isTokenByte) else { return .failure(badRequest("malformed header name")) }
+            var value = line[(colon + 1)...]
+            while let f = value.first, f == 32 || f == 9 { value = value.dropFirst() }
+            while let l = value.last, l == 32 || l == 9 { value = value.dropLast() }
+            guard !value.contains(where: { $0 < 32 && $0 != 9 || $0 == 127 }) else {
+                return .failure(badRequest("control character in header value"))
+            }
+            headers.append((String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self)))
+        }
+        let head = HTTPRequestHead(method: String(decoding: parts[0], as: UTF8.self),
+                                   target: String(decoding: parts[1], as: UTF8.self), version: version, headers: headers)
+        return head.resolveFraming()
+    }
+
+    private static func isTokenByte(_ b: UInt8) -> Bool {
+        switch b {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
+        default:
+            return "!#$%&'*+-.^_`|~".utf8.contains(b)
+        }
+    }
+}
+
+/// A parsed request line and headers, with how its body is framed.
+public struct HTTPRequestHead: Equatable, Sendable {
+    public enum Framing: Equatable, Sendable { case none, length(Int), chunked }
+
+    public let method: String
+    public let target: String
+    public let version: HTTPVersion
+    public let headers: [(name: String, value: String)]
+    public var framing: Framing = .none
+    public var expectsContinue = false
+
+    init(method: String, target: String, version: HTTPVersion, headers: [(name: String, value: String)]) {
+        self.method = method
+        self.target = target
+        self.version = version
+        self.headers = headers
+    }
+
+    public static func == (a: HTTPRequestHead, b: HTTPRequestHead) -> Bool {
+        a.method == b.method && a.target == b.target && a.version == b.version && a.framing == b.framing
+            && a.headers.map(\.name) == b.headers.map(\.name) && a.headers.map(\.value) == b.headers.map(\.value)
+    }
+
+    /// Body framing per RFC 9112 §6: both `Transfer-Encoding` and `Content-Length` is refused
+    /// (request smuggling), as are conflicting lengths and codings other than `chunked`.
+    func resolveFraming() -> Result<HTTPRequestHead, HTTPParseError> {
+        var head = self
+        let lengths = headers.filter { $0.name.caseInsensitiveEquals("Content-Length") }.map(\.value)
+        let codings = headers.filter { $0.name.caseInsensitiveEquals("Transfer-Encoding") }.map(\.value)
+        let bad = { (m: String) in Result<HTTPRequestHead, HTTPParseError>.failure(.init(status: 400, code: "bad_request", message: m)) }
+        if !codings.isEmpty {
+            guard lengths.isEmpty else { return bad("both Transfer-Encoding and Content-Length") }
+            let tokens = codings.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            guard tokens == ["chunked"] else {
+                return .failure(.init(status: 501, code: "not_implemented", message: "only Transfer-Encoding: chunked is supported"))
+            }
+            guard version == .http11 else { return bad("chunked encoding needs HTTP/1.1") }
+            head.framing = .chunked
+        } else if !lengths.isEmpty {
+            let values = Set(lengths.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) })
+            guard values.count == 1, let text = values.first, !text.isEmpty, text.count <= 15,
+                  text.allSatisfy({ $0.isASCII && $0.isNumber }), let n = Int(text)
+            else { return bad("invalid Content-Length") }
+            head.framing = n > 0 ? .length(n) : .none
+        }
+        if let expect = headers.first(where: { $0.name.caseInsensitiveEquals("Expect") })?.value {
+            guard expect.lowercased() == "100-continue" else {
+                return .failure(.init(status: 417, code: "expectation_failed", message: "only Expect: 100-continue is supported"))
+            }
+            head.expectsContinue = version == .http11 && head.framing != .none
+        }
+        return .success(head)
+    }
+
+    func request(body: [UInt8]) -> HTTPRequest {
+        HTTPRequest(method: method, target: target, version: version, headers: headers, body: body)
+    }
+}
+
+import Foundation
