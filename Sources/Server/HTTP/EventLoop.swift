@@ -28,6 +28,7 @@ final class EventLoop: @unchecked Sendable {
     private var draining = false
     private var stopped = false
     private let done = DispatchSemaphore(value: 0)
+    private let listenerReleased = DispatchSemaphore(value: 0)
 
     init(listenFD: Int32, limits: HTTPLimits, maxConnections: Int, responder: any HTTPResponder,
          workers: WorkerPool, logger: Logger) throws {
@@ -61,6 +62,9 @@ final class EventLoop: @unchecked Sendable {
         wake()
     }
 
+    /// Waits until this loop no longer watches the listener, so the server may close it.
+    func waitUntilListenerReleased() { listenerReleased.wait() }
+
     /// Close everything and leave the loop; waits for the loop thread.
     func stop() {
         lock.lock()
@@ -88,6 +92,7 @@ final class EventLoop: @unchecked Sendable {
             if isDraining && listening {
                 epoll_ctl(epfd, EPOLL_CTL_DEL, listenFD, nil)
                 listening = false
+                listenerReleased.signal()
             }
             if n > 0 {
                 for i in 0..<Int(n) {

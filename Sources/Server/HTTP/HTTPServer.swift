@@ -72,15 +72,18 @@ public final class HTTPServer: @unchecked Sendable {
     /// Graceful stop: no new connections; in-flight requests are answered (with `Connection: close`);
     /// then the loops and workers end. Waits up to `grace` seconds for connections to finish.
     public func shutdown(grace: Double = 10) {
+        guard !loops.isEmpty else { return }
+        defer { loops = [] }
         for loop in loops { loop.beginDraining() }
+        for loop in loops { loop.waitUntilListenerReleased() }
+        if listenFD >= 0 { Glibc.close(listenFD) }  // new connections are refused from here on
+        listenFD = -1
         let deadline = monotonicSeconds() + grace
         while loops.contains(where: { $0.openConnections > 0 }) && monotonicSeconds() < deadline {
             usleep(20_000)  // polling the drain, bounded by the grace period
         }
         for loop in loops { loop.stop() }
         pool?.shutdown()
-        if listenFD >= 0 { Glibc.close(listenFD) }
-        listenFD = -1
     }
 
     public var openConnections: Int { loops.reduce(0) { $0 + $1.openConnections } }

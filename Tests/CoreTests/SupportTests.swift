@@ -1,0 +1,55 @@
+import Foundation
+import Testing
+@testable import Core
+
+@Suite struct SupportTests {
+    @Test func jsonRoundTripsAndEscapes() throws {
+        let value: JSON = .object([
+            ("text", "quote \" backslash \\ newline \n tab \t bell \u{7} é"), ("n", 42), ("f", .double(1.5)),
+            ("list", [true, nil, "x"]), ("empty", .object([])),
+        ])
+        let text = value.serializedString
+        #expect(text.contains(#"\u0007"#))
+        #expect(try JSON.parse(text) == value)
+        #expect(throws: JSONParseError.self) { try JSON.parse("{\"a\": }") }
+        #expect(throws: JSONParseError.self) { try JSON.parse("") }
+    }
+
+    @Test func storedStringArraysReadBackExactly() {
+        for list in [[], ["subnet-1"], ["a", "b", "c"], ["with \"quote\"", "back\\slash"], ["é", ""]] {
+            let stored = JSON.strings(list).serializedString
+            #expect(StoredJSON.stringArray(stored) == list)
+        }
+    }
+
+    @Test func identifiersSortByCreation() {
+        var previous = ""
+        let date = Date()
+        for _ in 0..<5000 {
+            let id = Identifier.make(prefix: "su_", at: date)
+            #expect(id.count == 29)
+            #expect(id > previous)
+            previous = id
+        }
+        let later = Identifier.make(prefix: "su_", at: date.addingTimeInterval(1))
+        #expect(later > previous)
+    }
+
+    @Test func timestampsAreISO8601UTCWithMilliseconds() throws {
+        let date = Date(timeIntervalSince1970: 1_795_000_000.123)
+        let text = Timestamp.string(date)
+        #expect(text == "2026-11-18T11:06:40.123Z")
+        let parsed = try #require(Timestamp.date(text))
+        #expect(abs(parsed.timeIntervalSince1970 - 1_795_000_000.123) < 0.001)
+    }
+
+    @Test func awsIdentifiers() {
+        #expect(AWSIdentifiers.isResourceID("vpc-0123456789abcdef0", prefix: "vpc"))
+        #expect(AWSIdentifiers.isResourceID("sg-01234567", prefix: "sg"))
+        #expect(!AWSIdentifiers.isResourceID("sg-0123456g", prefix: "sg"))
+        #expect(!AWSIdentifiers.isResourceID("vpc-01234567", prefix: "sg"))
+        #expect(AWSIdentifiers.roleARNAccount("arn:aws-us-gov:iam::123456789012:role/path/name") == "123456789012")
+        #expect(AWSIdentifiers.roleARNAccount("arn:aws:iam::123456789012:user/name") == nil)
+        #expect(AWSIdentifiers.roleARNAccount("arn:aws:s3::123456789012:role/name") == nil)
+    }
+}

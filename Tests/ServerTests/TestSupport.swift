@@ -1,0 +1,150 @@
+import Foundation
+import Logging
+@testable import Core
+@testable import Server
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A privatelinkd API on a loopback port with its own fresh database.
+final class TestServer: @unchecked Sendable {
+    let server: HTTPServer
+    let database: Database
+    let store: SetupStore
+    let port: Int
+
+    init(limits: HTTPLimits = HTTPLimits(), workers: Int = 2, corsOrigins: [String] = [],
+         responder: (any HTTPResponder)? = nil) throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("privatelinkd-server-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        database = try Database(path: folder.appendingPathComponent("test.sqlite").path, readers: 2)
+        try Migrator(migrations: Migration.load(from: Migrator.locateDirectory(explicit: nil))).migrate(database)
+        store = SetupStore(database: database)
+        var logger = Logger(label: "test")
+        logger.logLevel = .error
+        let application = Application(catalog: try Catalog.bundled(), store: store, corsOrigins: corsOrigins, logger: logger)
+        var configuration = HTTPServer.Configuration()
+        configuration.host = "127.0.0.1"
+        configuration.port = 0
+        configuration.limits = limits
+        configuration.workers = workers
+        server = HTTPServer(configuration: configuration, responder: responder ?? application, logger: logger)
+        port = try server.start()
+    }
+
+    deinit {
+        server.shutdown(grace: 2)
+        database.close()
+    }
+}
+
+/// A parsed response read off a raw socket.
+struct RawResponse {
+    let status: Int
+    let headers: [(String, String)]
+    let body: [UInt8]
+
+    func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }
+    var json: JSON? { try? JSON.parse(body) }
+    var text: String { String(decoding: body, as: UTF8.self) }
+}
+
+enum RawClientError: Error { case connect(Int32), closed, timeout, malformed(String) }
+
+/// A blocking HTTP/1.1 client on a raw socket, so tests control every byte and its timing.
+/// Every read has a receive timeout: a test that waits on the server never hangs.
+final class RawClient {
+    let fd: Int32
+    private var buffer: [UInt8] = []
+
+    init(port: Int, timeout: Double = 5) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let rc = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        if rc != 0 {
+            let code = errno
+            Glibc.close(fd)
+            throw RawClientError.connect(code)
+        }
+        setTimeout(timeout)
+    }
+
+    deinit { Glibc.close(fd) }
+
+    func setTimeout(_ seconds: Double) {
+        var tv = timeval(tv_sec: Int(seconds), tv_usec: Int((seconds - Double(Int(seconds))) * 1_000_000))
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    func send(_ text: String) { send(Array(text.utf8)) }
+
+    func send(_ bytes: [UInt8]) {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+            if n <= 0 { return }
+            offset += n
+        }
+    }
+
+    /// Reads more bytes; throws `.closed` on end of stream, `.timeout` when nothing came in time.
+    private func fill() throws {
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        if n == 0 { throw RawClientError.closed }
+        if n < 0 { throw (errno == EAGAIN || errno == EWOULDBLOCK) ? RawClientError.timeout : RawClientError.closed }
+        buffer.append(contentsOf: chunk[0..<n])
+    }
+
+    /// Reads one response (a `100 Continue` counts as one). `head` is true for answers to HEAD.
+    func readResponse(head: Bool = false) throws -> RawResponse {
+        var end: Int?
+        while end == nil {
+            if let range = findHeadEnd() { end = range } else { try fill() }
+        }
+        let headText = String(decoding: buffer[0..<end!], as: UTF8.self)
+        buffer.removeFirst(end! + 4)
+        var lines = headText.components(separatedBy: "\r\n")
+        let statusLine = lines.removeFirst().split(separator: " ")
+        guard statusLine.count >= 2, let status = Int(statusLine[1]) else { throw RawClientError.malformed(headText) }
+        let headers = lines.compactMap { line -> (String, String)? in
+            guard let colon = line.firstIndex(of: ":") else { return nil }
+            return (String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+        }
+        let length = head || status == 100 ? 0 : Int(headers.first { $0.0.lowercased() == "content-length" }?.1 ?? "0") ?? 0
+        while buffer.count < length { try fill() }
+        let body = Array(buffer[0..<length])
+        buffer.removeFirst(length)
+        return RawResponse(status: status, headers: headers, body: body)
+    }
+
+    /// True when the server closes the connection (end of stream or reset) before the timeout.
+    func waitForClose() -> Bool {
+        do {
+            while true { try fill() }
+        } catch RawClientError.closed {
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    private func findHeadEnd() -> Int? {
+        guard buffer.count >= 4 else { return nil }
+        for i in 0...(buffer.count - 4) where buffer[i] == 13 && buffer[i + 1] == 10 && buffer[i + 2] == 13 && buffer[i + 3] == 10 {
+            return i
+        }
+        return nil
+    }
+}
+
+let validSetupJSON = #"{"site":"us1","region":"us-east-1","vpc_id":"vpc-0123456789abcdef0","subnet_ids":["subnet-01234567"],"security_group_ids":["sg-01234567"],"services":["metrics","logs_agent"]}"#
+
+func post(_ path: String, _ body: String, extraHeaders: String = "") -> String {
+    "POST \(path) HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\(extraHeaders)\r\n\(body)"
+}
