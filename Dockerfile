@@ -1,0 +1,32 @@
+# privatelinkd: a release binary with the Swift runtime linked in, on debian:bookworm-slim.
+FROM swift:6.1-bookworm AS build
+RUN apt-get update && apt-get install -y --no-install-recommends libsqlite3-dev libcurl4-openssl-dev \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY Package.swift ./
+RUN swift package resolve
+COPY Sources Sources
+COPY migrations migrations
+RUN swift build -c release --static-swift-stdlib --product privatelinkd \
+    && mkdir -p /out/bin /out/share/privatelinkd \
+    && cp .build/release/privatelinkd /out/bin/ \
+    && cp -R .build/release/privatelinkd_Core.resources /out/bin/ \
+    && cp -R migrations /out/share/privatelinkd/
+
+FROM debian:bookworm-slim
+# libcurl4 for FoundationNetworking, libsqlite3-0 for the store, ca-certificates for AWS over TLS,
+# curl for the health check. `ldd /usr/local/bin/privatelinkd` lists nothing else.
+RUN apt-get update && apt-get install -y --no-install-recommends libcurl4 libsqlite3-0 ca-certificates curl \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --uid 10001 --home-dir /var/lib/privatelinkd privatelinkd \
+    && mkdir -p /var/lib/privatelinkd && chown privatelinkd /var/lib/privatelinkd
+COPY --from=build /out/bin/ /usr/local/bin/
+COPY --from=build /out/share/ /usr/local/share/
+USER privatelinkd
+VOLUME /var/lib/privatelinkd
+ENV PRIVATELINKD_HOST=0.0.0.0 \
+    PRIVATELINKD_PORT=8080 \
+    PRIVATELINKD_DB=/var/lib/privatelinkd/privatelinkd.sqlite
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=3s --start-period=10s CMD curl -fsS http://127.0.0.1:8080/healthz || exit 1
+ENTRYPOINT ["/usr/local/bin/privatelinkd"]

@@ -1,0 +1,199 @@
+import Foundation
+import Testing
+@testable import Core
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The `privatelinkd` executable as users run it: start-up, configuration, signals, crashes.
+@Suite(.serialized) struct ProcessTests {
+    /// The built executable, beside the test bundle in the build products folder.
+    static var executable: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+            .deletingLastPathComponent().appendingPathComponent("privatelinkd")
+    }
+
+    final class RunningServer: @unchecked Sendable {
+        let process = Process()
+        let output = Pipe()
+        let errors = Pipe()
+        var port = 0
+        private var stderrText = Data()
+        private let lock = NSLock()
+
+        init(arguments: [String], environment: [String: String] = [:]) throws {
+            process.executableURL = ProcessTests.executable
+            process.arguments = arguments
+            var env = ProcessInfo.processInfo.environment
+            for (k, v) in environment { env[k] = v }
+            process.environment = env
+            process.standardOutput = output
+            process.standardError = errors
+            errors.fileHandleForReading.readabilityHandler = { [weak self] handle in
+                let data = handle.availableData
+                guard let self else { return }
+                self.lock.lock()
+                self.stderrText.append(data)
+                self.lock.unlock()
+            }
+            try process.run()
+        }
+
+        var stderr: String {
+            lock.lock()
+            defer { lock.unlock() }
+            return String(decoding: stderrText, as: UTF8.self)
+        }
+
+        /// Reads the start-up line (`… listening on http://127.0.0.1:PORT …`); nil if the process
+        /// ended or said nothing within the timeout.
+        func waitForListening(timeout: Double = 20) -> String? {
+            let box = Locked<String?>(nil)
+            let got = DispatchSemaphore(value: 0)
+            let handle = output.fileHandleForReading
+            Thread.detachNewThread {
+                var line = Data()
+                while true {
+                    let byte = handle.readData(ofLength: 1)
+                    if byte.isEmpty || byte == Data("\n".utf8) { break }
+                    line.append(byte)
+                }
+                box.withLock { $0 = String(decoding: line, as: UTF8.self) }
+                got.signal()
+            }
+            guard got.wait(timeout: .now() + timeout) == .success, let line = box.withLock({ $0 }), !line.isEmpty else { return nil }
+            if let range = line.range(of: #"http://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
+                port = Int(line[range].split(separator: ":").last!)!
+            }
+            return line
+        }
+
+        /// Waits for the process to end, bounded; returns its exit status or nil on timeout.
+        func waitForExit(timeout: Double = 15) -> Int32? {
+            let done = DispatchSemaphore(value: 0)
+            let process = self.process
+            Thread.detachNewThread {
+                process.waitUntilExit()
+                done.signal()
+            }
+            guard done.wait(timeout: .now() + timeout) == .success else { return nil }
+            return process.terminationStatus
+        }
+
+        deinit {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
+    }
+
+    static func temporaryFolder() throws -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("privatelinkd-process-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        return folder
+    }
+
+    @Test func startsWithFlagsServesAndStopsCleanlyOnSIGTERM() throws {
+        let folder = try Self.temporaryFolder()
+        let db = folder.appendingPathComponent("flags.sqlite").path
+        let server = try RunningServer(arguments: ["--port", "0", "--db", db, "--log-level", "warning"])
+        let line = try #require(server.waitForListening(), "no start-up line; stderr: \(server.stderr)")
+        #expect(line.contains("listening on http://127.0.0.1:"))
+        #expect(server.port > 0)
+        let client = try RawClient(port: server.port)
+        client.send("GET /healthz HTTP/1.1\r\n\r\n")
+        #expect(try client.readResponse().status == 200)
+        kill(server.process.processIdentifier, SIGTERM)
+        #expect(server.waitForExit() == 0)
+        // The database was closed cleanly: the WAL was checkpointed and removed or emptied.
+        let wal = (try? FileManager.default.attributesOfItem(atPath: db + "-wal")[.size] as? Int) ?? 0
+        #expect(wal == 0)
+    }
+
+    @Test func environmentConfiguresItToo() throws {
+        let folder = try Self.temporaryFolder()
+        let db = folder.appendingPathComponent("env.sqlite").path
+        let server = try RunningServer(arguments: [], environment: [
+            "PRIVATELINKD_PORT": "0", "PRIVATELINKD_DB": db, "PRIVATELINKD_LOG_LEVEL": "error",
+        ])
+        #expect(server.waitForListening() != nil, "stderr: \(server.stderr)")
+        #expect(FileManager.default.fileExists(atPath: db))
+        kill(server.process.processIdentifier, SIGINT)
+        #expect(server.waitForExit() == 0)
+    }
+
+    @Test func badConfigurationIsRefusedWithAClearMessage() throws {
+        let server = try RunningServer(arguments: ["--port", "70000"])
+        #expect(server.waitForExit() != 0)
+        #expect(server.stderr.contains("port must be a number from 0 to 65535"))
+    }
+
+    @Test func tamperedMigrationStopsStartUp() throws {
+        let folder = try Self.temporaryFolder()
+        let migrations = folder.appendingPathComponent("migrations")
+        try FileManager.default.copyItem(at: Migrator.locateDirectory(explicit: nil), to: migrations)
+        let db = folder.appendingPathComponent("tamper.sqlite").path
+        let first = try RunningServer(arguments: ["--port", "0", "--db", db, "--migrations-dir", migrations.path])
+        #expect(first.waitForListening() != nil)
+        kill(first.process.processIdentifier, SIGTERM)
+        #expect(first.waitForExit() == 0)
+
+        let file = migrations.appendingPathComponent("0001_init.sql")
+        try (String(contentsOf: file, encoding: .utf8) + "\n-- edited later\n").write(to: file, atomically: true, encoding: .utf8)
+        let second = try RunningServer(arguments: ["--port", "0", "--db", db, "--migrations-dir", migrations.path])
+        #expect(second.waitForExit() != 0)
+        #expect(second.stderr.contains("was changed after it was applied"))
+    }
+
+    @Test func killDashNineMidWritesLeavesNoHalfWrittenSetupAndLosesNoAcknowledgedOne() throws {
+        let folder = try Self.temporaryFolder()
+        let db = folder.appendingPathComponent("crash.sqlite").path
+        let server = try RunningServer(arguments: ["--port", "0", "--db", db, "--log-level", "error"])
+        #expect(server.waitForListening() != nil)
+        let port = server.port
+
+        // Four clients post setups as fast as they can; the server is killed while they do.
+        let acknowledged = Locked<[String]>([])
+        let enough = DispatchSemaphore(value: 0)
+        let group = DispatchGroup()
+        for _ in 0..<4 {
+            group.enter()
+            Thread.detachNewThread {
+                defer { group.leave() }
+                guard let client = try? RawClient(port: port, timeout: 2) else { return }
+                for _ in 0..<500 {
+                    client.send(post("/v1/setups", validSetupJSON))
+                    guard let response = try? client.readResponse(), response.status == 202,
+                          let id = response.json?["id"]?.stringValue else { return }
+                    let count = acknowledged.withLock { list -> Int in
+                        list.append(id)
+                        return list.count
+                    }
+                    if count == 60 { enough.signal() }
+                }
+            }
+        }
+        #expect(enough.wait(timeout: .now() + 30) == .success)
+        kill(server.process.processIdentifier, SIGKILL)
+        _ = server.waitForExit()
+        #expect(group.wait(timeout: .now() + 10) == .success)
+
+        // Reopen as the next start would and check every invariant of a complete setup.
+        let database = try Database(path: db, readers: 1)
+        defer { database.close() }
+        try Migrator(migrations: Migration.load(from: Migrator.locateDirectory(explicit: nil))).migrate(database)
+        let integrity = try database.read { try $0.firstRow("PRAGMA integrity_check", [], { $0.string(0) }) }
+        #expect(integrity == "ok")
+        let broken = try database.read { db in
+            try db.rows("""
+                SELECT s.id FROM setups s
+                WHERE (SELECT count(*) FROM endpoints e WHERE e.setup_id = s.id) != 2
+                   OR (SELECT count(*) FROM jobs j WHERE j.setup_id = s.id) != 1
+                   OR (SELECT count(*) FROM transitions t WHERE t.setup_id = s.id) != 4
+                """, [], { $0.string(0) })
+        }
+        #expect(broken.isEmpty, "half-written setups: \(broken)")
+        let stored = Set(try database.read { try $0.rows("SELECT id FROM setups", [], { $0.string(0) }) })
+        let acked = Set(acknowledged.withLock { $0 })
+        #expect(acked.isSubset(of: stored), "acknowledged but lost: \(acked.subtracting(stored).count)")
+        #expect(stored.count >= 60)
+    }
+}

@@ -1,0 +1,160 @@
+import Foundation
+import Logging
+import Testing
+@testable import Core
+@testable import Server
+
+/// The API through the application responder, without sockets.
+@Suite struct SetupsAPITests {
+    let app: Application
+
+    init() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("privatelinkd-api-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let database = try Database(path: folder.appendingPathComponent("api.sqlite").path, readers: 2)
+        try Migrator(migrations: Migration.load(from: Migrator.locateDirectory(explicit: nil))).migrate(database)
+        app = Application(catalog: try Catalog.bundled(), store: SetupStore(database: database),
+                          corsOrigins: ["https://dash.example"], logger: Logger(label: "test"))
+    }
+
+    func call(_ method: String, _ target: String, body: String? = nil, headers: [(name: String, value: String)] = []) -> (HTTPResponse, JSON?) {
+        let response = app.respond(to: HTTPRequest(method: method, target: target, headers: headers, body: Array((body ?? "").utf8)))
+        return (response, try? JSON.parse(response.body))
+    }
+
+    @Test func createAnswers202WithLocationAndPlanThenShowsIt() throws {
+        let (response, json) = call("POST", "/v1/setups", body: validSetupJSON)
+        #expect(response.status == 202)
+        let id = try #require(json?["id"]?.stringValue)
+        #expect(response.header("Location") == "/v1/setups/\(id)")
+        #expect(json?["status"] == "pending")
+        #expect(json?["plan"]?["steps"]?.arrayValue?.count == 8)
+        #expect(json?["endpoints"]?.arrayValue?.count == 2)
+        let (shown, detail) = call("GET", "/v1/setups/\(id)")
+        #expect(shown.status == 200)
+        #expect(detail?["jobs"]?.arrayValue?.first?["state"] == "queued")
+        #expect(detail?["jobs"]?.arrayValue?.first?["steps"] == json?["plan"]?["steps"]?.arrayValue.map { .array($0.compactMap { $0["name"] }) })
+        let (_, events) = call("GET", "/v1/setups/\(id)/events")
+        let list = try #require(events?["events"]?.arrayValue)
+        #expect(list.first?["entity_type"] == "setup" && list.first?["to_state"] == "pending")
+        #expect(list.count == 4)
+    }
+
+    @Test func dryRunStoresNothing() throws {
+        let body = validSetupJSON.replacingOccurrences(of: "}", with: #","dry_run":true}"#)
+        let (response, json) = call("POST", "/v1/setups", body: body)
+        #expect(response.status == 200)
+        #expect(json?["dry_run"] == true)
+        #expect(json?["plan"]?["endpoints"]?.arrayValue?.count == 2)
+        let (_, list) = call("GET", "/v1/setups")
+        #expect(list?["setups"]?.arrayValue?.isEmpty == true)
+    }
+
+    @Test func errorsHaveStableCodes() throws {
+        let cases: [(String, String, String?, Int, String)] = [
+            ("POST", "/v1/setups", "{not json", 400, "invalid_json"),
+            ("POST", "/v1/setups", "", 400, "invalid_json"),
+            ("POST", "/v1/setups", #"{"site":"us1"}"#, 422, "validation_failed"),
+            ("POST", "/v1/setups", validSetupJSON.replacingOccurrences(of: "\"us1\"", with: "\"eu1\""), 422, "site_not_supported"),
+            ("GET", "/v1/setups/su_nothing", nil, 404, "not_found"),
+            ("GET", "/v1/setups/su_nothing/events", nil, 404, "not_found"),
+            ("GET", "/v1/sites/zz9", nil, 404, "not_found"),
+            ("GET", "/nowhere", nil, 404, "not_found"),
+            ("DELETE", "/v1/sites", nil, 405, "method_not_allowed"),
+            ("GET", "/v1/setups?limit=0", nil, 400, "validation_failed"),
+            ("GET", "/v1/setups?status=sleeping", nil, 400, "validation_failed"),
+            ("GET", "/v1/setups?cursor=%%%", nil, 400, "validation_failed"),
+            ("GET", "/v1/setups?colour=red", nil, 400, "validation_failed"),
+        ]
+        for (method, target, body, status, code) in cases {
+            let (response, json) = call(method, target, body: body)
+            #expect(response.status == status, "\(method) \(target)")
+            #expect(json?["error"]?["code"]?.stringValue == code, "\(method) \(target)")
+            #expect(json?["error"]?["message"]?.stringValue?.isEmpty == false)
+            #expect(json?["error"]?["details"]?.arrayValue != nil)
+            #expect(response.header("Content-Type") == "application/json; charset=utf-8")
+        }
+        let (notAllowed, _) = call("DELETE", "/v1/sites")
+        #expect(notAllowed.header("Allow") == "GET, HEAD, OPTIONS")
+    }
+
+    @Test func unsupportedSiteSaysTheGuideSentenceAndListsSupportedSites() {
+        let (response, json) = call("POST", "/v1/setups", body: validSetupJSON.replacingOccurrences(of: "\"us1\"", with: "\"us5\""))
+        #expect(response.status == 422)
+        #expect(json?["error"]?["message"] == "Datadog PrivateLink does not support the selected Datadog site.")
+        #expect(json?["error"]?["supported_sites"] == ["us1", "ap1", "ap2", "uk1"])
+    }
+
+    @Test func idempotencyKeyHeader() throws {
+        let key = [(name: "Idempotency-Key", value: "deploy-42")]
+        let (first, firstJSON) = call("POST", "/v1/setups", body: validSetupJSON, headers: key)
+        let (second, secondJSON) = call("POST", "/v1/setups", body: validSetupJSON, headers: key)
+        #expect(first.status == 202 && second.status == 202)
+        #expect(firstJSON == secondJSON)
+        #expect(second.header("Idempotency-Replayed") == "true")
+        #expect(second.header("Location") == first.header("Location"))
+        let other = validSetupJSON.replacingOccurrences(of: "\"metrics\",", with: "")
+        let (conflict, conflictJSON) = call("POST", "/v1/setups", body: other, headers: key)
+        #expect(conflict.status == 409)
+        #expect(conflictJSON?["error"]?["code"] == "conflict")
+        let (_, list) = call("GET", "/v1/setups")
+        #expect(list?["setups"]?.arrayValue?.count == 1)
+        let (bad, _) = call("POST", "/v1/setups", body: validSetupJSON, headers: [(name: "Idempotency-Key", value: "has space")])
+        #expect(bad.status == 400)
+    }
+
+    @Test func listPaginatesWithCursorAndFilters() throws {
+        var ids: [String] = []
+        for i in 0..<5 {
+            let body = validSetupJSON.replacingOccurrences(of: "vpc-0123456789abcdef0", with: i % 2 == 0 ? "vpc-0123456789abcdef0" : "vpc-89abcdef")
+            let (_, json) = call("POST", "/v1/setups", body: body)
+            ids.append(try #require(json?["id"]?.stringValue))
+        }
+        var seen: [String] = []
+        var target = "/v1/setups?limit=2"
+        for _ in 0..<5 {
+            let (response, json) = call("GET", target)
+            #expect(response.status == 200)
+            seen += json?["setups"]?.arrayValue?.compactMap { $0["id"]?.stringValue } ?? []
+            guard let cursor = json?["next_cursor"]?.stringValue else { break }
+            target = "/v1/setups?limit=2&cursor=\(cursor)"
+        }
+        #expect(seen == ids.reversed())
+        let (_, filtered) = call("GET", "/v1/setups?vpc_id=vpc-89abcdef&status=pending&site=us1&region=us-east-1")
+        #expect(filtered?["setups"]?.arrayValue?.compactMap { $0["id"]?.stringValue } == [ids[3], ids[1]])
+        #expect(filtered?["next_cursor"] == .null)
+    }
+
+    @Test func sitesCatalog() throws {
+        let (_, list) = call("GET", "/v1/sites")
+        #expect(list?["sites"]?.arrayValue?.count == 9)
+        let (_, ap2) = call("GET", "/v1/sites/ap2")
+        #expect(ap2?["aws_region"] == "ap-southeast-2")
+        #expect(ap2?["services"]?.arrayValue?.count == 10)
+        let (_, eu1) = call("GET", "/v1/sites/eu1")
+        #expect(eu1?["privatelink_supported"] == false)
+        #expect(eu1?["message"] == "Datadog PrivateLink does not support the selected Datadog site.")
+    }
+
+    @Test func corsForTheConfiguredDashboardOnly() {
+        let preflight = app.respond(to: HTTPRequest(method: "OPTIONS", target: "/v1/setups", headers: [
+            ("Origin", "https://dash.example"), ("Access-Control-Request-Method", "POST"),
+            ("Access-Control-Request-Headers", "content-type, idempotency-key"),
+        ]))
+        #expect(preflight.status == 204)
+        #expect(preflight.header("Access-Control-Allow-Origin") == "https://dash.example")
+        #expect(preflight.header("Access-Control-Allow-Methods")?.contains("POST") == true)
+        #expect(preflight.header("Access-Control-Allow-Headers") == "content-type, idempotency-key")
+
+        let stranger = app.respond(to: HTTPRequest(method: "OPTIONS", target: "/v1/setups", headers: [
+            ("Origin", "https://evil.example"), ("Access-Control-Request-Method", "POST"),
+        ]))
+        #expect(stranger.header("Access-Control-Allow-Origin") == nil)
+
+        let (get, _) = call("GET", "/v1/sites", headers: [(name: "Origin", value: "https://dash.example")])
+        #expect(get.header("Access-Control-Allow-Origin") == "https://dash.example")
+        #expect(get.header("Access-Control-Expose-Headers")?.contains("Location") == true)
+        let (plain, _) = call("GET", "/v1/sites")
+        #expect(plain.header("Access-Control-Allow-Origin") == nil)
+    }
+}
