@@ -60,6 +60,27 @@ import Testing
         #expect(throws: NotFound.self) { try store.transitionSetup("su_nope", to: .ready, actor: "x", reason: nil) }
     }
 
+    @Test func revisionMovesWithEveryChangeToTheSetupItsEndpointsAndJobs() throws {
+        let (database, _) = try makeTestDatabase()
+        let store = SetupStore(database: database)
+        let id = try #require(createdID(try create(store)))
+        let r0 = try #require(try store.revision(id))
+        try store.transitionSetup(id, to: .provisioning, actor: "t", reason: nil)
+        let r1 = try #require(try store.revision(id))
+        #expect(r1 > r0)
+        #expect(try store.transitionSetup(id, to: .provisioning, actor: "t", reason: nil) == false)
+        #expect(try store.revision(id) == r1)  // no change, no new revision
+        let endpoint = try #require(try store.get(id)?.endpoints.first)
+        try store.transitionEndpoint(endpoint.id, to: .pending, actor: "t", reason: nil)
+        let r2 = try #require(try store.revision(id))
+        #expect(r2 > r1)
+        // A job changed by another writer (any process) moves it too.
+        try database.write { try $0.run("UPDATE jobs SET attempts = attempts + 1 WHERE setup_id = ?", [.text(id)]) }
+        #expect(try #require(try store.revision(id)) > r2)
+        #expect(try store.get(id)?.setup.revision == store.revision(id))
+        #expect(try store.revision("su_none") == nil)
+    }
+
     @Test func transitionLogIsAppendOnly() throws {
         let (database, _) = try makeTestDatabase()
         let store = SetupStore(database: database)

@@ -40,6 +40,27 @@ import Testing
         #expect(list.count == 4)
     }
 
+    @Test func etagAnswers304AndACachedAnswerNeverOutlivesAChange() throws {
+        let (_, created) = call("POST", "/v1/setups", body: validSetupJSON)
+        let id = try #require(created?["id"]?.stringValue)
+        let (first, firstJSON) = call("GET", "/v1/setups/\(id)")
+        let etag = try #require(first.header("ETag"))
+        let (again, againJSON) = call("GET", "/v1/setups/\(id)")
+        #expect(again.header("ETag") == etag)
+        #expect(againJSON == firstJSON)
+        let (notModified, _) = call("GET", "/v1/setups/\(id)", headers: [(name: "If-None-Match", value: etag)])
+        #expect(notModified.status == 304)
+        #expect(notModified.body.isEmpty)
+
+        // A change written behind the API's back (as a worker would) shows at once.
+        let endpointID = try #require(firstJSON?["endpoints"]?.arrayValue?.first?["id"]?.stringValue)
+        try app.store.transitionEndpoint(endpointID, to: .available, actor: "worker", reason: nil)
+        let (changed, changedJSON) = call("GET", "/v1/setups/\(id)", headers: [(name: "If-None-Match", value: etag)])
+        #expect(changed.status == 200)
+        #expect(changed.header("ETag") != etag)
+        #expect(changedJSON?["endpoints"]?.arrayValue?.first?["state"] == "available")
+    }
+
     @Test func dryRunStoresNothing() throws {
         let body = validSetupJSON.replacingOccurrences(of: "}", with: #","dry_run":true}"#)
         let (response, json) = call("POST", "/v1/setups", body: body)

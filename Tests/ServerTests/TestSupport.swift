@@ -13,7 +13,7 @@ final class TestServer: @unchecked Sendable {
     let store: SetupStore
     let port: Int
 
-    init(limits: HTTPLimits = HTTPLimits(), workers: Int = 2, corsOrigins: [String] = [],
+    init(limits: HTTPLimits = HTTPLimits(), workers: Int = 2, eventLoops: Int = 2, corsOrigins: [String] = [],
          responder: (any HTTPResponder)? = nil) throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("privatelinkd-server-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -28,6 +28,7 @@ final class TestServer: @unchecked Sendable {
         configuration.port = 0
         configuration.limits = limits
         configuration.workers = workers
+        configuration.eventLoops = eventLoops
         server = HTTPServer(configuration: configuration, responder: responder ?? application, logger: logger)
         port = try server.start()
     }
@@ -56,6 +57,7 @@ enum RawClientError: Error { case connect(Int32), closed, timeout, malformed(Str
 final class RawClient {
     let fd: Int32
     private var buffer: [UInt8] = []
+    private var offset = 0  // bytes of `buffer` already consumed
 
     init(port: Int, timeout: Double = 5) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -98,6 +100,10 @@ final class RawClient {
         let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
         if n == 0 { throw RawClientError.closed }
         if n < 0 { throw (errno == EAGAIN || errno == EWOULDBLOCK) ? RawClientError.timeout : RawClientError.closed }
+        if offset > 0 {
+            buffer.removeFirst(offset)
+            offset = 0
+        }
         buffer.append(contentsOf: chunk[0..<n])
     }
 
@@ -107,8 +113,8 @@ final class RawClient {
         while end == nil {
             if let range = findHeadEnd() { end = range } else { try fill() }
         }
-        let headText = String(decoding: buffer[0..<end!], as: UTF8.self)
-        buffer.removeFirst(end! + 4)
+        let headText = String(decoding: buffer[offset..<end!], as: UTF8.self)
+        offset = end! + 4
         var lines = headText.components(separatedBy: "\r\n")
         let statusLine = lines.removeFirst().split(separator: " ")
         guard statusLine.count >= 2, let status = Int(statusLine[1]) else { throw RawClientError.malformed(headText) }
@@ -117,9 +123,9 @@ final class RawClient {
             return (String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
         }
         let length = head || status == 100 ? 0 : Int(headers.first { $0.0.lowercased() == "content-length" }?.1 ?? "0") ?? 0
-        while buffer.count < length { try fill() }
-        let body = Array(buffer[0..<length])
-        buffer.removeFirst(length)
+        while buffer.count - offset < length { try fill() }
+        let body = Array(buffer[offset..<(offset + length)])
+        offset += length
         return RawResponse(status: status, headers: headers, body: body)
     }
 
@@ -135,8 +141,8 @@ final class RawClient {
     }
 
     private func findHeadEnd() -> Int? {
-        guard buffer.count >= 4 else { return nil }
-        for i in 0...(buffer.count - 4) where buffer[i] == 13 && buffer[i + 1] == 10 && buffer[i + 2] == 13 && buffer[i + 3] == 10 {
+        guard buffer.count - offset >= 4 else { return nil }
+        for i in offset...(buffer.count - 4) where buffer[i] == 13 && buffer[i + 1] == 10 && buffer[i + 2] == 13 && buffer[i + 3] == 10 {
             return i
         }
         return nil

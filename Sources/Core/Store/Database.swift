@@ -59,8 +59,8 @@ public final class Database: Sendable {
     /// Runs `body` on a reader inside a deferred transaction: one consistent snapshot.
     public func readTransaction<T>(_ body: (Connection) throws -> T) throws -> T {
         try read { connection in
-            try connection.execute("BEGIN DEFERRED")
-            defer { try? connection.execute("COMMIT") }
+            try connection.run("BEGIN DEFERRED")
+            defer { try? connection.run("COMMIT") }
             return try body(connection)
         }
     }

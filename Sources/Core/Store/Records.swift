@@ -19,6 +19,8 @@ public struct SetupRecord: Sendable, Equatable {
     public let errorMessage: String?
     public let createdAt: String
     public let updatedAt: String
+    /// Bumped on any change to the setup, its endpoints or its jobs (the API's ETag).
+    public let revision: Int
 }
 
 /// An endpoint row: one interface VPC endpoint of a setup.

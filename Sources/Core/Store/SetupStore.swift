@@ -40,7 +40,7 @@ public final class SetupStore: Sendable {
     static let setupColumns = """
         id, site, mode, region, service_region, vpc_id, subnet_ids, security_group_ids, services,
         account_id, role_arn, peer, agent_version, status, current_step, error_code, error_message,
-        created_at, updated_at
+        created_at, updated_at, revision
         """
     static let endpointColumns = """
         id, setup_id, services, service_name, private_dns_name, state, vpc_endpoint_id, dns_name,
@@ -74,7 +74,7 @@ public final class SetupStore: Sendable {
             let now = Timestamp.string(clock.now())
             let setupID = Identifier.make(prefix: "su_")
             try db.run(
-                "INSERT INTO setups (\(Self.setupColumns), request) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO setups (\(Self.setupColumns), request) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
                 [.text(setupID), .text(request.site), .text(request.mode.rawValue), .text(request.region),
                  .text(request.serviceRegion), .text(request.vpcID), StoredJSON.text(request.subnetIDs),
                  StoredJSON.text(request.securityGroupIDs), StoredJSON.text(request.services),
@@ -172,6 +172,12 @@ public final class SetupStore: Sendable {
         try database.readTransaction { db in try Self.detail(db, id: id) }
     }
 
+    /// The setup's revision: bumped by triggers on any change to it, its endpoints or its jobs.
+    /// One indexed lookup, so callers can tell whether what they rendered before is still current.
+    public func revision(_ id: String) throws -> Int? {
+        try database.read { db in try db.firstRow("SELECT revision FROM setups WHERE id = ?", [.text(id)], { $0.int(0) }) }
+    }
+
     public func events(_ id: String) throws -> [TransitionRecord]? {
         try database.readTransaction { db in
             guard try db.firstRow("SELECT 1 FROM setups WHERE id = ?", [.text(id)], { _ in true }) != nil else { return nil }
@@ -216,7 +222,7 @@ public final class SetupStore: Sendable {
             roleARN: row.optionalString(10), peer: StoredJSON.value(row.optionalString(11)),
             agentVersion: row.optionalString(12), status: SetupStatus(rawValue: row.string(13)) ?? .failed,
             currentStep: row.optionalString(14), errorCode: row.optionalString(15), errorMessage: row.optionalString(16),
-            createdAt: row.string(17), updatedAt: row.string(18))
+            createdAt: row.string(17), updatedAt: row.string(18), revision: row.int(19))
     }
 
     static func endpoint(_ row: Row) -> EndpointRecord {

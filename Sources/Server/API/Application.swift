@@ -27,6 +27,12 @@ public struct Application: HTTPResponder {
         return response
     }
 
+    /// Reads never wait in WAL mode (and the reader pool is larger than the thread count), so the
+    /// event loop answers them itself; writes go to the worker pool.
+    public func answersInline(_ request: HTTPRequest) -> Bool {
+        request.method == "GET" || request.method == "HEAD" || request.method == "OPTIONS"
+    }
+
     private func route(_ request: HTTPRequest) -> HTTPResponse {
         let path = request.path
         if request.method == "OPTIONS" {

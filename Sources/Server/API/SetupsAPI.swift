@@ -5,6 +5,7 @@ import Foundation
 struct SetupsAPI: Sendable {
     let catalog: Catalog
     let store: SetupStore
+    let cache = RenderedSetupCache()
 
     static let defaultPageSize = 50
     static let maxPageSize = 200
@@ -109,10 +110,27 @@ struct SetupsAPI: Sendable {
         ]))
     }
 
+    /// The setup with its endpoints and jobs. `ETag` is its revision: `If-None-Match` answers 304,
+    /// and an unchanged setup is answered from the rendered-body cache after one indexed lookup.
     @Sendable func show(_ context: RequestContext) throws -> HTTPResponse {
         let id = context.parameter("id")
+        guard let revision = try store.revision(id) else { throw APIError.notFound("setup \(id)") }
+        let etag = "\"\(id).\(revision)\""
+        if context.request.header("If-None-Match")?.split(separator: ",").contains(where: {
+            $0.trimmingCharacters(in: .whitespaces) == etag || $0.trimmingCharacters(in: .whitespaces) == "*"
+        }) == true {
+            return HTTPResponse(status: 304, headers: [("ETag", etag)])
+        }
+        let headers: [(name: String, value: String)] = [("Content-Type", HTTPResponse.jsonContentType), ("ETag", etag)]
+        if let body = cache.body(for: id, revision: revision) {
+            return HTTPResponse(status: 200, headers: headers, body: body)
+        }
         guard let detail = try store.get(id) else { throw APIError.notFound("setup \(id)") }
-        return .json(200, Representation.setup(detail))
+        let body = HTTPResponse.json(200, Representation.setup(detail)).body
+        cache.store(body, for: id, revision: detail.setup.revision)
+        // The revision read with the detail may be newer than the one checked above.
+        return HTTPResponse(status: 200, headers: [("Content-Type", HTTPResponse.jsonContentType),
+                                                   ("ETag", "\"\(id).\(detail.setup.revision)\"")], body: body)
     }
 
     @Sendable func events(_ context: RequestContext) throws -> HTTPResponse {

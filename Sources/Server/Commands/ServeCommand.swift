@@ -41,8 +41,8 @@ public struct ServeCommand: ParsableCommand {
     @Option(help: "Handler threads.")
     var workers: Int = 8
 
-    @Option(help: "Socket event-loop threads.")
-    var eventLoops: Int = 1
+    @Option(help: "Socket event-loop threads (default: one per core, at most 4).")
+    var eventLoops: Int = HTTPServer.Configuration().eventLoops
 
     @Option(help: "Most open connections.")
     var maxConnections: Int = 4096
@@ -55,7 +55,7 @@ public struct ServeCommand: ParsableCommand {
         let logger = LoggerFactory.makeLogger(level: settings.logLevel)
 
         let catalog = try settings.catalogPath.map { try Catalog.load(from: URL(fileURLWithPath: $0)) } ?? Catalog.bundled()
-        let database = try Database(path: settings.databasePath, readers: max(2, workers))
+        let database = try Database(path: settings.databasePath, readers: workers + eventLoops)
         let migrations = try Migration.load(from: Migrator.locateDirectory(explicit: settings.migrationsDir))
         let applied = try Migrator(migrations: migrations).migrate(database)
         if !applied.isEmpty { logger.notice("applied migrations", metadata: ["versions": "\(applied)"]) }

@@ -13,7 +13,7 @@ final class EventLoop: @unchecked Sendable {
     private let wakeFD: Int32
     private let listenFD: Int32
     private let limits: HTTPLimits
-    private let maxConnections: Int
+    private let budget: ConnectionBudget
     private let responder: any HTTPResponder
     private let workers: WorkerPool
     private let logger: Logger
@@ -24,17 +24,23 @@ final class EventLoop: @unchecked Sendable {
     // Shared with worker threads and the server (guarded by `lock`).
     private let lock = NSLock()
     private var completions: [(HTTPConnection, HTTPRequest, HTTPResponse, Double)] = []
+    /// Sockets handed over by a sibling loop at the connection cap (it had nothing idle to close).
+    private var adoptions: [Int32] = []
+    /// Idle connections at the last sweep: where siblings send a newcomer at the cap.
+    private var idleHint = 0
+    /// The other loops of the server, for hand-overs at the connection cap.
+    var siblings: [EventLoop] = []
     private var wakePending = false
     private var draining = false
     private var stopped = false
     private let done = DispatchSemaphore(value: 0)
     private let listenerReleased = DispatchSemaphore(value: 0)
 
-    init(listenFD: Int32, limits: HTTPLimits, maxConnections: Int, responder: any HTTPResponder,
+    init(listenFD: Int32, limits: HTTPLimits, budget: ConnectionBudget, responder: any HTTPResponder,
          workers: WorkerPool, logger: Logger) throws {
         self.listenFD = listenFD
         self.limits = limits
-        self.maxConnections = maxConnections
+        self.budget = budget
         self.responder = responder
         self.workers = workers
         self.logger = logger
@@ -110,6 +116,8 @@ final class EventLoop: @unchecked Sendable {
             }
         }
         for connection in Array(connections.values) { close(connection) }
+        for fd in adoptions { Glibc.close(fd) }
+        siblings = []
         Glibc.close(epfd)
         Glibc.close(wakeFD)
     }
@@ -141,19 +149,57 @@ final class EventLoop: @unchecked Sendable {
             }
             var one: Int32 = 1
             setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-            if connections.count >= maxConnections && !evictIdle() {
-                // Every connection is busy: say so rather than leave the client hanging.
-                let response = HTTPResponse.error(503, code: "service_unavailable", message: "too many connections; retry shortly",
-                                                  headers: [("Retry-After", "1")])
-                let bytes = response.serialized(keepAlive: false, includeBody: true, date: HTTPDate.now())
-                _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-                Glibc.close(fd)
+            if !budget.take() && !(evictIdle() && budget.take()) {
+                // Nothing idle here: a sibling with idle connections closes one and takes the newcomer.
+                // (The idle counts are from each loop's last sweep; the chosen one checks again.)
+                if let sibling = siblings.max(by: { $0.idleConnections < $1.idleConnections }) {
+                    sibling.adopt(fd)
+                } else {
+                    refuseOverCapacity(fd)
+                }
                 continue
             }
-            let connection = HTTPConnection(fd: fd, peer: describe(address), limits: limits, now: monotonicSeconds())
+            register(fd, peer: describe(address))
+        }
+    }
+
+    /// Every connection is busy: say so rather than leave the client hanging.
+    private func refuseOverCapacity(_ fd: Int32) {
+        let response = HTTPResponse.error(503, code: "service_unavailable", message: "too many connections; retry shortly",
+                                          headers: [("Retry-After", "1")])
+        let bytes = response.serialized(keepAlive: false, includeBody: true, date: HTTPDate.now())
+        _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        Glibc.close(fd)
+    }
+
+    private func register(_ fd: Int32, peer: String) {
+            let connection = HTTPConnection(fd: fd, peer: peer, limits: limits, now: monotonicSeconds())
             connections[fd] = connection
             setCount()
             if (try? add(fd, events: EPOLLIN.rawValue | EPOLLRDHUP.rawValue)) == nil { close(connection) }
+    }
+
+    /// Called by a sibling loop: take over a socket accepted at the connection cap.
+    func adopt(_ fd: Int32) {
+        lock.lock()
+        adoptions.append(fd)
+        lock.unlock()
+        wake()
+    }
+
+    var idleConnections: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return idleHint
+    }
+
+    private func adoptPending() {
+        lock.lock()
+        let fds = adoptions
+        adoptions.removeAll()
+        lock.unlock()
+        for fd in fds {
+            if budget.take() || (evictIdle() && budget.take()) { register(fd, peer: "adopted") } else { refuseOverCapacity(fd) }
         }
     }
 
@@ -213,6 +259,11 @@ final class EventLoop: @unchecked Sendable {
     /// Parses what is buffered: answers `100 Continue`, dispatches a complete request, or answers a
     /// malformed one and closes.
     private func processBuffered(_ connection: HTTPConnection) {
+        // An inline answer flushes and comes back here; the outer call's loop carries on instead,
+        // so many pipelined requests never deepen the stack.
+        guard !connection.parsing else { return }
+        connection.parsing = true
+        defer { connection.parsing = false }
         while connection.phase == .reading && !connection.closed {
             switch connection.parser.next() {
             case .needMore:
@@ -225,7 +276,6 @@ final class EventLoop: @unchecked Sendable {
                 _ = bytes.withUnsafeBytes { send(connection.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             case let .request(head, body):
                 dispatch(connection, request: head.request(body: body))
-                return
             case let .failure(error):
                 let request = HTTPRequest(method: "-", target: "-")
                 let response = HTTPResponse.error(error.status, code: error.code, message: error.message)
@@ -237,10 +287,14 @@ final class EventLoop: @unchecked Sendable {
     }
 
     private func dispatch(_ connection: HTTPConnection, request: HTTPRequest) {
-        connection.phase = .processing
         let started = connection.requestStartedAt ?? monotonicSeconds()
         connection.requestStartedAt = nil
-        modify(connection.fd, events: EPOLLRDHUP.rawValue)  // no reads while answering: in order, bounded
+        if responder.answersInline(request) {
+            respond(connection, request: request, response: responder.respond(to: request), started: started)
+            return
+        }
+        connection.phase = .processing
+        setInterest(connection, EPOLLRDHUP.rawValue)  // no reads while answering: in order, bounded
         let responder = self.responder
         workers.submit { [self] in
             let response = responder.respond(to: request)
@@ -276,6 +330,7 @@ final class EventLoop: @unchecked Sendable {
         for (connection, request, response, started) in batch where !connection.closed {
             respond(connection, request: request, response: response, started: started)
         }
+        adoptPending()
     }
 
     private func respond(_ connection: HTTPConnection, request: HTTPRequest, response: HTTPResponse, started: Double) {
@@ -308,7 +363,7 @@ final class EventLoop: @unchecked Sendable {
             } else if n < 0 && errno == EINTR {
                 continue
             } else if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
-                modify(connection.fd, events: EPOLLOUT.rawValue | EPOLLRDHUP.rawValue)
+                setInterest(connection, EPOLLOUT.rawValue | EPOLLRDHUP.rawValue)
                 return
             } else {
                 close(connection)
@@ -323,14 +378,21 @@ final class EventLoop: @unchecked Sendable {
             return
         }
         connection.phase = .reading
-        modify(connection.fd, events: EPOLLIN.rawValue | EPOLLRDHUP.rawValue)
+        setInterest(connection, EPOLLIN.rawValue | EPOLLRDHUP.rawValue)
         processBuffered(connection)  // a pipelined request may be waiting already
     }
 
     // MARK: Timers
 
     private func sweep(now: Double, draining: Bool) {
+        var idle = 0
+        defer {
+            lock.lock()
+            idleHint = idle
+            lock.unlock()
+        }
         for connection in Array(connections.values) {
+            if connection.isIdle { idle += 1 }
             switch connection.phase {
             case .reading:
                 if connection.parser.isMidRequest {
@@ -360,11 +422,15 @@ final class EventLoop: @unchecked Sendable {
         guard epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &event) == 0 else { throw ServerError.system("epoll_ctl", errno) }
     }
 
-    private func modify(_ fd: Int32, events: UInt32) {
+    /// Changes what epoll reports for a connection; no system call when it is unchanged (the
+    /// common case: an inline answer written at once leaves the connection reading).
+    private func setInterest(_ connection: HTTPConnection, _ events: UInt32) {
+        guard connection.interest != events else { return }
+        connection.interest = events
         var event = epoll_event()
         event.events = events
-        event.data.fd = fd
-        epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &event)
+        event.data.fd = connection.fd
+        epoll_ctl(epfd, EPOLL_CTL_MOD, connection.fd, &event)
     }
 
     private func close(_ connection: HTTPConnection) {
@@ -373,6 +439,7 @@ final class EventLoop: @unchecked Sendable {
         epoll_ctl(epfd, EPOLL_CTL_DEL, connection.fd, nil)
         Glibc.close(connection.fd)
         connections[connection.fd] = nil
+        budget.give()
         setCount()
     }
 
@@ -393,6 +460,30 @@ final class EventLoop: @unchecked Sendable {
             }
         }
         return rc == 0 ? "\(String(cString: host)):\(String(cString: port))" : "?"
+    }
+}
+
+/// Open connections across all event loops, against the configured cap.
+final class ConnectionBudget: @unchecked Sendable {
+    private let lock = NSLock()
+    private var open = 0
+    let limit: Int
+
+    init(limit: Int) { self.limit = limit }
+
+    /// Counts a new connection; false (and counts nothing) at the cap.
+    func take() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        guard open < limit else { return false }
+        open += 1
+        return true
+    }
+
+    func give() {
+        lock.lock()
+        open -= 1
+        lock.unlock()
     }
 }
 

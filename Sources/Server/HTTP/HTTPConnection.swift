@@ -1,3 +1,4 @@
+import CSystem
 import Foundation
 
 /// One client connection's state. Touched only by its event loop's thread.
@@ -18,6 +19,10 @@ final class HTTPConnection {
     var requestStartedAt: Double?
     /// When the current response started to be written.
     var writeStartedAt: Double?
+    /// True while `processBuffered` runs for this connection (guards against re-entry).
+    var parsing = false
+    /// The epoll events registered for this socket.
+    var interest: UInt32 = EPOLLIN.rawValue | EPOLLRDHUP.rawValue
     /// Requests answered on this connection.
     var served = 0
 

@@ -36,11 +36,13 @@ public struct HTTPResponse: Sendable {
     func serialized(keepAlive: Bool, includeBody: Bool, date: String) -> [UInt8] {
         var head = "HTTP/1.1 \(status) \(HTTPResponse.reason(status))\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
-        head += "Content-Length: \(body.count)\r\n"
+        if status >= 200 && status != 204 && status != 304 {  // RFC 9110 §8.6: these carry no length
+            head += "Content-Length: \(body.count)\r\n"
+        }
         head += "Date: \(date)\r\n"
         head += keepAlive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n"
         var bytes = Array(head.utf8)
-        if includeBody { bytes.append(contentsOf: body) }
+        if includeBody && status != 204 && status != 304 { bytes.append(contentsOf: body) }
         return bytes
     }
 
@@ -51,6 +53,7 @@ public struct HTTPResponse: Sendable {
         case 201: return "Created"
         case 202: return "Accepted"
         case 204: return "No Content"
+        case 304: return "Not Modified"
         case 400: return "Bad Request"
         case 404: return "Not Found"
         case 405: return "Method Not Allowed"

@@ -5,9 +5,17 @@ import CSystem
 import Glibc
 #endif
 
-/// Answers one complete request. Called on a worker thread; may block (SQLite).
+/// Answers one complete request. Called on a worker thread, where it may block (SQLite writes);
+/// or, when `answersInline(_:)` says so, directly on the event loop, which must then never wait.
 public protocol HTTPResponder: Sendable {
     func respond(to request: HTTPRequest) -> HTTPResponse
+    /// True for requests answered quickly without waiting on anything (reads from WAL-mode SQLite):
+    /// the event loop answers them itself and skips two thread hand-offs.
+    func answersInline(_ request: HTTPRequest) -> Bool
+}
+
+extension HTTPResponder {
+    public func answersInline(_ request: HTTPRequest) -> Bool { false }
 }
 
 /// A socket-level failure.
@@ -29,8 +37,8 @@ public final class HTTPServer: @unchecked Sendable {
         public var host = "127.0.0.1"
         public var port = 8080
         public var limits = HTTPLimits()
-        /// Event-loop threads (socket I/O).
-        public var eventLoops = 1
+        /// Event-loop threads (socket I/O and inline reads); one per core by default.
+        public var eventLoops = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))
         /// Handler threads.
         public var workers = 8
         public init() {}
@@ -60,12 +68,14 @@ public final class HTTPServer: @unchecked Sendable {
         port = boundPort(listenFD)
         let pool = WorkerPool(threads: configuration.workers, name: "privatelinkd-worker")
         self.pool = pool
-        let perLoop = max(1, configuration.limits.maxConnections / max(1, configuration.eventLoops))
-        for index in 0..<max(1, configuration.eventLoops) {
-            let loop = try EventLoop(listenFD: listenFD, limits: configuration.limits, maxConnections: perLoop,
-                                     responder: responder, workers: pool, logger: logger)
+        let budget = ConnectionBudget(limit: configuration.limits.maxConnections)
+        for _ in 0..<max(1, configuration.eventLoops) {
+            loops.append(try EventLoop(listenFD: listenFD, limits: configuration.limits, budget: budget,
+                                       responder: responder, workers: pool, logger: logger))
+        }
+        for (index, loop) in loops.enumerated() {
+            loop.siblings = loops.filter { $0 !== loop }
             loop.start(name: "privatelinkd-loop-\(index)")
-            loops.append(loop)
         }
         return port
     }
