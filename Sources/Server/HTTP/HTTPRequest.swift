@@ -59,8 +59,15 @@ public enum HTTPVersion: String, Sendable {
 }
 
 extension String {
+    /// ASCII case-insensitive equality without allocating (header names are ASCII tokens).
     func caseInsensitiveEquals(_ other: String) -> Bool {
-        utf8.count == other.utf8.count && lowercased() == other.lowercased()
+        guard utf8.count == other.utf8.count else { return false }
+        for (a, b) in zip(utf8, other.utf8) where a != b {
+            let la = (a >= 65 && a <= 90) ? a | 0x20 : a
+            let lb = (b >= 65 && b <= 90) ? b | 0x20 : b
+            if la != lb { return false }
+        }
+        return true
     }
 }
 

@@ -34,15 +34,25 @@ public struct HTTPResponse: Sendable {
 
     /// The bytes on the wire. `includeBody` is false for `HEAD`, which still announces the length.
     func serialized(keepAlive: Bool, includeBody: Bool, date: String) -> [UInt8] {
-        var head = "HTTP/1.1 \(status) \(HTTPResponse.reason(status))\r\n"
-        for (name, value) in headers { head += "\(name): \(value)\r\n" }
-        if status >= 200 && status != 204 && status != 304 {  // RFC 9110 §8.6: these carry no length
-            head += "Content-Length: \(body.count)\r\n"
+        let sendsBody = status >= 200 && status != 204 && status != 304  // RFC 9110 §8.6: these carry no length
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(160 + headers.count * 48 + (includeBody && sendsBody ? body.count : 0))
+        bytes.append(contentsOf: "HTTP/1.1 \(status) \(HTTPResponse.reason(status))\r\n".utf8)
+        for (name, value) in headers {
+            bytes.append(contentsOf: name.utf8)
+            bytes.append(contentsOf: ": ".utf8)
+            bytes.append(contentsOf: value.utf8)
+            bytes.append(contentsOf: "\r\n".utf8)
         }
-        head += "Date: \(date)\r\n"
-        head += keepAlive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n"
-        var bytes = Array(head.utf8)
-        if includeBody && status != 204 && status != 304 { bytes.append(contentsOf: body) }
+        if sendsBody {
+            bytes.append(contentsOf: "Content-Length: ".utf8)
+            bytes.append(contentsOf: String(body.count).utf8)
+            bytes.append(contentsOf: "\r\n".utf8)
+        }
+        bytes.append(contentsOf: "Date: ".utf8)
+        bytes.append(contentsOf: date.utf8)
+        bytes.append(contentsOf: (keepAlive ? "\r\nConnection: keep-alive\r\n\r\n" : "\r\nConnection: close\r\n\r\n").utf8)
+        if includeBody && sendsBody { bytes.append(contentsOf: body) }
         return bytes
     }
 

@@ -194,31 +194,22 @@ public struct RequestParser {
         if bytes.count > limits.maxHeadBytes {
             return .failure(.init(status: 431, code: "headers_too_large", message: "the request line and headers are over \(limits.maxHeadBytes) bytes"))
         }
-        var lines = bytes.split(separator: 10, omittingEmptySubsequences: false).map { line -> ArraySlice<UInt8> in
-            line.last == 13 ? line.dropLast() : line
-        }
-        // RFC 9112 §2.2: ignore at least one empty line before the request line.
-        while let first = lines.first, first.isEmpty { lines.removeFirst() }
-        guard let requestLine = lines.first else { return .failure(badRequest("empty request")) }
-        if requestLine.count > limits.maxRequestLineBytes {
-            return .failure(.init(status: 414, code: "uri_too_long", message: "the request line is over \(limits.maxRequestLineBytes) bytes"))
-        }
-        let parts = requestLine.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false)
-        guard parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty,
-              parts[0].allSatisfy(Self.isTokenByte), parts[1].allSatisfy({ $0 > 32 && $0 < 127 })
-        else { return .failure(badRequest("malformed request line")) }
-        let versionText = String(decoding: parts[2], as: UTF8.self)
-        guard versionText.hasPrefix("HTTP/"), versionText.count == 8 else { return .failure(badRequest("malformed HTTP version")) }
-        guard let version = HTTPVersion(rawValue: versionText) else {
-            return .failure(.init(status: 505, code: "http_version_not_supported", message: "\(versionText) is not supported; use HTTP/1.1"))
-        }
-        let headerLines = lines.dropFirst()
-        if headerLines.count > limits.maxHeaderCount {
-            return .failure(.init(status: 431, code: "headers_too_large", message: "more than \(limits.maxHeaderCount) header fields"))
-        }
+        // Walk the head once, line by line (CRLF, or a bare LF as RFC 9112 §2.2 allows).
+        var lineStart = bytes.startIndex
+        var requestLine: ArraySlice<UInt8>?
         var headers: [(name: String, value: String)] = []
-        headers.reserveCapacity(headerLines.count)
-        for line in headerLines {
+        while lineStart < bytes.endIndex {
+            let lineEnd = bytes[lineStart...].firstIndex(of: 10) ?? bytes.endIndex
+            var line = bytes[lineStart..<lineEnd]
+            if line.last == 13 { line = line.dropLast() }
+            lineStart = lineEnd == bytes.endIndex ? lineEnd : lineEnd + 1
+            guard requestLine != nil else {
+                if !line.isEmpty { requestLine = line }  // empty lines before the request line are ignored
+                continue
+            }
+            if headers.count == limits.maxHeaderCount {
+                return .failure(.init(status: 431, code: "headers_too_large", message: "more than \(limits.maxHeaderCount) header fields"))
+            }
             guard let colon = line.firstIndex(of: UInt8(ascii: ":")), colon > line.startIndex else {
                 return .failure(badRequest("malformed header line"))
             }
@@ -231,6 +222,23 @@ public struct RequestParser {
                 return .failure(badRequest("control character in header value"))
             }
             headers.append((String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self)))
+        }
+        guard let requestLine else { return .failure(badRequest("empty request")) }
+        if requestLine.count > limits.maxRequestLineBytes {
+            return .failure(.init(status: 414, code: "uri_too_long", message: "the request line is over \(limits.maxRequestLineBytes) bytes"))
+        }
+        let parts = requestLine.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false)
+        guard parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty,
+              parts[0].allSatisfy(Self.isTokenByte), parts[1].allSatisfy({ $0 > 32 && $0 < 127 })
+        else { return .failure(badRequest("malformed request line")) }
+        let version: HTTPVersion
+        switch Array(parts[2]) {
+        case Array("HTTP/1.1".utf8): version = .http11
+        case Array("HTTP/1.0".utf8): version = .http10
+        default:
+            let versionText = String(decoding: parts[2], as: UTF8.self)
+            guard versionText.hasPrefix("HTTP/"), versionText.count == 8 else { return .failure(badRequest("malformed HTTP version")) }
+            return .failure(.init(status: 505, code: "http_version_not_supported", message: "\(versionText) is not supported; use HTTP/1.1"))
         }
         let head = HTTPRequestHead(method: String(decoding: parts[0], as: UTF8.self),
                                    target: String(decoding: parts[1], as: UTF8.self), version: version, headers: headers)
