@@ -43,7 +43,7 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "privatelinkd", dependencies: ["Server"]),
-        .testTarget(name: "CoreTests", dependencies: ["Core"]),
+        .testTarget(name: "CoreTests", dependencies: ["Core"], resources: [.copy("Resources")]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "Core"]),
     ],
     swiftLanguageModes: [.v6]
