@@ -38,7 +38,7 @@ import Testing
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("catalog-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let url = folder.appendingPathComponent("catalog.json")
-        let original = try Data(contentsOf: Bundle.module.url(forResource: "catalog", withExtension: "json")!)
+        let original = try Data(contentsOf: Catalog.bundledURL!)
         let changed = String(decoding: original, as: UTF8.self)
             .replacingOccurrences(of: "vpce-svc-09a8006e245d1e7b8", with: "vpce-svc-0aaaaaaaaaaaaaaaa")
         try Data(changed.utf8).write(to: url)
@@ -50,7 +50,7 @@ import Testing
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("catalog-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let url = folder.appendingPathComponent("catalog.json")
-        let original = try Data(contentsOf: Bundle.module.url(forResource: "catalog", withExtension: "json")!)
+        let original = try Data(contentsOf: Catalog.bundledURL!)
         // A us1 service name pointing at another region is a catalog mistake.
         let broken = String(decoding: original, as: UTF8.self)
             .replacingOccurrences(of: "com.amazonaws.vpce.us-east-1.vpce-svc-09a8006e245d1e7b8", with: "com.amazonaws.vpce.eu-west-1.vpce-svc-09a8006e245d1e7b8")

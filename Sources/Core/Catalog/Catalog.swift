@@ -63,9 +63,12 @@ public struct Catalog: Sendable, Equatable, Codable {
     public func site(_ id: String) -> Site? { sites.first { $0.id == id } }
     public var supportedSites: [Site] { sites.filter(\.privateLinkSupported) }
 
+    /// Where the catalog shipped in the package is.
+    public static var bundledURL: URL? { Bundle.module.url(forResource: "catalog", withExtension: "json") }
+
     /// The catalog shipped in the package.
     public static func bundled() throws -> Catalog {
-        guard let url = Bundle.module.url(forResource: "catalog", withExtension: "json") else {
+        guard let url = bundledURL else {
             throw CatalogError.invalid(path: "catalog.json (bundled)", reason: "resource missing from the build")
         }
         return try load(from: url)
