@@ -59,6 +59,29 @@ import Testing
         #expect(after.allSatisfy { $0.state == .deleted })  // moto keeps deleted endpoints listed
     }
 
+    /// A stand-in for a Datadog endpoint service (moto lists only the account's own services):
+    /// an NLB-backed service configuration with a private DNS name, made with boto3.
+    @Test func endpointServiceIsFoundWithItsZonesAndPrivateDNSName() throws {
+        let fixture = try MotoFixture()
+        let name = try boto3(fixture.moto, """
+            elb = session.client("elbv2", endpoint_url="\(fixture.moto.url.absoluteString)")
+            vpc = ec2.create_vpc(CidrBlock="10.35.0.0/16")["Vpc"]["VpcId"]
+            subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.35.1.0/24", AvailabilityZone="us-east-1a")["Subnet"]["SubnetId"]
+            lb = elb.create_load_balancer(Name="dd-metrics-%s" % vpc[-6:], Subnets=[subnet], Type="network")["LoadBalancers"][0]["LoadBalancerArn"]
+            svc = ec2.create_vpc_endpoint_service_configuration(NetworkLoadBalancerArns=[lb], AcceptanceRequired=False,
+                                                                PrivateDnsName="metrics.agent.datadoghq.com")["ServiceConfiguration"]
+            print(json.dumps(svc["ServiceName"]))
+            """).stringValue
+        let serviceName = try #require(name)
+        let found = try fixture.ec2().describeVpcEndpointServices(serviceNames: [serviceName])
+        #expect(found.map(\.serviceName) == [serviceName])
+        #expect(found.first?.privateDNSName == "metrics.agent.datadoghq.com")
+        #expect(found.first?.availabilityZones == ["us-east-1a"])
+        #expect {
+            try fixture.ec2().describeVpcEndpointServices(serviceNames: ["com.amazonaws.vpce.us-east-1.vpce-svc-0000000000000dead"])
+        } throws: { error in (error as? AWSError)?.code == "InvalidServiceName" }
+    }
+
     @Test func peeringAndRouteTables() throws {
         let fixture = try MotoFixture()
         let a = try fixture.network(cidr: "10.33.0.0/16")
