@@ -38,6 +38,10 @@ public struct EndpointRecord: Sendable, Equatable {
     public let lastError: String?
     public let createdAt: String
     public let updatedAt: String
+    /// Bumped when a failed endpoint is retried (part of its ClientToken).
+    public let generation: Int
+    public let dnsHostedZoneID: String?
+    public let networkInterfaceIDs: [String]
 }
 
 /// A job row of the durable queue.

@@ -1,0 +1,116 @@
+import Foundation
+import Logging
+
+/// Follows endpoints that AWS is still working on. Each tick makes one `DescribeVpcEndpoints` per
+/// (account, region, role) covering every waiting endpoint there, never one call per endpoint; the
+/// interval starts at `pollInterval` and doubles while nothing changes. When a setup's endpoints
+/// have all settled, its parked job is woken.
+public final class EndpointPoller: @unchecked Sendable {
+    let database: Database
+    let queue: JobQueue
+    let aws: AWSAccess
+    let configuration: ProvisioningConfiguration
+    let logger: Logger
+    let clock: Clock
+    private let condition = NSCondition()
+    private var stopping = false
+    private var nudged = false
+    private let done = DispatchSemaphore(value: 0)
+    private var running = false
+
+    init(database: Database, queue: JobQueue, aws: AWSAccess, configuration: ProvisioningConfiguration, logger: Logger, clock: Clock) {
+        self.database = database
+        self.queue = queue
+        self.aws = aws
+        self.configuration = configuration
+        self.logger = logger
+        self.clock = clock
+    }
+
+    func start() {
+        running = true
+        let thread = Thread { [self] in
+            self.loop()
+            self.done.signal()
+        }
+        thread.name = "endpoint-poller"
+        thread.start()
+    }
+
+    func stop() {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        condition.unlock()
+        if running { done.wait() }
+    }
+
+    /// New endpoints are waiting: poll soon, at the shortest interval.
+    public func wakeUp() {
+        condition.lock()
+        nudged = true
+        condition.signal()
+        condition.unlock()
+    }
+
+    private func loop() {
+        var interval = configuration.pollInterval
+        while true {
+            condition.lock()
+            if !stopping && !nudged { _ = condition.wait(until: Date().addingTimeInterval(interval)) }
+            let stop = stopping
+            let wasNudged = nudged
+            nudged = false
+            condition.unlock()
+            if stop { return }
+            if wasNudged { interval = configuration.pollInterval }
+            do {
+                let changed = try tick()
+                interval = changed ? configuration.pollInterval : min(configuration.maxPollInterval, interval * 2)
+            } catch {
+                logger.warning("endpoint poll failed", metadata: ["error": "\(error)"])
+                interval = min(configuration.maxPollInterval, interval * 2)
+            }
+        }
+    }
+
+    /// One round; returns whether any endpoint changed. Public for tests that drive ticks directly.
+    @discardableResult
+    public func tick() throws -> Bool {
+        let waiting = try database.read { try EndpointRows.waiting($0) }
+        guard !waiting.isEmpty else { return false }
+        struct Group: Hashable { let account: String?; let region: String; let role: String?; let externalID: String? }
+        let groups = Dictionary(grouping: waiting) { Group(account: $0.accountID, region: $0.region, role: $0.roleARN, externalID: $0.externalID) }
+        var changed = false
+        for (group, rows) in groups {
+            let context = aws.context(accountID: group.account, roleARN: group.role, externalID: group.externalID, setupID: nil, jobID: nil)
+            let described = try aws.ec2(region: group.region, context: context).describeVpcEndpoints(ids: rows.map(\.vpcEndpointID))
+            var settledSetups = Set<String>()
+            try database.write { db in
+                let now = Timestamp.string(clock.now())
+                for row in rows {
+                    let found = described.first { $0.id == row.vpcEndpointID }
+                    let state = found?.state ?? .missing
+                    if try EndpointRows.updateState(db, endpointID: row.endpointID, to: state, lastError: found?.failureReason,
+                                                    dnsName: found?.dnsNames.first, networkInterfaceIDs: found?.networkInterfaceIDs,
+                                                    actor: "poller", reason: found == nil ? "AWS no longer lists \(row.vpcEndpointID)" : nil, now: now) {
+                        changed = true
+                        if !state.isWaiting { settledSetups.insert(row.setupID) }
+                    }
+                }
+            }
+            for setupID in settledSetups {
+                let stillWaiting = try database.read { db in
+                    try db.firstRow("SELECT count(*) FROM endpoints WHERE setup_id = ? AND state IN ('pending', 'pendingAcceptance', 'requested')",
+                                    [.text(setupID)]) { $0.int(0) } ?? 0
+                }
+                let anyFailed = try database.read { db in
+                    try db.firstRow("SELECT count(*) FROM endpoints WHERE setup_id = ? AND state IN ('failed', 'rejected', 'expired', 'partial', 'missing')",
+                                    [.text(setupID)]) { $0.int(0) } ?? 0
+                }
+                if stillWaiting == 0 || anyFailed > 0 { try queue.wake(setupID: setupID, step: "wait_available") }
+            }
+        }
+        return changed
+    }
+}

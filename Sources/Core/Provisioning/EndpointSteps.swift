@@ -1,0 +1,186 @@
+import Foundation
+
+/// The steps every mode shares, up to available endpoints: preflight (nothing is created until it
+/// passes), adoption of existing endpoints, idempotent creates, and the wait.
+struct EndpointSteps {
+    let setup: SetupRecord
+    let job: JobRecord
+    let owner: String
+    let queue: JobQueue
+    let store: SetupStore
+    let ec2: EC2Client
+    let endpointTimeout: TimeInterval
+    let clock: Clock
+
+    var crossRegion: Bool { setup.mode == .crossRegion }
+    var peering: Bool { setup.mode == .vpcPeering }
+
+    func endpoints() throws -> [EndpointRecord] { try store.get(setup.id)?.endpoints ?? [] }
+
+    /// Converts AWS's NotFound answers about the user's own resources into a failure that says so.
+    func userResource<T>(_ what: String, _ id: String, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as AWSError where error.isNotFound || error.code.hasPrefix("InvalidParameter") {
+            throw StepFailure("\(what)_not_found", "\(id) was not found in \(setup.region) for this account (AWS: \(error.code)); check the setup's \(what)_id and region")
+        }
+    }
+
+    func preflightVPC() throws {
+        let vpcs = try userResource("vpc", setup.vpcID) { try ec2.describeVpcs(ids: [setup.vpcID]) }
+        guard vpcs.first?.id == setup.vpcID else {
+            throw StepFailure("vpc_not_found", "\(setup.vpcID) was not found in \(setup.region); check vpc_id and region")
+        }
+        var off: [String] = []
+        for attribute in ["enableDnsSupport", "enableDnsHostnames"] where try !ec2.describeVpcAttribute(vpcID: setup.vpcID, attribute: attribute) {
+            off.append(attribute)
+        }
+        if !off.isEmpty {
+            throw StepFailure("vpc_dns_disabled", "\(off.joined(separator: " and ")) must be on for \(setup.vpcID) so that private DNS works; "
+                              + off.map { "aws ec2 modify-vpc-attribute --vpc-id \(setup.vpcID) --\($0.camelToKebab) '{\"Value\":true}'" }.joined(separator: "; "))
+        }
+    }
+
+    func preflightSubnets() throws -> [Subnet] {
+        let subnets = try userResource("subnet", setup.subnetIDs.joined(separator: ", ")) { try ec2.describeSubnets(ids: setup.subnetIDs) }
+        for id in setup.subnetIDs where !subnets.contains(where: { $0.id == id }) {
+            throw StepFailure("subnet_not_found", "\(id) was not found in \(setup.region)")
+        }
+        for subnet in subnets where subnet.vpcID != setup.vpcID {
+            throw StepFailure("subnet_wrong_vpc", "\(subnet.id) belongs to \(subnet.vpcID), not \(setup.vpcID); choose subnets of \(setup.vpcID)")
+        }
+        var byZone: [String: String] = [:]
+        for subnet in subnets {
+            let zone = subnet.availabilityZoneID ?? subnet.availabilityZone
+            if let other = byZone[zone] {
+                throw StepFailure("subnets_share_zone", "\(other) and \(subnet.id) are both in \(zone); an endpoint takes at most one subnet per Availability Zone")
+            }
+            byZone[zone] = subnet.id
+        }
+        return subnets
+    }
+
+    func preflightServices(subnets: [Subnet]) throws {
+        let names = Array(Set(try endpoints().map(\.serviceName))).sorted()
+        let found: [EndpointServiceDetail]
+        do {
+            found = try ec2.describeVpcEndpointServices(serviceNames: names, serviceRegions: crossRegion ? [setup.serviceRegion] : [])
+        } catch let error as AWSError where error.code == "InvalidServiceName" {
+            throw StepFailure("service_not_found", "a Datadog PrivateLink service was not found (\(error.message)); if the catalog is current, contact Datadog support")
+        }
+        for name in names where !found.contains(where: { $0.serviceName == name }) {
+            throw StepFailure("service_not_found", "\(name) was not found" + (crossRegion ? " in service region \(setup.serviceRegion)" : "")
+                              + "; if the catalog is current, contact Datadog support")
+        }
+        guard !crossRegion else { return }  // the service's zones are in another region
+        // Compare zone ids where AWS gives them (zone names differ between accounts), else names.
+        for service in found {
+            let offered = service.availabilityZoneIDs.isEmpty ? Set(service.availabilityZones) : Set(service.availabilityZoneIDs)
+            for subnet in subnets {
+                let zone = service.availabilityZoneIDs.isEmpty ? subnet.availabilityZone : (subnet.availabilityZoneID ?? subnet.availabilityZone)
+                if !offered.contains(zone) {
+                    throw StepFailure("subnet_zone_not_offered", "\(subnet.id) is in \(zone), which \(service.serviceName) does not offer (it offers \(offered.sorted().joined(separator: ", "))); choose subnets in those zones")
+                }
+            }
+        }
+    }
+
+    func preflightSecurityGroups(sourceCIDRs: [String]) throws {
+        let groups = try userResource("security_group", setup.securityGroupIDs.joined(separator: ", ")) {
+            try ec2.describeSecurityGroups(ids: setup.securityGroupIDs)
+        }
+        for id in setup.securityGroupIDs {
+            guard let group = groups.first(where: { $0.id == id }) else { throw StepFailure("security_group_not_found", "\(id) was not found") }
+            for cidr in sourceCIDRs {
+                let admitted = group.ingress.contains { rule in
+                    rule.allowsTCP(port: 443) && (rule.cidrBlocks.contains { CIDR.contains($0, cidr) } || !rule.sourceGroupIDs.isEmpty)
+                }
+                if !admitted {
+                    throw StepFailure("security_group_blocks_443", "\(id) does not accept inbound TCP 443 from \(cidr); add the rule: aws ec2 authorize-security-group-ingress --group-id \(id) --protocol tcp --port 443 --cidr \(cidr)")
+                }
+            }
+        }
+    }
+
+    func vpcCIDRs() throws -> [String] { try ec2.describeVpcs(ids: [setup.vpcID]).first?.cidrBlocks ?? [] }
+
+    /// Finds endpoints this setup created before a crash (by tag) and adopts someone else's endpoint
+    /// for the same service instead of creating a second one.
+    func adoptExisting() throws {
+        let existing = try ec2.describeVpcEndpoints(filters: [EC2Filter("vpc-id", [setup.vpcID])])
+            .filter { ![.deleted, .deleting, .failed, .rejected, .expired].contains($0.state) }
+        for row in try endpoints() where row.vpcEndpointID == nil {
+            if let ours = existing.first(where: { $0.tags["privatelinkd:setup"] == setup.id && $0.tags["privatelinkd:service"] == row.services[0] }) {
+                try queue.whileHeld(job.id, owner: owner) { db, now in
+                    try EndpointRows.recordAWSEndpoint(db, row: row, endpoint: ours, adopted: false, actor: owner,
+                                                       reason: "found \(ours.id), created by this setup earlier", now: now)
+                }
+            } else if let theirs = existing.first(where: { $0.serviceName == row.serviceName }) {
+                try queue.whileHeld(job.id, owner: owner) { db, now in
+                    try EndpointRows.recordAWSEndpoint(db, row: row, endpoint: theirs, adopted: true, actor: owner,
+                                                       reason: "adopted existing \(theirs.id) serving \(row.privateDNSName); not creating a second endpoint", now: now)
+                }
+            }
+        }
+    }
+
+    /// Creates one endpoint, idempotently: the ClientToken is persisted first, and an endpoint
+    /// carrying this setup's tags is looked up before creating, so no crash, timeout or retry
+    /// leaves two endpoints for one service.
+    func createEndpoint(key: String) throws {
+        guard let row = try endpoints().first(where: { $0.services[0] == key }) else { return }
+        guard row.vpcEndpointID == nil else { return }
+        let token = "\(setup.id).\(key).\(row.generationToken)"
+        if row.clientToken != token {
+            try queue.whileHeld(job.id, owner: owner) { db, now in try EndpointRows.setClientToken(db, endpointID: row.id, token: token, now: now) }
+        }
+        let tagged = try ec2.describeVpcEndpoints(filters: [
+            EC2Filter("vpc-id", [setup.vpcID]), EC2Filter("tag:privatelinkd:setup", [setup.id]), EC2Filter("tag:privatelinkd:service", [key]),
+        ]).filter { ![.deleted, .deleting].contains($0.state) }
+        let endpoint: VpcEndpoint
+        let reason: String
+        if let found = tagged.first {
+            endpoint = found
+            reason = "found \(found.id) by tag (created before a restart)"
+        } else {
+            endpoint = try ec2.createVpcEndpoint(.init(
+                vpcID: setup.vpcID, serviceName: row.serviceName, subnetIDs: setup.subnetIDs, securityGroupIDs: setup.securityGroupIDs,
+                privateDNSEnabled: !peering, serviceRegion: crossRegion ? setup.serviceRegion : nil, clientToken: token,
+                tags: [("privatelinkd:setup", setup.id), ("privatelinkd:service", key), ("Name", "privatelinkd \(key) \(setup.site)")]))
+            reason = "created \(endpoint.id)"
+        }
+        try queue.whileHeld(job.id, owner: owner) { db, now in
+            try EndpointRows.recordAWSEndpoint(db, row: row, endpoint: endpoint, adopted: false, actor: owner, reason: reason, now: now)
+        }
+    }
+
+    /// Done when every endpoint is available; fails on AWS's terminal states or at the timeout;
+    /// otherwise parks the job until the deadline (the poller wakes it when the states settle).
+    func waitAvailable() throws -> StepOutcome {
+        let rows = try endpoints()
+        if let failed = rows.first(where: { $0.state.isTerminalFailure || $0.state == .missing }) {
+            throw StepFailure("endpoint_\(failed.state.rawValue)", "\(failed.vpcEndpointID ?? failed.id) for \(failed.services.joined(separator: ", ")) is \(failed.state.rawValue)"
+                              + (failed.lastError.map { ": \($0)" } ?? "") + (failed.state == .rejected ? "; a rejected endpoint is billed until deleted" : ""))
+        }
+        if rows.allSatisfy({ $0.state == .available }) { return .done }
+        let started = try queue.stepStartedAt(job.id) ?? clock.now()
+        let deadline = started.addingTimeInterval(endpointTimeout)
+        if clock.now() >= deadline {
+            let late = rows.filter { $0.state != .available }.map { "\($0.vpcEndpointID ?? $0.id) (\($0.state.rawValue))" }
+            throw StepFailure("endpoint_timeout", "\(late.joined(separator: ", ")) not available after \(Int(endpointTimeout / 60)) minutes; the guide allows up to 10: contact Datadog support")
+        }
+        return .park(until: deadline, reason: "waiting for AWS: \(rows.filter { $0.state != .available }.count) endpoint(s) not yet available")
+    }
+}
+
+extension EndpointRecord {
+    /// The attempt generation baked into the ClientToken.
+    var generationToken: String { "g\(generation)" }
+}
+
+extension String {
+    /// `enableDnsSupport` → `enable-dns-support` (CLI flag spelling).
+    var camelToKebab: String {
+        var out = ""
+        for c in self { if c.isUppercase { out += "-" + c.lowercased() } else { out.append(c) } }
+        return out
+    }
+}

@@ -1,0 +1,206 @@
+import Foundation
+import Logging
+
+/// Settings of the provisioning workers.
+public struct ProvisioningConfiguration: Sendable {
+    /// Worker threads claiming jobs.
+    public var workers = 2
+    /// How long a claimed job stays ours without a heartbeat.
+    public var lease: TimeInterval = 60
+    /// The poller's first interval; it doubles while nothing changes, up to `maxPollInterval`.
+    public var pollInterval: TimeInterval = 5
+    public var maxPollInterval: TimeInterval = 60
+    /// An endpoint not available by then fails its setup.
+    public var endpointTimeout: TimeInterval = 15 * 60
+    /// Retries of a job whose AWS calls kept failing transiently, before the setup fails.
+    public var maxJobAttempts = 6
+    /// Identifies this process in leases and transitions.
+    public var owner = "worker:\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)"
+
+    public init() {}
+}
+
+/// Runs provisioning jobs on worker threads: claims a job with a lease, runs the setup's plan step by
+/// step (recording each), never holding a database transaction across an AWS call. A crash leaves
+/// the lease to expire; the next claimant resumes from the last recorded step.
+public final class Provisioner: @unchecked Sendable {
+    let store: SetupStore
+    let queue: JobQueue
+    let aws: AWSAccess
+    let configuration: ProvisioningConfiguration
+    let logger: Logger
+    let clock: Clock
+    private let condition = NSCondition()
+    private var stopping = false
+    private var held: Set<String> = []  // job ids in hand, for the heartbeat
+    private let finished = DispatchGroup()
+    public let poller: EndpointPoller
+
+    public init(store: SetupStore, aws: AWSAccess, configuration: ProvisioningConfiguration, logger: Logger, clock: Clock = .system) {
+        self.store = store
+        self.queue = JobQueue(database: store.database, clock: clock)
+        self.aws = aws
+        self.configuration = configuration
+        self.logger = logger
+        self.clock = clock
+        poller = EndpointPoller(database: store.database, queue: queue, aws: aws, configuration: configuration, logger: logger, clock: clock)
+    }
+
+    public func start() {
+        for index in 0..<max(1, configuration.workers) {
+            spawn("provision-\(index)") { $0.workLoop(index) }
+        }
+        spawn("heartbeat") { $0.heartbeatLoop() }
+        poller.start()
+    }
+
+    /// Stops claiming; waits for the steps in progress (bounded by their AWS timeouts).
+    public func stop() {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        condition.unlock()
+        poller.stop()
+        finished.wait()
+    }
+
+    /// A job became due (a new setup, a retry): wake an idle worker.
+    public func notify() {
+        condition.lock()
+        condition.signal()
+        condition.unlock()
+    }
+
+    private func spawn(_ name: String, _ body: @escaping @Sendable (Provisioner) -> Void) {
+        finished.enter()
+        let thread = Thread { [self] in
+            body(self)
+            self.finished.leave()
+        }
+        thread.name = name
+        thread.start()
+    }
+
+    private var isStopping: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return stopping
+    }
+
+    /// Sleeps until notified, stopped, or `seconds` passed.
+    private func idle(_ seconds: TimeInterval) {
+        condition.lock()
+        if !stopping { _ = condition.wait(until: Date().addingTimeInterval(max(0.01, seconds))) }
+        condition.unlock()
+    }
+
+    private func workLoop(_ index: Int) {
+        let owner = "\(configuration.owner)#\(index)"
+        while !isStopping {
+            do {
+                guard let job = try queue.claim(owner: owner, lease: configuration.lease, kinds: [.provision]) else {
+                    let next = (try? queue.nextDue())?.timeIntervalSince(clock.now()) ?? 1
+                    idle(min(1, max(0.05, next)))
+                    continue
+                }
+                hold(job.id, true)
+                defer { hold(job.id, false) }
+                run(job, owner: owner)
+            } catch {
+                logger.error("worker error", metadata: ["error": "\(error)"])
+                idle(1)
+            }
+        }
+    }
+
+    private func hold(_ id: String, _ holding: Bool) {
+        condition.lock()
+        if holding { held.insert(id) } else { held.remove(id) }
+        condition.unlock()
+    }
+
+    private func heartbeatLoop() {
+        while !isStopping {
+            idle(configuration.lease / 3)
+            condition.lock()
+            let ids = Array(held)
+            condition.unlock()
+            // Each worker's leases carry its own owner suffix; extend them per owner.
+            for index in 0..<max(1, configuration.workers) {
+                _ = try? queue.heartbeat(owner: "\(configuration.owner)#\(index)", jobIDs: ids, lease: configuration.lease)
+            }
+        }
+    }
+
+    /// Runs the job's remaining steps.
+    func run(_ job: JobRecord, owner: String) {
+        do {
+            guard let setup = try store.get(job.setupID)?.setup else { return }
+            if setup.status == .pending {
+                try queue.whileHeld(job.id, owner: owner) { db, now in
+                    _ = try SetupStore.transitionSetup(db, id: setup.id, to: .provisioning, actor: owner, reason: "provisioning started", error: nil, now: now)
+                }
+            }
+            let request = StoredJSON.value(try store.database.read { db in
+                try db.firstRow("SELECT request FROM setups WHERE id = ?", [.text(setup.id)]) { $0.string(0) }
+            })
+            let context = aws.context(accountID: setup.accountID, roleARN: setup.roleARN, externalID: request["external_id"]?.stringValue,
+                                      setupID: setup.id, jobID: job.id)
+            let steps = EndpointSteps(setup: setup, job: job, owner: owner, queue: queue, store: store,
+                                      ec2: aws.ec2(region: setup.region, context: context),
+                                      endpointTimeout: configuration.endpointTimeout, clock: clock)
+            var subnets: [Subnet] = []
+            for (index, step) in job.steps.enumerated() where index >= job.completedSteps {
+                try queue.beginStep(job, owner: owner, step: step)
+                let outcome = try runStep(step, steps: steps, subnets: &subnets)
+                if case let .park(until, reason) = outcome {
+                    try queue.whileHeld(job.id, owner: owner) { db, now in
+                        _ = try SetupStore.transitionSetup(db, id: setup.id, to: .waiting, actor: owner, reason: reason, error: nil, now: now)
+                    }
+                    poller.wakeUp()
+                    try queue.park(job, owner: owner, until: until, reason: reason)
+                    return
+                }
+                try queue.completeStep(job, owner: owner, completed: index + 1)
+            }
+            try queue.finish(job, owner: owner, state: .succeeded, setupStatus: .ready, reason: "every endpoint is available")
+        } catch is LeaseLost {
+            logger.notice("lease lost; another worker has the job", metadata: ["job": "\(job.id)"])
+        } catch let failure as StepFailure {
+            try? queue.finish(job, owner: owner, state: .failed, setupStatus: .failed, reason: failure.message,
+                              error: (failure.code, failure.message))
+        } catch let error as AWSError where !error.isRetryable {
+            try? queue.finish(job, owner: owner, state: .failed, setupStatus: .failed, reason: error.description,
+                              error: ("aws_" + error.code, error.description))
+        } catch {
+            // Transient (throttling or 5xx beyond the client's retries, no answer, credentials
+            // service down): try the job again later, with backoff, a bounded number of times.
+            if job.attempts >= configuration.maxJobAttempts {
+                try? queue.finish(job, owner: owner, state: .failed, setupStatus: .failed, reason: "\(error)",
+                                  error: ("transient_errors", "gave up after \(job.attempts) attempts: \(error)"))
+            } else {
+                let delay = min(300, 5 * pow(2, Double(job.attempts - 1)))
+                try? queue.park(job, owner: owner, until: clock.now().addingTimeInterval(delay),
+                                reason: "retry in \(Int(delay))s", error: "\(error)")
+            }
+        }
+    }
+
+    func runStep(_ step: String, steps: EndpointSteps, subnets: inout [Subnet]) throws -> StepOutcome {
+        let parts = step.split(separator: ":", maxSplits: 1).map(String.init)
+        switch parts[0] {
+        case "preflight_vpc": try steps.preflightVPC()
+        case "preflight_subnets": subnets = try steps.preflightSubnets()
+        case "preflight_services":
+            if subnets.isEmpty { subnets = try steps.preflightSubnets() }
+            try steps.preflightServices(subnets: subnets)
+        case "preflight_security_groups": try steps.preflightSecurityGroups(sourceCIDRs: try steps.vpcCIDRs())
+        case "preflight_existing_endpoints": try steps.adoptExisting()
+        case "create_endpoint": try steps.createEndpoint(key: parts[1])
+        case "wait_available": return try steps.waitAvailable()
+        default:
+            throw StepFailure("step_not_available", "step \(step) is not available in this version of privatelinkd (vpc_peering's Route53 and peering steps come next)")
+        }
+        return .done
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+
+/// Endpoint row changes made by the workers, inside the caller's transaction (so the change and
+/// its transition row commit together, and only while the worker holds the job's lease).
+public enum EndpointRows {
+    /// Persists the ClientToken before the create call, so a retry after a crash reuses it.
+    public static func setClientToken(_ db: Connection, endpointID: String, token: String, now: String) throws {
+        try db.run("UPDATE endpoints SET client_token = ?, updated_at = ? WHERE id = ?", [.text(token), .text(now), .text(endpointID)])
+    }
+
+    /// Records the AWS endpoint that now serves this row (created, found by tag, or adopted).
+    public static func recordAWSEndpoint(_ db: Connection, row: EndpointRecord, endpoint: VpcEndpoint, adopted: Bool,
+                                         actor: String, reason: String, now: String) throws {
+        let state = endpoint.state ?? .pending
+        try db.run(
+            """
+            UPDATE endpoints SET vpc_endpoint_id = ?, dns_name = ?, dns_hosted_zone_id = ?, network_interface_ids = ?,
+                adopted = ?, state = ?, last_error = ?, updated_at = ? WHERE id = ?
+            """,
+            [.text(endpoint.id), .optional(endpoint.dnsNames.first), .optional(endpoint.dnsHostedZoneID),
+             StoredJSON.text(endpoint.networkInterfaceIDs), .int(adopted ? 1 : 0), .text(state.rawValue),
+             .optional(endpoint.failureReason), .text(now), .text(row.id)])
+        try TransitionLog.record(db, setupID: row.setupID, entity: .endpoint, entityID: row.id, from: row.state.rawValue,
+                                 to: state.rawValue, at: now, actor: actor, reason: reason)
+    }
+
+    /// Moves an endpoint to AWS's latest state; no write when nothing changed.
+    @discardableResult
+    public static func updateState(_ db: Connection, endpointID: String, to state: EndpointState, lastError: String?,
+                                   dnsName: String? = nil, networkInterfaceIDs: [String]? = nil,
+                                   actor: String, reason: String?, now: String) throws -> Bool {
+        guard let (setupID, current) = try db.firstRow("SELECT setup_id, state FROM endpoints WHERE id = ?", [.text(endpointID)],
+                                                       { ($0.string(0), $0.string(1)) }),
+              current != state.rawValue else { return false }
+        try db.run(
+            """
+            UPDATE endpoints SET state = ?, last_error = coalesce(?, last_error), dns_name = coalesce(?, dns_name),
+                network_interface_ids = coalesce(?, network_interface_ids), updated_at = ? WHERE id = ?
+            """,
+            [.text(state.rawValue), .optional(lastError), .optional(dnsName),
+             networkInterfaceIDs.map { StoredJSON.text($0) } ?? .null, .text(now), .text(endpointID)])
+        try TransitionLog.record(db, setupID: setupID, entity: .endpoint, entityID: endpointID, from: current, to: state.rawValue,
+                                 at: now, actor: actor, reason: reason ?? lastError)
+        return true
+    }
+
+    /// An endpoint AWS is still working on, for the poller's batched describe.
+    public struct Waiting: Sendable {
+        public let endpointID: String
+        public let vpcEndpointID: String
+        public let setupID: String
+        public let accountID: String?
+        public let region: String
+        public let roleARN: String?
+        public let externalID: String?
+    }
+
+    public static func waiting(_ db: Connection) throws -> [Waiting] {
+        try db.rows(
+            """
+            SELECT e.id, e.vpc_endpoint_id, e.setup_id, s.account_id, s.region, s.role_arn, json_extract(s.request, '$.external_id')
+            FROM endpoints e JOIN setups s ON s.id = e.setup_id
+            WHERE e.state IN ('pending', 'pendingAcceptance') AND e.vpc_endpoint_id IS NOT NULL
+            ORDER BY s.region, e.id
+            """, []) {
+            Waiting(endpointID: $0.string(0), vpcEndpointID: $0.string(1), setupID: $0.string(2), accountID: $0.optionalString(3),
+                    region: $0.string(4), roleARN: $0.optionalString(5), externalID: $0.optionalString(6))
+        }
+    }
+}
