@@ -58,9 +58,13 @@ func boto3(_ moto: MotoServer, region: String = "us-east-1", _ script: String) t
         \(script)
         """]
     let output = Pipe()
+    let errors = Pipe()
     process.standardOutput = output
+    process.standardError = errors
     try process.run()
     let data = output.fileHandleForReading.readDataToEndOfFile()
+    let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     process.waitUntilExit()
+    guard process.terminationStatus == 0 else { throw MotoUnavailable(output: "boto3 script failed: \(errorText)") }
     return try JSON.parse(data)
 }

@@ -11,6 +11,7 @@ final class FakeHTTPServer: @unchecked Sendable {
         let method: String
         let path: String
         let headers: [String: String]
+        var body: [UInt8] = []
     }
 
     let port: Int
@@ -38,7 +39,7 @@ final class FakeHTTPServer: @unchecked Sendable {
             while true {
                 let client = accept(listener, nil, nil)
                 if client < 0 { return }  // closed by stop()
-                self.serve(client)
+                Thread.detachNewThread { self.serve(client) }
             }
         }
     }
@@ -63,7 +64,9 @@ final class FakeHTTPServer: @unchecked Sendable {
             if n <= 0 { return }
             data += chunk[0..<n]
         }
-        let head = String(decoding: data, as: UTF8.self).components(separatedBy: "\r\n\r\n")[0]
+        let text = String(decoding: data, as: UTF8.self)
+        let head = text.components(separatedBy: "\r\n\r\n")[0]
+        let headLength = head.utf8.count + 4
         var lines = head.components(separatedBy: "\r\n")
         let requestLine = lines.removeFirst().split(separator: " ")
         var headers: [String: String] = [:]
@@ -72,10 +75,17 @@ final class FakeHTTPServer: @unchecked Sendable {
                 headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
             }
         }
-        let request = Request(method: String(requestLine[0]), path: String(requestLine[1]), headers: headers)
+        let length = Int(headers["content-length"] ?? "0") ?? 0
+        while data.count < headLength + length {
+            let n = recv(client, &chunk, chunk.count, 0)
+            if n <= 0 { return }
+            data += chunk[0..<n]
+        }
+        let request = Request(method: String(requestLine[0]), path: String(requestLine[1]), headers: headers,
+                              body: Array(data[headLength..<(headLength + length)]))
         requests.withLock { $0.append(request) }
         let (status, body) = handler(request)
-        let response = "HTTP/1.1 \(status) X\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
+        let response = "HTTP/1.1 \(status) X\r\nContent-Type: text/xml\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
         _ = response.withCString { send(client, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
     }
 }

@@ -1,0 +1,116 @@
+import Foundation
+@testable import Core
+
+/// Sits between our AWS client and moto and makes moto behave more like AWS where the workers
+/// care: new endpoints stay `pending` (or `pendingAcceptance`) for a number of polls, chosen
+/// services end `failed` with a reason, and `ServiceRegion` is honoured (moto ignores it). It also
+/// counts the describe calls it sees. Loopback only.
+final class AWSFaultProxy: @unchecked Sendable {
+    struct Rules {
+        /// Describes that still show an endpoint as not yet available (`.max`: never available).
+        var pendingPolls = 2
+        /// Show `pendingAcceptance` rather than `pending` while held.
+        var pendingAcceptance = false
+        /// Service-name substrings whose endpoints end in this state, with this reason.
+        var failures: [String: (state: String, message: String)] = [:]
+    }
+
+    let moto: MotoServer
+    let rules: Locked<Rules>
+    private(set) var server: FakeHTTPServer!
+    private let transport = URLSessionTransport()
+    /// Per endpoint id: how many describes have shown it.
+    private let seen = Locked<[String: Int]>([:])
+    private let serviceOf = Locked<[String: String]>([:])
+    /// The endpoint ids of every DescribeVpcEndpoints-by-id call, in order.
+    let describeCalls = Locked<[[String]]>([])
+
+    init(moto: MotoServer, rules: Rules = Rules()) throws {
+        self.moto = moto
+        self.rules = Locked(rules)
+        server = try FakeHTTPServer { [unowned self] request in self.forward(request) }
+    }
+
+    var url: String { server.url }
+
+    private func forward(_ request: FakeHTTPServer.Request) -> (Int, String) {
+        let form = Self.form(request.body)
+        var headers: [(name: String, value: String)] = []
+        for (name, value) in request.headers where !["host", "content-length", "connection", "accept-encoding"].contains(name) {
+            headers.append((name, value))
+        }
+        // ServiceRegion: ask moto in that region, as AWS would answer the cross-region lookup.
+        if form["Action"] == "DescribeVpcEndpointServices", let region = form["ServiceRegion.1"],
+           let index = headers.firstIndex(where: { $0.name == "authorization" }) {
+            headers[index].value = headers[index].value.replacingOccurrences(
+                of: #"/[a-z0-9-]+/ec2/aws4_request"#, with: "/\(region)/ec2/aws4_request", options: .regularExpression)
+        }
+        guard let response = try? transport.send(TransportRequest(method: request.method, url: URL(string: moto.url.absoluteString + request.path)!,
+                                                                  headers: headers, body: request.body)) else {
+            return (502, "<Response><Errors><Error><Code>ProxyError</Code><Message>moto did not answer</Message></Error></Errors></Response>")
+        }
+        var body = String(decoding: response.body, as: UTF8.self)
+        switch form["Action"] {
+        case "CreateVpcEndpoint":
+            if let id = Self.first("vpcEndpointId", in: body), let service = form["ServiceName"] {
+                serviceOf.withLock { $0[id] = service }
+                body = rewrite(body, ids: [id], counting: false)
+            }
+        case "DescribeVpcEndpoints":
+            let ids = form.keys.filter { $0.hasPrefix("VpcEndpointId.") }.sorted().compactMap { form[$0] }
+            if !ids.isEmpty { describeCalls.withLock { $0.append(ids) } }
+            body = rewrite(body, ids: Self.all("vpcEndpointId", in: body), counting: !ids.isEmpty)
+        default: break
+        }
+        return (response.status, body)
+    }
+
+    /// Replaces each listed endpoint's `<state>` with what the rules say AWS would show now.
+    private func rewrite(_ body: String, ids: [String], counting: Bool) -> String {
+        var text = body
+        let rules = self.rules.withLock { $0 }
+        for id in ids {
+            let polls = seen.withLock { seen -> Int in
+                let n = seen[id] ?? 0
+                if counting { seen[id] = n + 1 }
+                return n
+            }
+            let service = serviceOf.withLock { $0[id] } ?? ""
+            var state: String?
+            var extra = ""
+            if polls < rules.pendingPolls {
+                state = rules.pendingAcceptance ? "pendingAcceptance" : "pending"
+            } else if let failure = rules.failures.first(where: { service.contains($0.key) })?.value {
+                state = failure.state
+                extra = "<lastError><code>\(failure.state)</code><message>\(failure.message)</message></lastError>"
+            }
+            guard let state, let idRange = text.range(of: "<vpcEndpointId>\(id)</vpcEndpointId>"),
+                  let open = text.range(of: "<state>", range: idRange.upperBound..<text.endIndex),
+                  let close = text.range(of: "</state>", range: open.upperBound..<text.endIndex),
+                  text[open.upperBound..<close.lowerBound] == "available" else { continue }
+            text.replaceSubrange(open.lowerBound..<close.upperBound, with: "<state>\(state)</state>\(extra)")
+        }
+        return text
+    }
+
+    static func form(_ body: [UInt8]) -> [String: String] {
+        var result: [String: String] = [:]
+        for pair in String(decoding: body, as: UTF8.self).split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            if parts.count == 2 { result[String(parts[0]).removingPercentEncoding ?? ""] = String(parts[1]).removingPercentEncoding }
+        }
+        return result
+    }
+
+    static func first(_ element: String, in text: String) -> String? { all(element, in: text).first }
+
+    static func all(_ element: String, in text: String) -> [String] {
+        var found: [String] = []
+        var rest = text[...]
+        while let open = rest.range(of: "<\(element)>"), let close = rest.range(of: "</\(element)>", range: open.upperBound..<rest.endIndex) {
+            found.append(String(rest[open.upperBound..<close.lowerBound]))
+            rest = rest[close.upperBound...]
+        }
+        return found
+    }
+}

@@ -1,0 +1,200 @@
+import Foundation
+import Logging
+import Testing
+@testable import Core
+
+/// Setups driven to their end by the real workers and poller, against moto through the fault
+/// proxy (endpoints held pending, failures, ServiceRegion), with NLB-backed stand-ins for the
+/// Datadog services and a catalog pointing at them.
+@Suite struct ProvisioningTests {
+    struct World {
+        let fixture: MotoFixture
+        let proxy: AWSFaultProxy
+        let store: SetupStore
+        let provisioner: Provisioner
+        let catalog: Catalog
+        let net: (vpc: String, subnets: [String], securityGroup: String)
+        let callLog: AWSCallLog
+    }
+
+    /// Stand-in endpoint services in us-east-1 for the given catalog services, on an NLB in the
+    /// subnets' zones; returns a us1 catalog whose service names point at them.
+    static func standIns(_ moto: MotoServer, services: [String], subnets: [String]) throws -> Catalog {
+        let names = try boto3(moto, """
+            elb = session.client("elbv2", endpoint_url="\(moto.url.absoluteString)")
+            names = {}
+            for key, dns in [\(services.map { "(\"\($0)\", \"\($0).stand-in.datadoghq.com\")" }.joined(separator: ", "))]:
+                lb = elb.create_load_balancer(Name=("%s-%s" % (key, "\(UUID().uuidString.prefix(8))"))[:32].replace("_", "-"),
+                                              Subnets=\(subnets), Type="network")["LoadBalancers"][0]["LoadBalancerArn"]
+                svc = ec2.create_vpc_endpoint_service_configuration(NetworkLoadBalancerArns=[lb], AcceptanceRequired=False, PrivateDnsName=dns)
+                names[key] = svc["ServiceConfiguration"]["ServiceName"]
+            print(json.dumps(names))
+            """)
+        var text = String(decoding: try Data(contentsOf: Catalog.bundledURL!), as: UTF8.self)
+        let bundled = try Catalog.bundled()
+        for key in services {
+            let old = bundled.site("us1")!.service(key)!.serviceName!
+            text = text.replacingOccurrences(of: old, with: names[key]!.stringValue!)
+        }
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("catalog-\(UUID().uuidString).json")
+        try Data(text.utf8).write(to: url)
+        return try Catalog.load(from: url)
+    }
+
+    static func world(region: String = "us-east-1", rules: AWSFaultProxy.Rules = .init(), services: [String] = ["metrics", "api"],
+                      endpointTimeout: TimeInterval = 30, sgPort: Int = 443) throws -> World {
+        let fixture = try MotoFixture(region: region)
+        let cidr = "10.\(Int.random(in: 60...250)).0.0/16"
+        var net = try fixture.network(cidr: cidr)
+        if sgPort != 443 {
+            let group = try fixture.raw("CreateSecurityGroup", [("GroupName", "closed-\(UUID().uuidString.prefix(8))"), ("GroupDescription", "no 443"), ("VpcId", net.vpc)]).text("groupId")!
+            net.securityGroup = group
+        }
+        // The services live in us-east-1 (the site's region); for cross-region the setup is elsewhere.
+        let serviceSubnets: [String]
+        if region == "us-east-1" { serviceSubnets = net.subnets } else {
+            serviceSubnets = try MotoFixture(region: "us-east-1").network(cidr: "10.\(Int.random(in: 60...250)).0.0/16").subnets
+        }
+        let catalog = try standIns(fixture.moto, services: services, subnets: serviceSubnets)
+        let proxy = try AWSFaultProxy(moto: fixture.moto, rules: rules)
+        let (database, _) = try makeTestDatabase()
+        let store = SetupStore(database: database)
+        let callLog = AWSCallLog(database: database)
+        let client = AWSClient(environment: AWSEnvironment(variables: ["AWS_ENDPOINT_URL": proxy.url]),
+                               credentials: StaticCredentialProvider(MotoServer.credentials), recorder: callLog, sleep: { _ in })
+        var configuration = ProvisioningConfiguration()
+        configuration.pollInterval = 0.1
+        configuration.maxPollInterval = 0.4
+        configuration.endpointTimeout = endpointTimeout
+        configuration.lease = 10
+        var logger = Logger(label: "test")
+        logger.logLevel = .error
+        let provisioner = Provisioner(store: store, aws: AWSAccess(client: client, stsRegion: "us-east-1"), configuration: configuration, logger: logger)
+        return World(fixture: fixture, proxy: proxy, store: store, provisioner: provisioner, catalog: catalog, net: net, callLog: callLog)
+    }
+
+    func request(_ world: World, mode: String = "same_region", region: String = "us-east-1", services: [String] = ["metrics", "api"]) throws -> SetupRequest {
+        try SetupValidator(catalog: world.catalog).validate(.object([
+            ("site", "us1"), ("mode", .string(mode)), ("region", .string(region)), ("vpc_id", .string(world.net.vpc)),
+            ("subnet_ids", .strings(world.net.subnets)), ("security_group_ids", .strings([world.net.securityGroup])),
+            ("services", .strings(services)), ("account_id", "123456789012"),
+        ])).get()
+    }
+
+    func submit(_ world: World, _ request: SetupRequest) throws -> String {
+        let plan = Plan(request: request, site: world.catalog.site("us1")!)
+        guard case let .created(detail, _, _) = try world.store.create(request: request, plan: plan, idempotency: nil, actor: "test", render: { _ in (202, []) })
+        else { throw StepFailure("test", "not created") }
+        return detail.setup.id
+    }
+
+    /// Waits (bounded) until the setup reaches one of `statuses`; the workers run on their own threads.
+    func settle(_ world: World, _ id: String, timeout: TimeInterval = 60) throws -> SetupDetail {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if let detail = try world.store.get(id), [.ready, .failed].contains(detail.setup.status) { return detail }
+            usleep(20_000)  // polling the database for the workers' result, bounded by the deadline
+        }
+        return try #require(try world.store.get(id))
+    }
+
+    func endpointsInVPC(_ world: World) throws -> [VpcEndpoint] {
+        try world.fixture.ec2().describeVpcEndpoints(filters: [EC2Filter("vpc-id", [world.net.vpc])]).filter { $0.state != .deleted }
+    }
+
+    @Test func sameRegionReachesReadyWithBatchedPolling() throws {
+        let world = try Self.world(rules: .init(pendingPolls: 3, pendingAcceptance: true))
+        let id = try submit(world, try request(world))
+        world.provisioner.start()
+        defer { world.provisioner.stop() }
+        let detail = try settle(world, id)
+        #expect(detail.setup.status == .ready, "\(detail.setup.errorCode ?? "") \(detail.setup.errorMessage ?? "")")
+        #expect(detail.endpoints.allSatisfy { $0.state == .available && $0.vpcEndpointID != nil && !$0.adopted })
+        #expect(try endpointsInVPC(world).count == 2)
+
+        let events = try #require(try world.store.events(id))
+        #expect(events.filter { $0.entityType == "setup" }.map(\.toState) == ["pending", "provisioning", "waiting", "ready"])
+        for endpoint in detail.endpoints {
+            let path = events.filter { $0.entityID == endpoint.id }.map(\.toState)
+            #expect(path.first == "requested" && path.contains("pendingAcceptance") && path.last == "available", "\(path)")
+        }
+        // One describe per tick covering both endpoints, never one call per endpoint.
+        let describes = world.proxy.describeCalls.withLock { $0 }
+        #expect(describes.count >= 3)
+        #expect(describes.allSatisfy { Set($0) == Set(detail.endpoints.compactMap(\.vpcEndpointID)) })
+        let creates = try world.callLog.calls(setupID: id).filter { $0.action == "CreateVpcEndpoint" }
+        #expect(creates.count == 2)
+    }
+
+    @Test func crossRegionUsesTheSitesServiceRegion() throws {
+        let world = try Self.world(region: "eu-west-1", rules: .init(pendingPolls: 1))
+        let id = try submit(world, try request(world, mode: "cross_region", region: "eu-west-1"))
+        world.provisioner.start()
+        defer { world.provisioner.stop() }
+        let detail = try settle(world, id)
+        #expect(detail.setup.status == .ready, "\(detail.setup.errorCode ?? "") \(detail.setup.errorMessage ?? "")")
+        #expect(detail.setup.serviceRegion == "us-east-1" && detail.setup.region == "eu-west-1")
+        #expect(try endpointsInVPC(world).count == 2)
+    }
+
+    @Test func aFailedEndpointFailsTheSetupWithAWSsReason() throws {
+        var rules = AWSFaultProxy.Rules(pendingPolls: 1)
+        let world0 = try Self.world(rules: rules, services: ["metrics"])
+        rules.failures = [world0.catalog.site("us1")!.service("metrics")!.serviceName!: ("failed", "the service is not accepting connections")]
+        world0.proxy.rules.withLock { $0 = rules }
+        let id = try submit(world0, try request(world0, services: ["metrics"]))
+        world0.provisioner.start()
+        defer { world0.provisioner.stop() }
+        let detail = try settle(world0, id)
+        #expect(detail.setup.status == .failed)
+        #expect(detail.setup.errorCode == "endpoint_failed")
+        #expect(detail.setup.errorMessage?.contains("not accepting connections") == true)
+    }
+
+    @Test func anEndpointStillPendingAtTheTimeoutFailsWithTheGuidesAdvice() throws {
+        let world = try Self.world(rules: .init(pendingPolls: .max), services: ["metrics"], endpointTimeout: 1)
+        let id = try submit(world, try request(world, services: ["metrics"]))
+        world.provisioner.start()
+        defer { world.provisioner.stop() }
+        let detail = try settle(world, id)
+        #expect(detail.setup.status == .failed)
+        #expect(detail.setup.errorCode == "endpoint_timeout")
+        #expect(detail.setup.errorMessage?.contains("contact Datadog support") == true)
+    }
+
+    @Test func preflightFailureCreatesNothingAndNamesTheFix() throws {
+        let world = try Self.world(services: ["metrics"], sgPort: 0)
+        let id = try submit(world, try request(world, services: ["metrics"]))
+        world.provisioner.start()
+        defer { world.provisioner.stop() }
+        let detail = try settle(world, id)
+        #expect(detail.setup.status == .failed)
+        #expect(detail.setup.errorCode == "security_group_blocks_443")
+        #expect(detail.setup.errorMessage?.contains("authorize-security-group-ingress") == true)
+        #expect(try endpointsInVPC(world).isEmpty)
+    }
+
+    @Test func existingEndpointsAreAdoptedOrRecognisedNeverDuplicated() throws {
+        let world = try Self.world(rules: .init(pendingPolls: 0))
+        let id = try submit(world, try request(world))
+        let site = world.catalog.site("us1")!
+        // Someone else's endpoint for metrics, and one this setup created before a crash (by tag).
+        let foreign = try world.fixture.ec2().createVpcEndpoint(.init(vpcID: world.net.vpc, serviceName: site.service("metrics")!.serviceName!,
+                                                                     subnetIDs: world.net.subnets, securityGroupIDs: [world.net.securityGroup], privateDNSEnabled: true))
+        let earlier = try world.fixture.ec2().createVpcEndpoint(.init(vpcID: world.net.vpc, serviceName: site.service("api")!.serviceName!,
+                                                                     subnetIDs: world.net.subnets, securityGroupIDs: [world.net.securityGroup], privateDNSEnabled: true,
+                                                                     tags: [("privatelinkd:setup", id), ("privatelinkd:service", "api")]))
+        world.provisioner.start()
+        defer { world.provisioner.stop() }
+        let detail = try settle(world, id)
+        #expect(detail.setup.status == .ready, "\(detail.setup.errorMessage ?? "")")
+        let metrics = try #require(detail.endpoints.first { $0.services == ["metrics"] })
+        let api = try #require(detail.endpoints.first { $0.services == ["api"] })
+        #expect(metrics.vpcEndpointID == foreign.id && metrics.adopted)
+        #expect(api.vpcEndpointID == earlier.id && !api.adopted)
+        #expect(try endpointsInVPC(world).count == 2)
+        #expect(try world.callLog.calls(setupID: id).filter { $0.action == "CreateVpcEndpoint" }.isEmpty)
+        let reasons = try #require(try world.store.events(id)).compactMap(\.reason)
+        #expect(reasons.contains { $0.contains("adopted existing \(foreign.id)") })
+    }
+}
