@@ -65,7 +65,7 @@ import Testing
         try queue.beginStep(job, owner: "a", step: "wait_available")
         try queue.park(job, owner: "a", until: time.clock.now().addingTimeInterval(600), reason: "waiting for AWS")
         #expect(try queue.claim(owner: "a", lease: 30) == nil)
-        try queue.wake(setupID: setupID, step: "wait_available")
+        try queue.wake(setupID: setupID)
         let again = try #require(try queue.claim(owner: "a", lease: 30))
         #expect(again.id == job.id && again.currentStep == "wait_available")
         try queue.finish(again, owner: "a", state: .succeeded, setupStatus: .ready, reason: "done")

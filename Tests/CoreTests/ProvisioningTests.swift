@@ -197,4 +197,51 @@ import Testing
         let reasons = try #require(try world.store.events(id)).compactMap(\.reason)
         #expect(reasons.contains { $0.contains("adopted existing \(foreign.id)") })
     }
+
+    @Test func teardownDeletesWhatItCreatedAndLeavesAdoptedEndpoints() throws {
+        let world = try Self.world(rules: .init(pendingPolls: 1))
+        let id = try submit(world, try request(world))
+        let foreign = try world.fixture.ec2().createVpcEndpoint(.init(
+            vpcID: world.net.vpc, serviceName: world.catalog.site("us1")!.service("metrics")!.serviceName!,
+            subnetIDs: world.net.subnets, securityGroupIDs: [world.net.securityGroup], privateDNSEnabled: true))
+        world.provisioner.start()
+        defer { world.provisioner.stop() }
+        #expect(try settle(world, id).setup.status == .ready)
+        _ = try world.store.requestTeardown(id, deleteAdopted: false, actor: "test")
+        #expect(throws: StateConflict.self) { try world.store.requestTeardown(id, deleteAdopted: false, actor: "test") }
+        world.provisioner.notify()
+        let deadline = Date().addingTimeInterval(30)
+        var detail = try #require(try world.store.get(id))
+        while detail.setup.status != .deleted && detail.setup.status != .failed && Date() < deadline {
+            usleep(20_000)  // bounded wait for the workers
+            detail = try #require(try world.store.get(id))
+        }
+        #expect(detail.setup.status == .deleted, "\(detail.setup.errorMessage ?? "")")
+        let live = try endpointsInVPC(world)
+        #expect(live.map(\.id) == [foreign.id])  // only the adopted endpoint is left
+        #expect(detail.endpoints.first { $0.adopted }?.vpcEndpointID == foreign.id)
+        #expect(detail.endpoints.filter { !$0.adopted }.allSatisfy { $0.state == .deleted })
+    }
+
+    @Test func retryRunsAFailedSetupAgainFromItsFailedStep() throws {
+        let world = try Self.world(rules: .init(pendingPolls: 1), services: ["metrics"])
+        let serviceName = world.catalog.site("us1")!.service("metrics")!.serviceName!
+        world.proxy.rules.withLock { $0.failures = [serviceName: ("rejected", "rejected by the service owner")] }
+        let id = try submit(world, try request(world, services: ["metrics"]))
+        world.provisioner.start()
+        defer { world.provisioner.stop() }
+        let failed = try settle(world, id)
+        #expect(failed.setup.status == .failed && failed.setup.errorCode == "endpoint_rejected")
+        let firstID = try #require(failed.endpoints.first?.vpcEndpointID)
+        world.proxy.rules.withLock { $0.failures = [:] }
+        _ = try world.store.requestRetry(id, actor: "test")
+        #expect(throws: StateConflict.self) { try world.store.requestRetry(id, actor: "test") }  // no longer failed
+        world.provisioner.notify()
+        let retried = try settle(world, id)
+        #expect(retried.setup.status == .ready, "\(retried.setup.errorMessage ?? "")")
+        let endpoint = try #require(retried.endpoints.first)
+        #expect(endpoint.generation == 2 && endpoint.vpcEndpointID != firstID)
+        #expect(endpoint.clientToken?.hasSuffix(".metrics.g2") == true)
+        #expect(try endpointsInVPC(world).map(\.id) == [endpoint.vpcEndpointID!])  // the rejected one was deleted
+    }
 }

@@ -43,6 +43,16 @@ import Testing
         #expect(abs(parsed.timeIntervalSince1970 - 1_795_000_000.123) < 0.001)
     }
 
+    @Test func durations() {
+        #expect(DurationText.seconds("200ms") == 0.2)
+        #expect(DurationText.seconds("5s") == 5)
+        #expect(DurationText.seconds("15m") == 900)
+        #expect(DurationText.seconds("1h") == 3600)
+        #expect(DurationText.seconds("1m30s") == 90)
+        #expect(DurationText.seconds("2") == 2)
+        for bad in ["", "5x", "m", "5s3", "-1s", "1.2.3s"] { #expect(DurationText.seconds(bad) == nil, "\(bad)") }
+    }
+
     @Test func awsIdentifiers() {
         #expect(AWSIdentifiers.isResourceID("vpc-0123456789abcdef0", prefix: "vpc"))
         #expect(AWSIdentifiers.isResourceID("sg-01234567", prefix: "sg"))

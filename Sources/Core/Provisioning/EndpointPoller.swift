@@ -74,6 +74,23 @@ public final class EndpointPoller: @unchecked Sendable {
         }
     }
 
+    /// `DescribeVpcEndpoints` by ids, where AWS fails the whole call if one id no longer exists:
+    /// drop the ids its message names and ask again (bounded), so one vanished endpoint does not
+    /// hide the others.
+    static func describeTolerant(_ ec2: EC2Client, ids: [String]) throws -> [VpcEndpoint] {
+        var remaining = ids
+        for _ in 0..<5 {
+            guard !remaining.isEmpty else { return [] }
+            do { return try ec2.describeVpcEndpoints(ids: remaining) } catch let error as AWSError where error.isNotFound {
+                let named = error.message.matches(of: /vpce-[0-9a-f]+/).map { String($0.output) }
+                let before = remaining.count
+                remaining.removeAll { named.contains($0) }
+                if remaining.count == before { return [] }  // could not tell which: treat all as gone
+            }
+        }
+        return try ec2.describeVpcEndpoints(ids: remaining)
+    }
+
     /// One round; returns whether any endpoint changed. Public for tests that drive ticks directly.
     @discardableResult
     public func tick() throws -> Bool {
@@ -84,13 +101,15 @@ public final class EndpointPoller: @unchecked Sendable {
         var changed = false
         for (group, rows) in groups {
             let context = aws.context(accountID: group.account, roleARN: group.role, externalID: group.externalID, setupID: nil, jobID: nil)
-            let described = try aws.ec2(region: group.region, context: context).describeVpcEndpoints(ids: rows.map(\.vpcEndpointID))
+            let described = try Self.describeTolerant(aws.ec2(region: group.region, context: context), ids: rows.map(\.vpcEndpointID))
             var settledSetups = Set<String>()
             try database.write { db in
                 let now = Timestamp.string(clock.now())
                 for row in rows {
                     let found = described.first { $0.id == row.vpcEndpointID }
-                    let state = found?.state ?? .missing
+                    let current = try db.firstRow("SELECT state FROM endpoints WHERE id = ?", [.text(row.endpointID)]) { $0.string(0) }
+                    // Gone from AWS: the end of a deletion, or an endpoint removed behind our back.
+                    let state = found?.state ?? (current == EndpointState.deleting.rawValue ? .deleted : .missing)
                     if try EndpointRows.updateState(db, endpointID: row.endpointID, to: state, lastError: found?.failureReason,
                                                     dnsName: found?.dnsNames.first, networkInterfaceIDs: found?.networkInterfaceIDs,
                                                     actor: "poller", reason: found == nil ? "AWS no longer lists \(row.vpcEndpointID)" : nil, now: now) {
@@ -101,14 +120,14 @@ public final class EndpointPoller: @unchecked Sendable {
             }
             for setupID in settledSetups {
                 let stillWaiting = try database.read { db in
-                    try db.firstRow("SELECT count(*) FROM endpoints WHERE setup_id = ? AND state IN ('pending', 'pendingAcceptance', 'requested')",
+                    try db.firstRow("SELECT count(*) FROM endpoints WHERE setup_id = ? AND state IN ('pending', 'pendingAcceptance', 'deleting')",
                                     [.text(setupID)]) { $0.int(0) } ?? 0
                 }
                 let anyFailed = try database.read { db in
                     try db.firstRow("SELECT count(*) FROM endpoints WHERE setup_id = ? AND state IN ('failed', 'rejected', 'expired', 'partial', 'missing')",
                                     [.text(setupID)]) { $0.int(0) } ?? 0
                 }
-                if stillWaiting == 0 || anyFailed > 0 { try queue.wake(setupID: setupID, step: "wait_available") }
+                if stillWaiting == 0 || anyFailed > 0 { try queue.wake(setupID: setupID) }
             }
         }
         return changed

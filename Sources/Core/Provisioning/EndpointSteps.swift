@@ -127,14 +127,23 @@ struct EndpointSteps {
     /// leaves two endpoints for one service.
     func createEndpoint(key: String) throws {
         guard let row = try endpoints().first(where: { $0.services[0] == key }) else { return }
-        guard row.vpcEndpointID == nil else { return }
+        var replaced = ""
+        if let old = row.vpcEndpointID {
+            guard row.state == .requested else { return }  // created already
+            // A retried endpoint: delete the failed one first (AWS bills it until deleted).
+            let failures = try ec2.deleteVpcEndpoints(ids: [old])
+            if let failure = failures.first, !failure.reason.contains("NotFound") {
+                throw StepFailure("delete_failed", "could not delete the failed endpoint \(old) before creating a new one: \(failure.reason)")
+            }
+            replaced = " (replacing \(old), deleted)"
+        }
         let token = "\(setup.id).\(key).\(row.generationToken)"
         if row.clientToken != token {
             try queue.whileHeld(job.id, owner: owner) { db, now in try EndpointRows.setClientToken(db, endpointID: row.id, token: token, now: now) }
         }
         let tagged = try ec2.describeVpcEndpoints(filters: [
             EC2Filter("vpc-id", [setup.vpcID]), EC2Filter("tag:privatelinkd:setup", [setup.id]), EC2Filter("tag:privatelinkd:service", [key]),
-        ]).filter { ![.deleted, .deleting].contains($0.state) }
+        ]).filter { ![.deleted, .deleting, .failed, .rejected, .expired, .partial].contains($0.state) }  // only live ones count
         let endpoint: VpcEndpoint
         let reason: String
         if let found = tagged.first {
@@ -145,7 +154,7 @@ struct EndpointSteps {
                 vpcID: setup.vpcID, serviceName: row.serviceName, subnetIDs: setup.subnetIDs, securityGroupIDs: setup.securityGroupIDs,
                 privateDNSEnabled: !peering, serviceRegion: crossRegion ? setup.serviceRegion : nil, clientToken: token,
                 tags: [("privatelinkd:setup", setup.id), ("privatelinkd:service", key), ("Name", "privatelinkd \(key) \(setup.site)")]))
-            reason = "created \(endpoint.id)"
+            reason = "created \(endpoint.id)" + replaced
         }
         try queue.whileHeld(job.id, owner: owner) { db, now in
             try EndpointRows.recordAWSEndpoint(db, row: row, endpoint: endpoint, adopted: false, actor: owner, reason: reason, now: now)

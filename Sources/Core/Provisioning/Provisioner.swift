@@ -98,7 +98,7 @@ public final class Provisioner: @unchecked Sendable {
         let owner = "\(configuration.owner)#\(index)"
         while !isStopping {
             do {
-                guard let job = try queue.claim(owner: owner, lease: configuration.lease, kinds: [.provision]) else {
+                guard let job = try queue.claim(owner: owner, lease: configuration.lease, kinds: [.provision, .teardown]) else {
                     let next = (try? queue.nextDue())?.timeIntervalSince(clock.now()) ?? 1
                     idle(min(1, max(0.05, next)))
                     continue
@@ -136,7 +136,7 @@ public final class Provisioner: @unchecked Sendable {
     func run(_ job: JobRecord, owner: String) {
         do {
             guard let setup = try store.get(job.setupID)?.setup else { return }
-            if setup.status == .pending {
+            if job.kind == .provision && setup.status == .pending {
                 try queue.whileHeld(job.id, owner: owner) { db, now in
                     _ = try SetupStore.transitionSetup(db, id: setup.id, to: .provisioning, actor: owner, reason: "provisioning started", error: nil, now: now)
                 }
@@ -146,16 +146,20 @@ public final class Provisioner: @unchecked Sendable {
             })
             let context = aws.context(accountID: setup.accountID, roleARN: setup.roleARN, externalID: request["external_id"]?.stringValue,
                                       setupID: setup.id, jobID: job.id)
-            let steps = EndpointSteps(setup: setup, job: job, owner: owner, queue: queue, store: store,
-                                      ec2: aws.ec2(region: setup.region, context: context),
+            let ec2 = aws.ec2(region: setup.region, context: context)
+            let steps = EndpointSteps(setup: setup, job: job, owner: owner, queue: queue, store: store, ec2: ec2,
                                       endpointTimeout: configuration.endpointTimeout, clock: clock)
+            let teardown = TeardownSteps(setup: setup, job: job, owner: owner, queue: queue, store: store, ec2: ec2,
+                                         timeout: configuration.endpointTimeout, clock: clock)
             var subnets: [Subnet] = []
             for (index, step) in job.steps.enumerated() where index >= job.completedSteps {
                 try queue.beginStep(job, owner: owner, step: step)
-                let outcome = try runStep(step, steps: steps, subnets: &subnets)
+                let outcome = job.kind == .teardown ? try runTeardownStep(step, teardown) : try runStep(step, steps: steps, subnets: &subnets)
                 if case let .park(until, reason) = outcome {
-                    try queue.whileHeld(job.id, owner: owner) { db, now in
-                        _ = try SetupStore.transitionSetup(db, id: setup.id, to: .waiting, actor: owner, reason: reason, error: nil, now: now)
+                    if job.kind == .provision {
+                        try queue.whileHeld(job.id, owner: owner) { db, now in
+                            _ = try SetupStore.transitionSetup(db, id: setup.id, to: .waiting, actor: owner, reason: reason, error: nil, now: now)
+                        }
                     }
                     poller.wakeUp()
                     try queue.park(job, owner: owner, until: until, reason: reason)
@@ -163,7 +167,11 @@ public final class Provisioner: @unchecked Sendable {
                 }
                 try queue.completeStep(job, owner: owner, completed: index + 1)
             }
-            try queue.finish(job, owner: owner, state: .succeeded, setupStatus: .ready, reason: "every endpoint is available")
+            if job.kind == .teardown {
+                try queue.finish(job, owner: owner, state: .succeeded, setupStatus: .deleted, reason: "every endpoint privatelinkd created is deleted")
+            } else {
+                try queue.finish(job, owner: owner, state: .succeeded, setupStatus: .ready, reason: "every endpoint is available")
+            }
         } catch is LeaseLost {
             logger.notice("lease lost; another worker has the job", metadata: ["job": "\(job.id)"])
         } catch let failure as StepFailure {
@@ -184,6 +192,16 @@ public final class Provisioner: @unchecked Sendable {
                                 reason: "retry in \(Int(delay))s", error: "\(error)")
             }
         }
+    }
+
+    func runTeardownStep(_ step: String, _ teardown: TeardownSteps) throws -> StepOutcome {
+        switch step {
+        case "delete_endpoints": try teardown.deleteEndpoints(includeAdopted: false)
+        case "delete_endpoints:adopted": try teardown.deleteEndpoints(includeAdopted: true)
+        case "wait_deleted": return try teardown.waitDeleted()
+        default: throw StepFailure("step_not_available", "teardown step \(step) is not known")
+        }
+        return .done
     }
 
     func runStep(_ step: String, steps: EndpointSteps, subnets: inout [Subnet]) throws -> StepOutcome {

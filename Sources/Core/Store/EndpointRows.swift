@@ -60,7 +60,7 @@ public enum EndpointRows {
             """
             SELECT e.id, e.vpc_endpoint_id, e.setup_id, s.account_id, s.region, s.role_arn, json_extract(s.request, '$.external_id')
             FROM endpoints e JOIN setups s ON s.id = e.setup_id
-            WHERE e.state IN ('pending', 'pendingAcceptance') AND e.vpc_endpoint_id IS NOT NULL
+            WHERE e.state IN ('pending', 'pendingAcceptance', 'deleting') AND e.vpc_endpoint_id IS NOT NULL
             ORDER BY s.region, e.id
             """, []) {
             Waiting(endpointID: $0.string(0), vpcEndpointID: $0.string(1), setupID: $0.string(2), accountID: $0.optionalString(3),

@@ -130,11 +130,11 @@ public final class JobQueue: Sendable {
         }
     }
 
-    /// Makes a parked job due now (the poller calls it when a setup's endpoints have settled).
-    public func wake(setupID: String, step: String) throws {
+    /// Makes a setup's parked job due now (the poller calls it when its endpoints have settled).
+    public func wake(setupID: String) throws {
         try database.write { db in
-            try db.run("UPDATE jobs SET run_after = ? WHERE setup_id = ? AND state = 'queued' AND current_step = ? AND run_after > ?",
-                       [.text(now), .text(setupID), .text(step), .text(now)])
+            try db.run("UPDATE jobs SET run_after = ? WHERE setup_id = ? AND state = 'queued' AND current_step IS NOT NULL AND run_after > ?",
+                       [.text(now), .text(setupID), .text(now)])
         }
     }
 

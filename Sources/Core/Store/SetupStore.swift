@@ -95,14 +95,7 @@ public final class SetupStore: Sendable {
                                          to: EndpointState.requested.rawValue, at: now, actor: actor,
                                          reason: "planned for \(endpoint.services.joined(separator: ", "))")
             }
-            let jobID = Identifier.make(prefix: "jb_")
-            try db.run(
-                "INSERT INTO jobs (\(Self.jobColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [.text(jobID), .text(setupID), .text(JobKind.provision.rawValue), .text(JobState.queued.rawValue),
-                 StoredJSON.text(plan.stepNames), .null, .int(0), .int(0), .text(now), .null, .null, .null,
-                 .text(now), .text(now)])
-            try TransitionLog.record(db, setupID: setupID, entity: .job, entityID: jobID, from: nil,
-                                     to: JobState.queued.rawValue, at: now, actor: actor, reason: "provision")
+            try Self.enqueue(db, setupID: setupID, kind: .provision, steps: plan.stepNames, actor: actor, now: now)
             guard let detail = try Self.detail(db, id: setupID) else {
                 throw SQLiteError(extendedCode: 1, message: "setup vanished inside its own transaction", sql: nil)
             }

@@ -1,0 +1,79 @@
+import Foundation
+
+/// The request does not fit the setup's state (retrying a setup that has not failed, deleting one
+/// already being deleted): the API answers 409 `conflict`.
+public struct StateConflict: Error, Sendable, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}
+
+extension SetupStore {
+    /// `DELETE /v1/setups/{id}`: cancels open provisioning work (its worker loses the lease at its
+    /// next write), moves the setup to `deleting` and queues the teardown, in one transaction.
+    public func requestTeardown(_ id: String, deleteAdopted: Bool, actor: String) throws -> SetupDetail {
+        try database.write { db in
+            let now = Timestamp.string(clock.now())
+            guard let status = try db.firstRow("SELECT status FROM setups WHERE id = ?", [.text(id)], { $0.string(0) }) else {
+                throw NotFound(kind: "setup", id: id)
+            }
+            guard status != SetupStatus.deleting.rawValue && status != SetupStatus.deleted.rawValue else {
+                throw StateConflict(message: "setup \(id) is already \(status)")
+            }
+            let open = try db.rows("SELECT id, state FROM jobs WHERE setup_id = ? AND kind = 'provision' AND state IN ('queued', 'running')",
+                                   [.text(id)]) { ($0.string(0), $0.string(1)) }
+            for (jobID, state) in open {
+                try db.run("UPDATE jobs SET state = 'cancelled', lease_owner = NULL, lease_expires_at = NULL, updated_at = ? WHERE id = ?",
+                           [.text(now), .text(jobID)])
+                try TransitionLog.record(db, setupID: id, entity: .job, entityID: jobID, from: state, to: JobState.cancelled.rawValue,
+                                         at: now, actor: actor, reason: "setup deletion requested")
+            }
+            _ = try SetupStore.transitionSetup(db, id: id, to: .deleting, actor: actor, reason: "deletion requested", error: nil, now: now)
+            try Self.enqueue(db, setupID: id, kind: .teardown, steps: [deleteAdopted ? "delete_endpoints:adopted" : "delete_endpoints", "wait_deleted"],
+                             actor: actor, now: now)
+            return try Self.detail(db, id: id)!
+        }
+    }
+
+    /// `POST /v1/setups/{id}/retry`: a failed setup runs again from its failed step. Endpoints that
+    /// AWS failed get a new ClientToken generation and are created again.
+    public func requestRetry(_ id: String, actor: String) throws -> SetupDetail {
+        try database.write { db in
+            let now = Timestamp.string(clock.now())
+            guard let status = try db.firstRow("SELECT status FROM setups WHERE id = ?", [.text(id)], { $0.string(0) }) else {
+                throw NotFound(kind: "setup", id: id)
+            }
+            guard status == SetupStatus.failed.rawValue else { throw StateConflict(message: "only a failed setup can be retried; \(id) is \(status)") }
+            guard let job = try db.firstRow("SELECT \(Self.jobColumns) FROM jobs WHERE setup_id = ? AND kind = 'provision' ORDER BY id DESC LIMIT 1",
+                                            [.text(id)], Self.job) else { throw StateConflict(message: "setup \(id) has no provisioning job") }
+            var resume = job.completedSteps
+            let failed = try db.rows("SELECT \(Self.endpointColumns) FROM endpoints WHERE setup_id = ? AND state IN ('failed', 'rejected', 'expired', 'partial', 'missing')",
+                                     [.text(id)], Self.endpoint)
+            for endpoint in failed {
+                // The failed endpoint's id is kept: the create step deletes it (AWS bills it until then).
+                try db.run("UPDATE endpoints SET state = 'requested', generation = generation + 1, updated_at = ? WHERE id = ?",
+                           [.text(now), .text(endpoint.id)])
+                try TransitionLog.record(db, setupID: id, entity: .endpoint, entityID: endpoint.id, from: endpoint.state.rawValue,
+                                         to: EndpointState.requested.rawValue, at: now, actor: actor,
+                                         reason: "retry: \(endpoint.vpcEndpointID ?? "endpoint") will be created again")
+                if let index = job.steps.firstIndex(of: "create_endpoint:\(endpoint.services[0])") { resume = min(resume, index) }
+            }
+            try db.run(
+                """
+                UPDATE jobs SET state = 'queued', completed_steps = ?, attempts = 0, run_after = ?, last_error = NULL,
+                    lease_owner = NULL, lease_expires_at = NULL, updated_at = ? WHERE id = ?
+                """, [.int(resume), .text(now), .text(now), .text(job.id)])
+            try TransitionLog.record(db, setupID: id, entity: .job, entityID: job.id, from: job.state.rawValue, to: JobState.queued.rawValue,
+                                     at: now, actor: actor, reason: "retry from step \(resume < job.steps.count ? job.steps[resume] : "end")")
+            _ = try SetupStore.transitionSetup(db, id: id, to: .pending, actor: actor, reason: "retry requested", error: nil, now: now)
+            return try Self.detail(db, id: id)!
+        }
+    }
+
+    static func enqueue(_ db: Connection, setupID: String, kind: JobKind, steps: [String], actor: String, now: String) throws {
+        let jobID = Identifier.make(prefix: "jb_")
+        try db.run("INSERT INTO jobs (\(Self.jobColumns)) VALUES (?, ?, ?, 'queued', ?, NULL, 0, 0, ?, NULL, NULL, NULL, ?, ?)",
+                   [.text(jobID), .text(setupID), .text(kind.rawValue), StoredJSON.text(steps), .text(now), .text(now), .text(now)])
+        try TransitionLog.record(db, setupID: setupID, entity: .job, entityID: jobID, from: nil, to: JobState.queued.rawValue,
+                                 at: now, actor: actor, reason: kind.rawValue)
+    }
+}
