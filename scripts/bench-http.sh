@@ -13,8 +13,9 @@ command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2
 swift build -c release --product privatelinkd >/dev/null
 WORK="$(mktemp -d)"
 trap 'kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; rm -rf "$WORK"' EXIT
-.build/release/privatelinkd --port 0 --db "$WORK/bench.sqlite" --log-level warning \
-    --workers "${BENCH_WORKERS:-4}" --event-loops "${BENCH_LOOPS:-2}" >"$WORK/out" 2>"$WORK/err" &
+# --workers 0: no provisioning (this measures the API; nothing may call AWS from a benchmark).
+.build/release/privatelinkd --port 0 --db "$WORK/bench.sqlite" --log-level warning --workers 0 \
+    --http-workers "${BENCH_WORKERS:-4}" --event-loops "${BENCH_LOOPS:-2}" >"$WORK/out" 2>"$WORK/err" &
 PID=$!
 for _ in $(seq 1 100); do grep -q listening "$WORK/out" 2>/dev/null && break; sleep 0.1; done
 URL="$(grep -o 'http://[^ ]*' "$WORK/out")"

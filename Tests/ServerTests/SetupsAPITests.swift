@@ -61,6 +61,25 @@ import Testing
         #expect(changedJSON?["endpoints"]?.arrayValue?.first?["state"] == "available")
     }
 
+    @Test func deleteQueuesTeardownAndRetryOnlyFitsFailedSetups() throws {
+        let (_, created) = call("POST", "/v1/setups", body: validSetupJSON)
+        let id = try #require(created?["id"]?.stringValue)
+        let (notFailed, notFailedJSON) = call("POST", "/v1/setups/\(id)/retry")
+        #expect(notFailed.status == 409 && notFailedJSON?["error"]?["code"] == "conflict")
+        let (deleted, deletedJSON) = call("DELETE", "/v1/setups/\(id)")
+        #expect(deleted.status == 202)
+        #expect(deletedJSON?["status"] == "deleting")
+        let jobs = try #require(deletedJSON?["jobs"]?.arrayValue)
+        #expect(jobs.map { $0["kind"]?.stringValue } == ["provision", "teardown"])
+        #expect(jobs.map { $0["state"]?.stringValue } == ["cancelled", "queued"])
+        let (again, _) = call("DELETE", "/v1/setups/\(id)")
+        #expect(again.status == 409)
+        let (missing, _) = call("DELETE", "/v1/setups/su_nothing")
+        #expect(missing.status == 404)
+        let (_, events) = call("GET", "/v1/setups/\(id)/events")
+        #expect(events?["events"]?.arrayValue?.contains { $0["to_state"] == "cancelled" && $0["reason"] == "setup deletion requested" } == true)
+    }
+
     @Test func dryRunStoresNothing() throws {
         let body = validSetupJSON.replacingOccurrences(of: "}", with: #","dry_run":true}"#)
         let (response, json) = call("POST", "/v1/setups", body: body)

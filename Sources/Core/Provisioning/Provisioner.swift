@@ -54,14 +54,17 @@ public final class Provisioner: @unchecked Sendable {
         poller.start()
     }
 
-    /// Stops claiming; waits for the steps in progress (bounded by their AWS timeouts).
-    public func stop() {
+    /// Stops claiming and waits up to `timeout` for the steps in progress. A step still running then
+    /// (a long rate-limiter wait) is abandoned safely: its lease expires and another run resumes it.
+    public func stop(timeout: TimeInterval = 15) {
         condition.lock()
         stopping = true
         condition.broadcast()
         condition.unlock()
         poller.stop()
-        finished.wait()
+        if finished.wait(timeout: .now() + timeout) == .timedOut {
+            logger.warning("provisioning workers still busy at shutdown; their leases will expire and the work resume on the next start")
+        }
     }
 
     /// A job became due (a new setup, a retry): wake an idle worker.
@@ -177,6 +180,9 @@ public final class Provisioner: @unchecked Sendable {
         } catch let failure as StepFailure {
             try? queue.finish(job, owner: owner, state: .failed, setupStatus: .failed, reason: failure.message,
                               error: (failure.code, failure.message))
+        } catch let missing as CredentialsNotFound {
+            try? queue.finish(job, owner: owner, state: .failed, setupStatus: .failed, reason: missing.description,
+                              error: ("aws_credentials_missing", "\(missing.description); configure credentials (see README, AWS access) and retry the setup"))
         } catch let error as AWSError where !error.isRetryable {
             try? queue.finish(job, owner: owner, state: .failed, setupStatus: .failed, reason: error.description,
                               error: ("aws_" + error.code, error.description))

@@ -9,7 +9,8 @@ public struct Application: HTTPResponder {
     let cors: CORSPolicy
     let logger: Logger
 
-    public init(catalog: Catalog, store: SetupStore, corsOrigins: [String] = [], logger: Logger) {
+    public init(catalog: Catalog, store: SetupStore, corsOrigins: [String] = [], logger: Logger,
+                workQueued: @escaping @Sendable () -> Void = {}) {
         self.catalog = catalog
         self.store = store
         self.cors = CORSPolicy(allowedOrigins: corsOrigins)
@@ -17,7 +18,7 @@ public struct Application: HTTPResponder {
         var router = Router()
         HealthAPI(database: store.database).register(&router)
         SitesAPI(catalog: catalog).register(&router)
-        SetupsAPI(catalog: catalog, store: store).register(&router)
+        SetupsAPI(catalog: catalog, store: store, workQueued: workQueued).register(&router)
         self.router = router
     }
 

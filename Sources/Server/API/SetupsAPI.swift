@@ -6,6 +6,8 @@ struct SetupsAPI: Sendable {
     let catalog: Catalog
     let store: SetupStore
     let cache = RenderedSetupCache()
+    /// Wakes the provisioning workers when work was queued.
+    let workQueued: @Sendable () -> Void
 
     static let defaultPageSize = 50
     static let maxPageSize = 200
@@ -16,6 +18,34 @@ struct SetupsAPI: Sendable {
         router.add("GET", "/v1/setups", list)
         router.add("GET", "/v1/setups/{id}", show)
         router.add("GET", "/v1/setups/{id}/events", events)
+        router.add("DELETE", "/v1/setups/{id}", delete)
+        router.add("POST", "/v1/setups/{id}/retry", retry)
+    }
+
+    /// Cancels running work and tears the setup down; `?delete_adopted=true` deletes adopted
+    /// endpoints too.
+    @Sendable func delete(_ context: RequestContext) throws -> HTTPResponse {
+        let id = context.parameter("id")
+        let deleteAdopted = ["true", "1", "yes"].contains(context.request.queryValue("delete_adopted")?.lowercased() ?? "")
+        let detail = try lifecycle { try store.requestTeardown(id, deleteAdopted: deleteAdopted, actor: "api") }
+        workQueued()
+        return .json(202, Representation.setup(detail), headers: [("Location", "/v1/setups/\(id)")])
+    }
+
+    /// Runs a failed setup again from its failed step.
+    @Sendable func retry(_ context: RequestContext) throws -> HTTPResponse {
+        let id = context.parameter("id")
+        let detail = try lifecycle { try store.requestRetry(id, actor: "api") }
+        workQueued()
+        return .json(202, Representation.setup(detail), headers: [("Location", "/v1/setups/\(id)")])
+    }
+
+    private func lifecycle(_ body: () throws -> SetupDetail) throws -> SetupDetail {
+        do { return try body() } catch let missing as NotFound {
+            throw APIError.notFound("\(missing.kind) \(missing.id)")
+        } catch let conflict as StateConflict {
+            throw APIError(status: 409, code: "conflict", message: conflict.message)
+        }
     }
 
     @Sendable func create(_ context: RequestContext) throws -> HTTPResponse {
@@ -62,6 +92,7 @@ struct SetupsAPI: Sendable {
         }
         switch outcome {
         case let .created(detail, status, body):
+            workQueued()
             return HTTPResponse(status: status, headers: [
                 ("Content-Type", HTTPResponse.jsonContentType), ("Location", "/v1/setups/\(detail.setup.id)"),
             ], body: body)

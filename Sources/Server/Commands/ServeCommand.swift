@@ -38,8 +38,17 @@ public struct ServeCommand: ParsableCommand {
     @Option(help: "Folder of NNNN_name.sql migrations (env PRIVATELINKD_MIGRATIONS_DIR; found automatically otherwise).")
     var migrationsDir: String?
 
-    @Option(help: "Handler threads.")
-    var workers: Int = 8
+    @Option(help: "Provisioning workers that run setups' AWS steps; 0 turns provisioning off.")
+    var workers: Int = 2
+
+    @Option(help: "HTTP handler threads.")
+    var httpWorkers: Int = 8
+
+    @Option(help: "First interval of the endpoint poller (it backs off while nothing changes), e.g. 200ms, 5s.")
+    var pollInterval: String = "5s"
+
+    @Option(help: "An endpoint not available by then fails its setup, e.g. 15m.")
+    var endpointTimeout: String = "15m"
 
     @Option(help: "Socket event-loop threads (default: one per core, at most 4).")
     var eventLoops: Int = HTTPServer.Configuration().eventLoops
@@ -55,31 +64,59 @@ public struct ServeCommand: ParsableCommand {
         let logger = LoggerFactory.makeLogger(level: settings.logLevel)
 
         let catalog = try settings.catalogPath.map { try Catalog.load(from: URL(fileURLWithPath: $0)) } ?? Catalog.bundled()
-        let database = try Database(path: settings.databasePath, readers: workers + eventLoops)
+        let database = try Database(path: settings.databasePath, readers: httpWorkers + eventLoops + workers + 1)
         let migrations = try Migration.load(from: Migrator.locateDirectory(explicit: settings.migrationsDir))
         let applied = try Migrator(migrations: migrations).migrate(database)
         if !applied.isEmpty { logger.notice("applied migrations", metadata: ["versions": "\(applied)"]) }
 
         let store = SetupStore(database: database)
-        let application = Application(catalog: catalog, store: store, corsOrigins: settings.corsOrigins, logger: logger)
+        let provisioner = try makeProvisioner(store: store, environment: environment, logger: logger)
+        let application = Application(catalog: catalog, store: store, corsOrigins: settings.corsOrigins, logger: logger,
+                                      workQueued: { provisioner?.notify() })
         var configuration = HTTPServer.Configuration()
         configuration.host = settings.host
         configuration.port = settings.port
-        configuration.workers = workers
+        configuration.workers = httpWorkers
         configuration.eventLoops = eventLoops
         configuration.limits.maxConnections = maxConnections
         let server = HTTPServer(configuration: configuration, responder: application, logger: logger)
 
         let signals = SignalWaiter([SIGTERM, SIGINT])  // block them before any thread starts
         let port = try server.start()
+        provisioner?.start()
         let shownHost = settings.host.contains(":") ? "[\(settings.host)]" : settings.host
         FileHandle.standardOutput.write(Data("privatelinkd listening on http://\(shownHost):\(port) (database \(settings.databasePath))\n".utf8))
 
         let signal = signals.wait()
         logger.notice("shutting down", metadata: ["signal": "\(signal)"])
         server.shutdown(grace: 10)
+        provisioner?.stop(timeout: 15)
         database.close()
         logger.notice("stopped")
+    }
+}
+
+extension ServeCommand {
+    /// The provisioning workers, on the standard AWS environment; nil with `--workers 0`. Nothing
+    /// here touches AWS: credentials are looked up at the first call.
+    func makeProvisioner(store: SetupStore, environment: [String: String], logger: Logger) throws -> Provisioner? {
+        guard workers > 0 else { return nil }
+        guard let poll = DurationText.seconds(pollInterval), poll > 0 else {
+            throw ValidationError("--poll-interval must be a duration such as 200ms or 5s, got \(pollInterval)")
+        }
+        guard let timeout = DurationText.seconds(endpointTimeout), timeout > 0 else {
+            throw ValidationError("--endpoint-timeout must be a duration such as 15m, got \(endpointTimeout)")
+        }
+        let aws = AWSEnvironment(variables: environment)
+        let client = AWSClient(environment: aws, credentials: CredentialChain(variables: environment),
+                               recorder: AWSCallLog(database: store.database, logger: logger))
+        var configuration = ProvisioningConfiguration()
+        configuration.workers = workers
+        configuration.pollInterval = poll
+        configuration.maxPollInterval = max(poll, 60)
+        configuration.endpointTimeout = timeout
+        return Provisioner(store: store, aws: AWSAccess(client: client, stsRegion: aws.defaultRegion ?? "us-east-1"),
+                           configuration: configuration, logger: logger)
     }
 }
 
