@@ -47,11 +47,25 @@ public final class Provisioner: @unchecked Sendable {
     }
 
     public func start() {
+        do {
+            let released = try queue.releaseAbandonedLeases(isAbandoned: Self.ownerIsDeadLocalProcess)
+            if !released.isEmpty { logger.notice("resuming jobs of a process that ended", metadata: ["jobs": "\(released)"]) }
+        } catch {
+            logger.error("could not check for abandoned jobs", metadata: ["error": "\(error)"])
+        }
         for index in 0..<max(1, configuration.workers) {
             spawn("provision-\(index)") { $0.workLoop(index) }
         }
         spawn("heartbeat") { $0.heartbeatLoop() }
         poller.start()
+    }
+
+    /// `worker:<host>:<pid>#n` of this host whose process no longer exists.
+    static func ownerIsDeadLocalProcess(_ owner: String) -> Bool {
+        let parts = owner.split(separator: "#")[0].split(separator: ":")
+        guard parts.count == 3, parts[0] == "worker", parts[1] == ProcessInfo.processInfo.hostName,
+              let pid = Int32(parts[2]), pid != ProcessInfo.processInfo.processIdentifier else { return false }
+        return kill(pid, 0) != 0 && errno == ESRCH
     }
 
     /// Stops claiming and waits up to `timeout` for the steps in progress. A step still running then

@@ -46,6 +46,25 @@ public final class JobQueue: Sendable {
         }
     }
 
+    /// Leases held by owners `isAbandoned` says are gone (a process on this host that no longer
+    /// exists) are expired at once, so a restart after a crash resumes without waiting them out.
+    /// Returns the jobs released.
+    @discardableResult
+    public func releaseAbandonedLeases(isAbandoned: (String) -> Bool) throws -> [String] {
+        try database.write { db in
+            let held = try db.rows("SELECT id, lease_owner FROM jobs WHERE state = 'running' AND lease_owner IS NOT NULL", []) {
+                ($0.string(0), $0.string(1))
+            }
+            let now = self.now
+            var released: [String] = []
+            for (id, owner) in held where isAbandoned(owner) {
+                try db.run("UPDATE jobs SET lease_expires_at = ? WHERE id = ?", [.text(now), .text(id)])
+                released.append(id)
+            }
+            return released
+        }
+    }
+
     /// Extends the leases of jobs this owner holds; returns the ids it no longer holds.
     @discardableResult
     public func heartbeat(owner: String, jobIDs: [String], lease: TimeInterval) throws -> [String] {
