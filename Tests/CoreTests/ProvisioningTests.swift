@@ -244,4 +244,39 @@ import Testing
         #expect(endpoint.clientToken?.hasSuffix(".metrics.g2") == true)
         #expect(try endpointsInVPC(world).map(\.id) == [endpoint.vpcEndpointID!])  // the rejected one was deleted
     }
+
+    @Test func driftIsReportedWithoutWritesWhenNothingChangedAndRepairedOnRequest() throws {
+        let world = try Self.world(rules: .init(pendingPolls: 0))
+        let id = try submit(world, try request(world))
+        world.provisioner.start()
+        defer { world.provisioner.stop() }
+        let ready = try settle(world, id)
+        #expect(ready.setup.status == .ready)
+        let eventsBefore = try #require(try world.store.events(id)).count
+        let revisionBefore = try world.store.revision(id)
+        #expect(try world.provisioner.reconciler.reconcileOnce().isEmpty)
+        #expect(try world.store.events(id)?.count == eventsBefore)  // nothing changed: no writes
+        #expect(try world.store.revision(id) == revisionBefore)
+
+        // Someone deletes the metrics endpoint outside privatelinkd.
+        let metrics = try #require(ready.endpoints.first { $0.services == ["metrics"] })
+        let api = try #require(ready.endpoints.first { $0.services == ["api"] })
+        try world.fixture.ec2().deleteVpcEndpoints(ids: [metrics.vpcEndpointID!])
+        #expect(try world.provisioner.reconciler.reconcileOnce() == [id])
+        let degraded = try #require(try world.store.get(id))
+        #expect(degraded.setup.status == .degraded)
+        #expect(degraded.endpoints.first { $0.id == metrics.id }?.state == .deleted)
+        #expect(try endpointsInVPC(world).count == 1)  // the reconciler recreates nothing by itself
+        let drift = try #require(try world.store.events(id)).last { $0.entityType == "setup" }
+        #expect(drift?.toState == "degraded" && drift?.actor == "reconciler" && drift?.reason?.contains(metrics.vpcEndpointID!) == true)
+
+        _ = try world.store.requestRepair(id, actor: "test")
+        world.provisioner.notify()
+        let repaired = try settle(world, id)
+        #expect(repaired.setup.status == .ready, "\(repaired.setup.errorMessage ?? "")")
+        let newMetrics = try #require(repaired.endpoints.first { $0.id == metrics.id })
+        #expect(newMetrics.generation == 2 && newMetrics.vpcEndpointID != metrics.vpcEndpointID)
+        #expect(repaired.endpoints.first { $0.id == api.id }?.vpcEndpointID == api.vpcEndpointID)  // untouched
+        #expect(try endpointsInVPC(world).count == 2)
+    }
 }

@@ -12,6 +12,8 @@ public struct ProvisioningConfiguration: Sendable {
     public var maxPollInterval: TimeInterval = 60
     /// An endpoint not available by then fails its setup.
     public var endpointTimeout: TimeInterval = 15 * 60
+    /// How often the reconciler re-reads ready and degraded setups for drift.
+    public var reconcileInterval: TimeInterval = 300
     /// Retries of a job whose AWS calls kept failing transiently, before the setup fails.
     public var maxJobAttempts = 6
     /// Identifies this process in leases and transitions.
@@ -35,6 +37,7 @@ public final class Provisioner: @unchecked Sendable {
     private var held: Set<String> = []  // job ids in hand, for the heartbeat
     private let finished = DispatchGroup()
     public let poller: EndpointPoller
+    public let reconciler: Reconciler
 
     public init(store: SetupStore, aws: AWSAccess, configuration: ProvisioningConfiguration, logger: Logger, clock: Clock = .system) {
         self.store = store
@@ -44,6 +47,7 @@ public final class Provisioner: @unchecked Sendable {
         self.logger = logger
         self.clock = clock
         poller = EndpointPoller(database: store.database, queue: queue, aws: aws, configuration: configuration, logger: logger, clock: clock)
+        reconciler = Reconciler(database: store.database, aws: aws, logger: logger, clock: clock)
     }
 
     public func start() {
@@ -57,6 +61,7 @@ public final class Provisioner: @unchecked Sendable {
             spawn("provision-\(index)") { $0.workLoop(index) }
         }
         spawn("heartbeat") { $0.heartbeatLoop() }
+        spawn("reconciler") { $0.reconcileLoop() }
         poller.start()
     }
 
@@ -134,6 +139,14 @@ public final class Provisioner: @unchecked Sendable {
         condition.lock()
         if holding { held.insert(id) } else { held.remove(id) }
         condition.unlock()
+    }
+
+    private func reconcileLoop() {
+        while !isStopping {
+            idle(configuration.reconcileInterval)
+            if isStopping { return }
+            do { try reconciler.reconcileOnce() } catch { logger.warning("reconcile failed", metadata: ["error": "\(error)"]) }
+        }
     }
 
     private func heartbeatLoop() {

@@ -20,6 +20,15 @@ struct SetupsAPI: Sendable {
         router.add("GET", "/v1/setups/{id}/events", events)
         router.add("DELETE", "/v1/setups/{id}", delete)
         router.add("POST", "/v1/setups/{id}/retry", retry)
+        router.add("POST", "/v1/setups/{id}/reconcile", reconcile)
+    }
+
+    /// Repairs a degraded setup: recreates exactly the endpoints that drifted away.
+    @Sendable func reconcile(_ context: RequestContext) throws -> HTTPResponse {
+        let id = context.parameter("id")
+        let detail = try lifecycle { try store.requestRepair(id, actor: "api") }
+        workQueued()
+        return .json(202, Representation.setup(detail), headers: [("Location", "/v1/setups/\(id)")])
     }
 
     /// Cancels running work and tears the setup down; `?delete_adopted=true` deletes adopted

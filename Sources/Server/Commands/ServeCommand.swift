@@ -50,6 +50,9 @@ public struct ServeCommand: ParsableCommand {
     @Option(help: "An endpoint not available by then fails its setup, e.g. 15m.")
     var endpointTimeout: String = "15m"
 
+    @Option(help: "How often ready and degraded setups are re-read for drift, e.g. 5m.")
+    var reconcileInterval: String = "5m"
+
     @Option(help: "Socket event-loop threads (default: one per core, at most 4).")
     var eventLoops: Int = HTTPServer.Configuration().eventLoops
 
@@ -107,6 +110,9 @@ extension ServeCommand {
         guard let timeout = DurationText.seconds(endpointTimeout), timeout > 0 else {
             throw ValidationError("--endpoint-timeout must be a duration such as 15m, got \(endpointTimeout)")
         }
+        guard let reconcile = DurationText.seconds(reconcileInterval), reconcile > 0 else {
+            throw ValidationError("--reconcile-interval must be a duration such as 5m, got \(reconcileInterval)")
+        }
         let aws = AWSEnvironment(variables: environment)
         let client = AWSClient(environment: aws, credentials: CredentialChain(variables: environment),
                                recorder: AWSCallLog(database: store.database, logger: logger))
@@ -115,6 +121,7 @@ extension ServeCommand {
         configuration.pollInterval = poll
         configuration.maxPollInterval = max(poll, 60)
         configuration.endpointTimeout = timeout
+        configuration.reconcileInterval = reconcile
         return Provisioner(store: store, aws: AWSAccess(client: client, stsRegion: aws.defaultRegion ?? "us-east-1"),
                            configuration: configuration, logger: logger)
     }
