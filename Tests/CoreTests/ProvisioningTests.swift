@@ -279,4 +279,46 @@ import Testing
         #expect(repaired.endpoints.first { $0.id == api.id }?.vpcEndpointID == api.vpcEndpointID)  // untouched
         #expect(try endpointsInVPC(world).count == 2)
     }
+
+    @Test func peeringReachesReadyWithZonesRecordsPeeringRoutesAndAssociations() throws {
+        let world = try Self.world(rules: .init(pendingPolls: 1))
+        let agents = try MotoFixture(region: "eu-west-1").network(cidr: "10.\(Int.random(in: 60...250)).0.0/16")
+        let agentsCIDR = try MotoFixture(region: "eu-west-1").ec2().describeVpcs(ids: [agents.vpc]).first!.cidrBlocks[0]
+        // The endpoints' security group admits TCP 443 from the agents' VPC.
+        try world.fixture.raw("AuthorizeSecurityGroupIngress", [("GroupId", world.net.securityGroup), ("IpPermissions.1.IpProtocol", "tcp"),
+                                                               ("IpPermissions.1.FromPort", "443"), ("IpPermissions.1.ToPort", "443"),
+                                                               ("IpPermissions.1.IpRanges.1.CidrIp", agentsCIDR)])
+        let tables = try world.fixture.ec2().describeRouteTables(filters: [EC2Filter("vpc-id", [world.net.vpc])]).map(\.id)
+            + MotoFixture(region: "eu-west-1").ec2().describeRouteTables(filters: [EC2Filter("vpc-id", [agents.vpc])]).map(\.id)
+        let request = try SetupValidator(catalog: world.catalog).validate(.object([
+            ("site", "us1"), ("mode", "vpc_peering"), ("region", "us-east-1"), ("vpc_id", .string(world.net.vpc)),
+            ("subnet_ids", .strings(world.net.subnets)), ("security_group_ids", .strings([world.net.securityGroup])),
+            ("services", ["metrics", "api"]), ("account_id", "123456789012"),
+            ("peer", .object([("vpc_id", .string(agents.vpc)), ("region", "eu-west-1"), ("route_table_ids", .strings(tables))])),
+        ])).get()
+        let id = try submit(world, request)
+        world.provisioner.start()
+        defer { world.provisioner.stop() }
+        let detail = try settle(world, id)
+        #expect(detail.setup.status == .ready, "\(detail.setup.errorCode ?? "") \(detail.setup.errorMessage ?? "")")
+        // Private DNS is off on peering endpoints; each has a zone with an alias to it, associated with the agents' VPC.
+        let endpoints = try world.fixture.ec2().describeVpcEndpoints(ids: detail.endpoints.compactMap(\.vpcEndpointID))
+        #expect(endpoints.count == 2 && endpoints.allSatisfy { !$0.privateDNSEnabled })
+        let zones = try world.store.database.read { try PeeringRows.zones($0, setupID: id) }
+        #expect(zones.count == 2 && zones.allSatisfy { $0.zoneID != nil && $0.recordUpserted && $0.associatedVPCs == ["\(agents.vpc)@eu-west-1"] })
+        let route53 = Route53Client(client: world.fixture.aws)
+        let agentZones = try route53.listHostedZonesByVPC(vpcID: agents.vpc, vpcRegion: "eu-west-1").map(\.id)
+        #expect(Set(zones.compactMap(\.zoneID)).isSubset(of: Set(agentZones)))
+        for zone in zones {
+            let endpoint = try #require(detail.endpoints.first { $0.id == zone.endpointID })
+            let records = try route53.listResourceRecordSets(zoneID: zone.zoneID!)
+            #expect(records.contains { $0.type == "A" && $0.aliasDNSName?.hasPrefix(endpoint.dnsName ?? "?") == true })
+        }
+        // The peering connection is active and routes go both ways through it.
+        let (pcx, created, routes) = try world.store.database.read { try PeeringRows.peering($0, setupID: id) }
+        #expect(created)
+        let connection = try #require(try world.fixture.ec2().describeVpcPeeringConnections(ids: [pcx!]).first)
+        #expect(connection.status == "active")
+        #expect(routes.contains { $0.hasSuffix(agentsCIDR) } && routes.count >= 2)
+    }
 }

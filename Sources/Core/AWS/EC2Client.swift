@@ -180,6 +180,15 @@ public struct EC2Client: Sendable {
         return try paginate("DescribeVpcPeeringConnections", p) { $0.items("vpcPeeringConnectionSet").map(VpcPeeringConnection.init) }
     }
 
+    /// Adds a route to a peering connection.
+    public func createRoute(routeTableID: String, destinationCIDR: String, peeringConnectionID: String) throws {
+        var p = QueryParameters()
+        p.add("RouteTableId", routeTableID)
+        p.add("DestinationCidrBlock", destinationCIDR)
+        p.add("VpcPeeringConnectionId", peeringConnectionID)
+        _ = try call("CreateRoute", p)
+    }
+
     public func describeRouteTables(ids: [String] = [], filters: [EC2Filter] = []) throws -> [RouteTable] {
         var p = QueryParameters()
         p.add(list: "RouteTableId", ids)

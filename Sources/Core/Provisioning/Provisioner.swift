@@ -181,10 +181,13 @@ public final class Provisioner: @unchecked Sendable {
                                       endpointTimeout: configuration.endpointTimeout, clock: clock)
             let teardown = TeardownSteps(setup: setup, job: job, owner: owner, queue: queue, store: store, ec2: ec2,
                                          timeout: configuration.endpointTimeout, clock: clock)
+            let peering = try peeringSteps(setup: setup, request: request, job: job, owner: owner, context: context)
             var subnets: [Subnet] = []
+            var peerCIDRs: [String] = []
             for (index, step) in job.steps.enumerated() where index >= job.completedSteps {
                 try queue.beginStep(job, owner: owner, step: step)
-                let outcome = job.kind == .teardown ? try runTeardownStep(step, teardown) : try runStep(step, steps: steps, subnets: &subnets)
+                let outcome = job.kind == .teardown ? try runTeardownStep(step, teardown)
+                    : try runStep(step, steps: steps, peering: peering, subnets: &subnets, peerCIDRs: &peerCIDRs)
                 if case let .park(until, reason) = outcome {
                     if job.kind == .provision {
                         try queue.whileHeld(job.id, owner: owner) { db, now in
@@ -200,7 +203,9 @@ public final class Provisioner: @unchecked Sendable {
             if job.kind == .teardown {
                 try queue.finish(job, owner: owner, state: .succeeded, setupStatus: .deleted, reason: "every endpoint privatelinkd created is deleted")
             } else {
-                try queue.finish(job, owner: owner, state: .succeeded, setupStatus: .ready, reason: "every endpoint is available")
+                try queue.finish(job, owner: owner, state: .succeeded, setupStatus: .ready,
+                                 reason: setup.mode == .vpcPeering ? "every endpoint is available and every zone, record and association is in place"
+                                     : "every endpoint is available")
             }
         } catch is LeaseLost {
             logger.notice("lease lost; another worker has the job", metadata: ["job": "\(job.id)"])
@@ -237,20 +242,55 @@ public final class Provisioner: @unchecked Sendable {
         return .done
     }
 
-    func runStep(_ step: String, steps: EndpointSteps, subnets: inout [Subnet]) throws -> StepOutcome {
+    /// The peering side of a `vpc_peering` setup: the agents' region, account and role.
+    func peeringSteps(setup: SetupRecord, request: JSON, job: JobRecord, owner: String, context: CallContext) throws -> PeeringSteps? {
+        guard setup.mode == .vpcPeering, let peerJSON = request["peer"], let vpc = peerJSON["vpc_id"]?.stringValue,
+              let region = peerJSON["region"]?.stringValue else { return nil }
+        let peer = PeerRequest(vpcID: vpc, region: region, accountID: peerJSON["account_id"]?.stringValue, roleARN: peerJSON["role_arn"]?.stringValue,
+                               externalID: peerJSON["external_id"]?.stringValue, peeringConnectionID: peerJSON["peering_connection_id"]?.stringValue,
+                               routeTableIDs: peerJSON["route_table_ids"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+        let peerContext = peer.roleARN == nil && (peer.accountID == nil || peer.accountID == setup.accountID)
+            ? context
+            : aws.context(accountID: peer.accountID ?? setup.accountID, roleARN: peer.roleARN, externalID: peer.externalID, setupID: setup.id, jobID: job.id)
+        return PeeringSteps(setup: setup, peer: peer, job: job, owner: owner, queue: queue, store: store,
+                            ec2: aws.ec2(region: setup.region, context: context), peerEC2: aws.ec2(region: peer.region, context: peerContext),
+                            route53: aws.route53(context: context, partitionRegion: setup.region),
+                            peerRoute53: aws.route53(context: peerContext, partitionRegion: peer.region))
+    }
+
+    func runStep(_ step: String, steps: EndpointSteps, peering: PeeringSteps?, subnets: inout [Subnet], peerCIDRs: inout [String]) throws -> StepOutcome {
         let parts = step.split(separator: ":", maxSplits: 1).map(String.init)
+        let key = parts.count > 1 ? parts[1] : ""
+        func needPeering() throws -> PeeringSteps {
+            guard let peering else { throw StepFailure("peer_missing", "step \(step) needs the setup's peer") }
+            return peering
+        }
         switch parts[0] {
         case "preflight_vpc": try steps.preflightVPC()
         case "preflight_subnets": subnets = try steps.preflightSubnets()
         case "preflight_services":
             if subnets.isEmpty { subnets = try steps.preflightSubnets() }
             try steps.preflightServices(subnets: subnets)
-        case "preflight_security_groups": try steps.preflightSecurityGroups(sourceCIDRs: try steps.vpcCIDRs())
+        case "preflight_security_groups":
+            // Agents reach the endpoints from the peer VPC in peering mode.
+            let sources = peering != nil ? try needPeering().preflightPeerVPC() : try steps.vpcCIDRs()
+            try steps.preflightSecurityGroups(sourceCIDRs: sources)
         case "preflight_existing_endpoints": try steps.adoptExisting()
-        case "create_endpoint": try steps.createEndpoint(key: parts[1])
+        case "preflight_peer_vpc": peerCIDRs = try needPeering().preflightPeerVPC()
+        case "create_endpoint": try steps.createEndpoint(key: key)
         case "wait_available": return try steps.waitAvailable()
+        case "create_hosted_zone": try needPeering().createHostedZone(key)
+        case "upsert_alias_record": try needPeering().upsertAliasRecord(key)
+        case "check_peering": try needPeering().checkPeering()
+        case "create_peering": try needPeering().createPeering()
+        case "accept_peering": try needPeering().acceptPeering()
+        case "check_routes":
+            if peerCIDRs.isEmpty { peerCIDRs = try needPeering().preflightPeerVPC() }
+            try needPeering().checkRoutes(peerCIDRs: peerCIDRs)
+        case "authorize_association": try needPeering().authorizeAssociation(key)
+        case "associate_zone": try needPeering().associateZone(key)
         default:
-            throw StepFailure("step_not_available", "step \(step) is not available in this version of privatelinkd (vpc_peering's Route53 and peering steps come next)")
+            throw StepFailure("step_unknown", "step \(step) is not known to this version of privatelinkd")
         }
         return .done
     }

@@ -1,0 +1,164 @@
+import Foundation
+
+/// The `vpc_peering` steps after the endpoints are available (from the guide's VPC Peering tab):
+/// a private hosted zone per endpoint named by its private DNS name, attached to the endpoint VPC,
+/// holding an alias A record to the endpoint; the peering connection (given, or created and
+/// accepted); routes in both directions; the zone associated with the agents' VPC, with an
+/// association authorization first when the accounts differ.
+struct PeeringSteps {
+    let setup: SetupRecord
+    let peer: PeerRequest
+    let job: JobRecord
+    let owner: String
+    let queue: JobQueue
+    let store: SetupStore
+    let ec2: EC2Client
+    let peerEC2: EC2Client
+    let route53: Route53Client
+    let peerRoute53: Route53Client
+
+    var crossAccount: Bool { peer.accountID != nil && peer.accountID != setup.accountID }
+    var peerVPC: String { "\(peer.vpcID)@\(peer.region)" }
+
+    func write<T>(_ body: (Connection, String) throws -> T) throws -> T { try queue.whileHeld(job.id, owner: owner, body) }
+
+    func endpoint(_ key: String) throws -> EndpointRecord {
+        guard let row = try store.get(setup.id)?.endpoints.first(where: { $0.services[0] == key }) else {
+            throw StepFailure("endpoint_missing", "the setup has no endpoint for \(key)")
+        }
+        return row
+    }
+
+    /// The agents' VPC exists with DNS support and hostnames on; returns its CIDRs.
+    func preflightPeerVPC() throws -> [String] {
+        let vpcs: [Vpc]
+        do { vpcs = try peerEC2.describeVpcs(ids: [peer.vpcID]) } catch let error as AWSError where error.isNotFound {
+            throw StepFailure("peer_vpc_not_found", "the agents' VPC \(peer.vpcID) was not found in \(peer.region); check peer.vpc_id, peer.region and peer.role_arn")
+        }
+        guard let vpc = vpcs.first else { throw StepFailure("peer_vpc_not_found", "\(peer.vpcID) was not found in \(peer.region)") }
+        var off: [String] = []
+        for attribute in ["enableDnsSupport", "enableDnsHostnames"] where try !peerEC2.describeVpcAttribute(vpcID: peer.vpcID, attribute: attribute) {
+            off.append(attribute)
+        }
+        if !off.isEmpty {
+            throw StepFailure("peer_vpc_dns_disabled", "\(off.joined(separator: " and ")) must be on for the agents' VPC \(peer.vpcID): the private hosted zones only answer in VPCs with both")
+        }
+        return vpc.cidrBlocks
+    }
+
+    func createHostedZone(_ key: String) throws {
+        let row = try endpoint(key)
+        let zone = try write { db, now in try PeeringRows.zone(db, setupID: setup.id, endpoint: row, now: now) }
+        guard zone.zoneID == nil else { return }
+        // A zone of that name already on the endpoint VPC (ours before a crash, or someone's): use it.
+        // It is marked adopted, so teardown leaves it: a listing cannot prove who created it.
+        let existing = try route53.listHostedZonesByVPC(vpcID: setup.vpcID, vpcRegion: setup.region)
+            .first { $0.name.trimmingCharacters(in: CharacterSet(charactersIn: ".")) == zone.name }
+        if let existing {
+            try write { db, now in try PeeringRows.setZone(db, rowID: zone.id, zoneID: existing.id, adopted: true, now: now) }
+            return
+        }
+        let created = try route53.createPrivateHostedZone(name: zone.name, vpcID: setup.vpcID, vpcRegion: setup.region,
+                                                          callerReference: zone.callerReference, comment: "privatelinkd \(setup.id) \(key)")
+        try write { db, now in try PeeringRows.setZone(db, rowID: zone.id, zoneID: created.id, adopted: false, now: now) }
+    }
+
+    func upsertAliasRecord(_ key: String) throws {
+        let row = try endpoint(key)
+        guard let zone = try store.database.read({ try PeeringRows.zones($0, setupID: setup.id) }).first(where: { $0.endpointID == row.id }),
+              let zoneID = zone.zoneID else { throw StepFailure("zone_missing", "no hosted zone recorded for \(key)") }
+        guard let target = row.dnsName, let targetZone = row.dnsHostedZoneID else {
+            throw StepFailure("endpoint_dns_missing", "AWS gave no DNS name for \(row.vpcEndpointID ?? key); it cannot be the target of an alias record")
+        }
+        try route53.changeAliasRecord(zoneID: zoneID, name: zone.name, targetDNSName: target, targetZoneID: targetZone)
+        try write { db, now in try PeeringRows.markRecord(db, rowID: zone.id, now: now) }
+    }
+
+    func checkPeering() throws {
+        guard let id = peer.peeringConnectionID else { return }
+        let found = try ec2.describeVpcPeeringConnections(ids: [id]).first
+        let pair = Set([found?.requesterVpcID, found?.accepterVpcID].compactMap { $0 })
+        guard let found, found.status == "active", pair == Set([setup.vpcID, peer.vpcID]) else {
+            throw StepFailure("peering_not_active", "\(id) must be an active peering connection between \(setup.vpcID) and \(peer.vpcID) (it is \(found?.status ?? "not found"))")
+        }
+        try write { db, _ in try PeeringRows.setPeering(db, setupID: setup.id, id: id, created: false) }
+    }
+
+    /// CreateVpcPeeringConnection takes no ClientToken: look for this setup's connection by tag first.
+    func createPeering() throws {
+        if try store.database.read({ try PeeringRows.peering($0, setupID: setup.id) }).id != nil { return }
+        let tagged = try ec2.describeVpcPeeringConnections(filters: [EC2Filter("tag:privatelinkd:setup", [setup.id])])
+            .first { !["deleted", "rejected", "failed", "expired"].contains($0.status) }
+        let connection = try tagged ?? ec2.createVpcPeeringConnection(
+            vpcID: setup.vpcID, peerVpcID: peer.vpcID, peerRegion: peer.region == setup.region ? nil : peer.region,
+            peerOwnerID: crossAccount ? peer.accountID : nil, tags: [("privatelinkd:setup", setup.id)])
+        try write { db, _ in try PeeringRows.setPeering(db, setupID: setup.id, id: connection.id, created: true) }
+    }
+
+    /// Accepts on the agents' side (their region and account).
+    func acceptPeering() throws {
+        guard let id = try store.database.read({ try PeeringRows.peering($0, setupID: setup.id) }).id else {
+            throw StepFailure("peering_missing", "no peering connection recorded")
+        }
+        let seen = try peerEC2.describeVpcPeeringConnections(ids: [id]).first
+        if seen?.status == "active" { return }
+        let accepted = try peerEC2.acceptVpcPeeringConnection(id: id)
+        guard ["active", "provisioning"].contains(accepted.status) else {
+            throw StepFailure("peering_not_accepted", "\(id) is \(accepted.status) after accepting it in \(peer.region)")
+        }
+    }
+
+    /// Routes to the other VPC through the peering connection, both ways; added only to the route
+    /// tables the request names, otherwise reported with the fix.
+    func checkRoutes(peerCIDRs: [String]) throws {
+        guard let pcx = try store.database.read({ try PeeringRows.peering($0, setupID: setup.id) }).id else {
+            throw StepFailure("peering_missing", "no peering connection recorded")
+        }
+        let ownCIDRs = try ec2.describeVpcs(ids: [setup.vpcID]).first?.cidrBlocks ?? []
+        var missing: [String] = []
+        for (client, vpc, destinations) in [(ec2, setup.vpcID, peerCIDRs), (peerEC2, peer.vpcID, ownCIDRs)] {
+            for table in try client.describeRouteTables(filters: [EC2Filter("vpc-id", [vpc])]) {
+                for cidr in destinations where !table.routes.contains(where: { $0.destinationCIDR == cidr && $0.vpcPeeringConnectionID == pcx }) {
+                    if peer.routeTableIDs.contains(table.id) {
+                        try client.createRoute(routeTableID: table.id, destinationCIDR: cidr, peeringConnectionID: pcx)
+                        try write { db, _ in try PeeringRows.addRoute(db, setupID: setup.id, route: "\(table.id):\(cidr)") }
+                    } else {
+                        missing.append("\(table.id) (\(vpc)) → \(cidr)")
+                    }
+                }
+            }
+        }
+        if !missing.isEmpty {
+            throw StepFailure("routes_missing", "no route through \(pcx) in: \(missing.joined(separator: ", ")); add them (aws ec2 create-route --route-table-id … --destination-cidr-block … --vpc-peering-connection-id \(pcx)) or name the tables in peer.route_table_ids")
+        }
+    }
+
+    func zoneFor(_ key: String) throws -> HostedZoneRecord {
+        let row = try endpoint(key)
+        guard let zone = try store.database.read({ try PeeringRows.zones($0, setupID: setup.id) }).first(where: { $0.endpointID == row.id }),
+              zone.zoneID != nil else { throw StepFailure("zone_missing", "no hosted zone recorded for \(key)") }
+        return zone
+    }
+
+    /// Another account's VPC may associate with the zone only once the zone's owner authorizes it.
+    func authorizeAssociation(_ key: String) throws {
+        let zone = try zoneFor(key)
+        guard !zone.authorizedVPCs.contains(peerVPC) else { return }
+        try route53.createVPCAssociationAuthorization(zoneID: zone.zoneID!, vpcID: peer.vpcID, vpcRegion: peer.region)
+        try write { db, now in try PeeringRows.addVPC(db, rowID: zone.id, column: "authorized_vpcs", vpc: peerVPC, now: now) }
+    }
+
+    func associateZone(_ key: String) throws {
+        let zone = try zoneFor(key)
+        guard !zone.associatedVPCs.contains(peerVPC) else { return }
+        let already = try peerRoute53.listHostedZonesByVPC(vpcID: peer.vpcID, vpcRegion: peer.region).contains { $0.id == zone.zoneID }
+        if !already {
+            do {
+                try peerRoute53.associateVPC(zoneID: zone.zoneID!, vpcID: peer.vpcID, vpcRegion: peer.region)
+            } catch let error as AWSError where error.code == "ConflictingDomainExists" {
+                throw StepFailure("zone_conflict", "\(peer.vpcID) already has another private zone for \(zone.name): \(error.message)")
+            }
+        }
+        try write { db, now in try PeeringRows.addVPC(db, rowID: zone.id, column: "associated_vpcs", vpc: peerVPC, now: now) }
+    }
+}
