@@ -320,5 +320,23 @@ import Testing
         let connection = try #require(try world.fixture.ec2().describeVpcPeeringConnections(ids: [pcx!]).first)
         #expect(connection.status == "active")
         #expect(routes.contains { $0.hasSuffix(agentsCIDR) } && routes.count >= 2)
+
+        // Teardown removes every piece privatelinkd created.
+        _ = try world.store.requestTeardown(id, deleteAdopted: false, actor: "test")
+        world.provisioner.notify()
+        let deadline = Date().addingTimeInterval(30)
+        var after = try #require(try world.store.get(id))
+        while ![.deleted, .failed].contains(after.setup.status) && Date() < deadline {
+            usleep(20_000)  // bounded wait for the workers
+            after = try #require(try world.store.get(id))
+        }
+        #expect(after.setup.status == .deleted, "\(after.setup.errorMessage ?? "")")
+        #expect(try endpointsInVPC(world).isEmpty)
+        #expect(try route53.listHostedZonesByVPC(vpcID: agents.vpc, vpcRegion: "eu-west-1").isEmpty)
+        #expect(try route53.listHostedZonesByVPC(vpcID: world.net.vpc, vpcRegion: "us-east-1").isEmpty)
+        let peeringAfter = try world.fixture.ec2().describeVpcPeeringConnections(ids: [pcx!]).first
+        #expect(peeringAfter == nil || peeringAfter?.status == "deleted")
+        let tablesAfter = try world.fixture.ec2().describeRouteTables(filters: [EC2Filter("vpc-id", [world.net.vpc])])
+        #expect(!tablesAfter.flatMap(\.routes).contains { $0.vpcPeeringConnectionID == pcx })
     }
 }

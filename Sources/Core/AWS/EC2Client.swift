@@ -189,6 +189,19 @@ public struct EC2Client: Sendable {
         _ = try call("CreateRoute", p)
     }
 
+    public func deleteRoute(routeTableID: String, destinationCIDR: String) throws {
+        var p = QueryParameters()
+        p.add("RouteTableId", routeTableID)
+        p.add("DestinationCidrBlock", destinationCIDR)
+        _ = try call("DeleteRoute", p)
+    }
+
+    public func deleteVpcPeeringConnection(id: String) throws {
+        var p = QueryParameters()
+        p.add("VpcPeeringConnectionId", id)
+        _ = try call("DeleteVpcPeeringConnection", p)
+    }
+
     public func describeRouteTables(ids: [String] = [], filters: [EC2Filter] = []) throws -> [RouteTable] {
         var p = QueryParameters()
         p.add(list: "RouteTableId", ids)

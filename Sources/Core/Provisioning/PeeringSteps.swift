@@ -161,4 +161,56 @@ struct PeeringSteps {
         }
         try write { db, now in try PeeringRows.addVPC(db, rowID: zone.id, column: "associated_vpcs", vpc: peerVPC, now: now) }
     }
+
+    // MARK: Teardown
+
+    /// AWS's answer meant "already gone": done.
+    static func gone(_ error: Error) -> Bool {
+        guard let error = error as? AWSError else { return false }
+        return error.isNotFound || ["VPCAssociationNotFound", "VPCAssociationAuthorizationNotFound", "InvalidRoute.NotFound",
+                                    "InvalidVpcPeeringConnectionID.NotFound", "HostedZoneNotFound"].contains(error.code)
+            || (error.code == "InvalidChangeBatch" && error.message.contains("not found"))
+    }
+
+    static func ignoringGone(_ body: () throws -> Void) throws {
+        do { try body() } catch where gone(error) {}
+    }
+
+    /// Disassociates the agents' VPC, withdraws authorizations, deletes the alias records and the
+    /// zones privatelinkd created; adopted zones are left as they were.
+    func deleteZones() throws {
+        let zones = try store.database.read { try PeeringRows.zones($0, setupID: setup.id) }
+        let endpoints = try store.get(setup.id)?.endpoints ?? []
+        for zone in zones where !zone.adopted {
+            guard let zoneID = zone.zoneID else { continue }
+            for vpc in zone.associatedVPCs {
+                let parts = vpc.split(separator: "@").map(String.init)
+                try Self.ignoringGone { try peerRoute53.disassociateVPC(zoneID: zoneID, vpcID: parts[0], vpcRegion: parts[1]) }
+            }
+            for vpc in zone.authorizedVPCs {
+                let parts = vpc.split(separator: "@").map(String.init)
+                try Self.ignoringGone { try route53.deleteVPCAssociationAuthorization(zoneID: zoneID, vpcID: parts[0], vpcRegion: parts[1]) }
+            }
+            if zone.recordUpserted, let endpoint = endpoints.first(where: { $0.id == zone.endpointID }),
+               let target = endpoint.dnsName, let targetZone = endpoint.dnsHostedZoneID {
+                try Self.ignoringGone {
+                    try route53.changeAliasRecord(zoneID: zoneID, action: "DELETE", name: zone.name, targetDNSName: target, targetZoneID: targetZone)
+                }
+            }
+            try Self.ignoringGone { try route53.deleteHostedZone(id: zoneID) }
+        }
+    }
+
+    /// Removes the routes privatelinkd added and the peering connection it created.
+    func deletePeering() throws {
+        let (id, created, routes) = try store.database.read { try PeeringRows.peering($0, setupID: setup.id) }
+        for route in routes {
+            let parts = route.split(separator: ":", maxSplits: 1).map(String.init)
+            // The table is in one of the two VPCs; try the endpoint side first, then the agents' side.
+            do { try ec2.deleteRoute(routeTableID: parts[0], destinationCIDR: parts[1]) } catch {
+                try Self.ignoringGone { try peerEC2.deleteRoute(routeTableID: parts[0], destinationCIDR: parts[1]) }
+            }
+        }
+        if created, let id { try Self.ignoringGone { try ec2.deleteVpcPeeringConnection(id: id) } }
+    }
 }

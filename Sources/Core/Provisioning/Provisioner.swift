@@ -186,7 +186,7 @@ public final class Provisioner: @unchecked Sendable {
             var peerCIDRs: [String] = []
             for (index, step) in job.steps.enumerated() where index >= job.completedSteps {
                 try queue.beginStep(job, owner: owner, step: step)
-                let outcome = job.kind == .teardown ? try runTeardownStep(step, teardown)
+                let outcome = job.kind == .teardown ? try runTeardownStep(step, teardown, peering: peering)
                     : try runStep(step, steps: steps, peering: peering, subnets: &subnets, peerCIDRs: &peerCIDRs)
                 if case let .park(until, reason) = outcome {
                     if job.kind == .provision {
@@ -232,8 +232,10 @@ public final class Provisioner: @unchecked Sendable {
         }
     }
 
-    func runTeardownStep(_ step: String, _ teardown: TeardownSteps) throws -> StepOutcome {
+    func runTeardownStep(_ step: String, _ teardown: TeardownSteps, peering: PeeringSteps?) throws -> StepOutcome {
         switch step {
+        case "delete_zones": try peering?.deleteZones()
+        case "delete_peering": try peering?.deletePeering()
         case "delete_endpoints": try teardown.deleteEndpoints(includeAdopted: false)
         case "delete_endpoints:adopted": try teardown.deleteEndpoints(includeAdopted: true)
         case "wait_deleted": return try teardown.waitDeleted()

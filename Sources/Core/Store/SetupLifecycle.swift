@@ -28,7 +28,11 @@ extension SetupStore {
                                          at: now, actor: actor, reason: "setup deletion requested")
             }
             _ = try SetupStore.transitionSetup(db, id: id, to: .deleting, actor: actor, reason: "deletion requested", error: nil, now: now)
-            try Self.enqueue(db, setupID: id, kind: .teardown, steps: [deleteAdopted ? "delete_endpoints:adopted" : "delete_endpoints", "wait_deleted"],
+            let mode = try db.firstRow("SELECT mode FROM setups WHERE id = ?", [.text(id)]) { $0.string(0) }
+            // Peering pieces depend on the endpoints (alias targets): they go first.
+            let peeringSteps = mode == SetupMode.vpcPeering.rawValue ? ["delete_zones", "delete_peering"] : []
+            try Self.enqueue(db, setupID: id, kind: .teardown,
+                             steps: peeringSteps + [deleteAdopted ? "delete_endpoints:adopted" : "delete_endpoints", "wait_deleted"],
                              actor: actor, now: now)
             return try Self.detail(db, id: id)!
         }
