@@ -47,7 +47,7 @@ import Testing
         #expect(try queue.claim(owner: "b", lease: 10) == nil)
         time.sleep(3)  // 16 s: expired
         let taken = try #require(try queue.claim(owner: "b", lease: 10))
-        #expect(taken.id == first.id && taken.attempts == 2)
+        #expect(taken.id == first.id && first.attempts == 0 && taken.attempts == 1)  // a takeover is a failed try
         #expect(throws: LeaseLost.self) { try queue.beginStep(first, owner: "a", step: "preflight_vpc") }
         #expect(try queue.heartbeat(owner: "a", jobIDs: [first.id], lease: 10) == [first.id])
         let events = try #require(try store.events(setupID)).filter { $0.entityType == "job" }

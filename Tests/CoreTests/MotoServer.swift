@@ -15,11 +15,24 @@ final class MotoServer: @unchecked Sendable {
     private static let lock = NSLock()
 
     /// The shared emulator; throws when moto cannot be started (not installed: run .ci/run).
+    ///
+    /// Started from a thread that lives as long as the test process: PR_SET_PDEATHSIG fires when
+    /// the parent *thread* ends, and test threads come and go.
     static func shared() throws -> MotoServer {
         lock.lock()
         defer { lock.unlock() }
         if let instance { return instance }
-        let server = try MotoServer()
+        let started = DispatchSemaphore(value: 0)
+        let result = Locked<Result<MotoServer, Error>?>(nil)
+        let thread = Thread {
+            result.withLock { $0 = Result { try MotoServer() } }
+            started.signal()
+            DispatchSemaphore(value: 0).wait()  // park forever: this thread is moto's parent
+        }
+        thread.name = "moto-parent"
+        thread.start()
+        started.wait()
+        let server = try result.withLock { $0! }.get()
         instance = server
         atexit { MotoServer.instance?.stop() }
         return server

@@ -118,10 +118,14 @@ import Testing
             let path = events.filter { $0.entityID == endpoint.id }.map(\.toState)
             #expect(path.first == "requested" && path.contains("pendingAcceptance") && path.last == "available", "\(path)")
         }
-        // One describe per tick covering both endpoints, never one call per endpoint.
-        let describes = world.proxy.describeCalls.withLock { $0 }
-        #expect(describes.count >= 3)
-        #expect(describes.allSatisfy { Set($0) == Set(detail.endpoints.compactMap(\.vpcEndpointID)) })
+        // One describe per tick covering every endpoint then waiting, never one call per endpoint:
+        // a tick between the two creates sees one; once both exist, every describe covers both.
+        let both = Set(detail.endpoints.compactMap(\.vpcEndpointID))
+        let describes = world.proxy.describeCalls.withLock { $0 }.map(Set.init)
+        #expect(describes.contains(both))
+        #expect(describes.allSatisfy { $0.isSubset(of: both) })
+        // One call per endpoint would alternate disjoint sets; batched ticks overlap one another.
+        #expect(zip(describes, describes.dropFirst()).allSatisfy { !$0.isDisjoint(with: $1) })
         let creates = try world.callLog.calls(setupID: id).filter { $0.action == "CreateVpcEndpoint" }
         #expect(creates.count == 2)
     }
@@ -280,34 +284,39 @@ import Testing
         #expect(try endpointsInVPC(world).count == 2)
     }
 
+    /// The agents' VPC is in the same region here: moto 5.2.1 registers a cross-region peering with
+    /// the accepter's region through a class-level set of weak references that concurrent requests
+    /// race on, so a cross-region run is flaky on moto (PeerRegion's wire form is checked against
+    /// botocore's serializer instead).
     @Test func peeringReachesReadyWithZonesRecordsPeeringRoutesAndAssociations() throws {
         let world = try Self.world(rules: .init(pendingPolls: 1))
-        let agents = try MotoFixture(region: "eu-west-1").network(cidr: "10.\(Int.random(in: 60...250)).0.0/16")
-        let agentsCIDR = try MotoFixture(region: "eu-west-1").ec2().describeVpcs(ids: [agents.vpc]).first!.cidrBlocks[0]
+        let agentsRegion = "us-east-1"
+        let agents = try MotoFixture(region: agentsRegion).network(cidr: "10.\(Int.random(in: 60...250)).0.0/16")
+        let agentsCIDR = try MotoFixture(region: agentsRegion).ec2().describeVpcs(ids: [agents.vpc]).first!.cidrBlocks[0]
         // The endpoints' security group admits TCP 443 from the agents' VPC.
         try world.fixture.raw("AuthorizeSecurityGroupIngress", [("GroupId", world.net.securityGroup), ("IpPermissions.1.IpProtocol", "tcp"),
                                                                ("IpPermissions.1.FromPort", "443"), ("IpPermissions.1.ToPort", "443"),
                                                                ("IpPermissions.1.IpRanges.1.CidrIp", agentsCIDR)])
         let tables = try world.fixture.ec2().describeRouteTables(filters: [EC2Filter("vpc-id", [world.net.vpc])]).map(\.id)
-            + MotoFixture(region: "eu-west-1").ec2().describeRouteTables(filters: [EC2Filter("vpc-id", [agents.vpc])]).map(\.id)
+            + MotoFixture(region: agentsRegion).ec2().describeRouteTables(filters: [EC2Filter("vpc-id", [agents.vpc])]).map(\.id)
         let request = try SetupValidator(catalog: world.catalog).validate(.object([
             ("site", "us1"), ("mode", "vpc_peering"), ("region", "us-east-1"), ("vpc_id", .string(world.net.vpc)),
             ("subnet_ids", .strings(world.net.subnets)), ("security_group_ids", .strings([world.net.securityGroup])),
             ("services", ["metrics", "api"]), ("account_id", "123456789012"),
-            ("peer", .object([("vpc_id", .string(agents.vpc)), ("region", "eu-west-1"), ("route_table_ids", .strings(tables))])),
+            ("peer", .object([("vpc_id", .string(agents.vpc)), ("region", .string(agentsRegion)), ("route_table_ids", .strings(tables))])),
         ])).get()
         let id = try submit(world, request)
         world.provisioner.start()
         defer { world.provisioner.stop() }
         let detail = try settle(world, id)
-        #expect(detail.setup.status == .ready, "\(detail.setup.errorCode ?? "") \(detail.setup.errorMessage ?? "")")
+        #expect(detail.setup.status == .ready, "\(detail.setup.errorCode ?? "") \(detail.setup.errorMessage ?? "") job: \(detail.jobs.map { "\($0.state) \($0.currentStep ?? "") attempts \($0.attempts) \($0.lastError ?? "")" })")
         // Private DNS is off on peering endpoints; each has a zone with an alias to it, associated with the agents' VPC.
         let endpoints = try world.fixture.ec2().describeVpcEndpoints(ids: detail.endpoints.compactMap(\.vpcEndpointID))
         #expect(endpoints.count == 2 && endpoints.allSatisfy { !$0.privateDNSEnabled })
         let zones = try world.store.database.read { try PeeringRows.zones($0, setupID: id) }
-        #expect(zones.count == 2 && zones.allSatisfy { $0.zoneID != nil && $0.recordUpserted && $0.associatedVPCs == ["\(agents.vpc)@eu-west-1"] })
+        #expect(zones.count == 2 && zones.allSatisfy { $0.zoneID != nil && $0.recordUpserted && $0.associatedVPCs == ["\(agents.vpc)@\(agentsRegion)"] })
         let route53 = Route53Client(client: world.fixture.aws)
-        let agentZones = try route53.listHostedZonesByVPC(vpcID: agents.vpc, vpcRegion: "eu-west-1").map(\.id)
+        let agentZones = try route53.listHostedZonesByVPC(vpcID: agents.vpc, vpcRegion: agentsRegion).map(\.id)
         #expect(Set(zones.compactMap(\.zoneID)).isSubset(of: Set(agentZones)))
         for zone in zones {
             let endpoint = try #require(detail.endpoints.first { $0.id == zone.endpointID })
@@ -332,7 +341,7 @@ import Testing
         }
         #expect(after.setup.status == .deleted, "\(after.setup.errorMessage ?? "")")
         #expect(try endpointsInVPC(world).isEmpty)
-        #expect(try route53.listHostedZonesByVPC(vpcID: agents.vpc, vpcRegion: "eu-west-1").isEmpty)
+        #expect(try route53.listHostedZonesByVPC(vpcID: agents.vpc, vpcRegion: agentsRegion).isEmpty)
         #expect(try route53.listHostedZonesByVPC(vpcID: world.net.vpc, vpcRegion: "us-east-1").isEmpty)
         let peeringAfter = try world.fixture.ec2().describeVpcPeeringConnections(ids: [pcx!]).first
         #expect(peeringAfter == nil || peeringAfter?.status == "deleted")

@@ -16,10 +16,9 @@ import Glibc
     final class RunningServer: @unchecked Sendable {
         let process = Process()
         let output = Pipe()
-        let errors = Pipe()
+        /// Standard error goes to a file: complete once the process has exited, with no reader race.
+        let errorsFile = FileManager.default.temporaryDirectory.appendingPathComponent("privatelinkd-stderr-\(UUID().uuidString)")
         var port = 0
-        private var stderrText = Data()
-        private let lock = NSLock()
 
         init(arguments: [String], environment: [String: String] = [:]) throws {
             process.executableURL = ProcessTests.executable
@@ -33,22 +32,12 @@ import Glibc
             for (k, v) in environment { env[k] = v }
             process.environment = env
             process.standardOutput = output
-            process.standardError = errors
-            errors.fileHandleForReading.readabilityHandler = { [weak self] handle in
-                let data = handle.availableData
-                guard let self else { return }
-                self.lock.lock()
-                self.stderrText.append(data)
-                self.lock.unlock()
-            }
+            FileManager.default.createFile(atPath: errorsFile.path, contents: nil)
+            process.standardError = try FileHandle(forWritingTo: errorsFile)
             try process.run()
         }
 
-        var stderr: String {
-            lock.lock()
-            defer { lock.unlock() }
-            return String(decoding: stderrText, as: UTF8.self)
-        }
+        var stderr: String { (try? String(contentsOf: errorsFile, encoding: .utf8)) ?? "" }
 
         /// Reads the start-up line (`… listening on http://127.0.0.1:PORT …`); nil if the process
         /// ended or said nothing within the timeout.

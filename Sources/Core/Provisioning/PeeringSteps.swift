@@ -100,9 +100,17 @@ struct PeeringSteps {
         guard let id = try store.database.read({ try PeeringRows.peering($0, setupID: setup.id) }).id else {
             throw StepFailure("peering_missing", "no peering connection recorded")
         }
-        let seen = try peerEC2.describeVpcPeeringConnections(ids: [id]).first
+        // EC2 is eventually consistent: a connection just created may not be visible yet in the
+        // accepter's region. NotFound here is transient; the job retries with backoff.
+        let seen: VpcPeeringConnection?
+        do { seen = try peerEC2.describeVpcPeeringConnections(ids: [id]).first } catch let error as AWSError where error.isNotFound {
+            throw NotYetVisible(what: "\(id) in \(peer.region)")
+        }
         if seen?.status == "active" { return }
-        let accepted = try peerEC2.acceptVpcPeeringConnection(id: id)
+        let accepted: VpcPeeringConnection
+        do { accepted = try peerEC2.acceptVpcPeeringConnection(id: id) } catch let error as AWSError where error.isNotFound {
+            throw NotYetVisible(what: "\(id) in \(peer.region)")
+        }
         guard ["active", "provisioning"].contains(accepted.status) else {
             throw StepFailure("peering_not_accepted", "\(id) is \(accepted.status) after accepting it in \(peer.region)")
         }
@@ -160,6 +168,12 @@ struct PeeringSteps {
             }
         }
         try write { db, now in try PeeringRows.addVPC(db, rowID: zone.id, column: "associated_vpcs", vpc: peerVPC, now: now) }
+    }
+
+    /// A resource just created is not visible yet (EC2's eventual consistency): retry later.
+    struct NotYetVisible: Error, CustomStringConvertible {
+        let what: String
+        var description: String { "\(what) is not visible yet (eventual consistency); retrying" }
     }
 
     // MARK: Teardown

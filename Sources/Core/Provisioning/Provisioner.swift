@@ -221,11 +221,11 @@ public final class Provisioner: @unchecked Sendable {
         } catch {
             // Transient (throttling or 5xx beyond the client's retries, no answer, credentials
             // service down): try the job again later, with backoff, a bounded number of times.
-            if job.attempts >= configuration.maxJobAttempts {
+            if job.attempts + 1 >= configuration.maxJobAttempts {
                 try? queue.finish(job, owner: owner, state: .failed, setupStatus: .failed, reason: "\(error)",
-                                  error: ("transient_errors", "gave up after \(job.attempts) attempts: \(error)"))
+                                  error: ("transient_errors", "gave up after \(job.attempts + 1) attempts: \(error)"))
             } else {
-                let delay = min(300, 5 * pow(2, Double(job.attempts - 1)))
+                let delay = min(300, 2 * pow(2, Double(job.attempts)))  // 2 s, 4 s, 8 s, …
                 try? queue.park(job, owner: owner, until: clock.now().addingTimeInterval(delay),
                                 reason: "retry in \(Int(delay))s", error: "\(error)")
             }

@@ -36,9 +36,11 @@ public final class JobQueue: Sendable {
                 """, kinds.map { .text($0.rawValue) } + [.text(now), .text(now)]) { ($0.string(0), $0.string(1)) }
             guard let (id, previous) = candidate else { return nil }
             let expires = Timestamp.string(clock.now().addingTimeInterval(lease))
+            // `attempts` counts failed tries: a takeover from a dead worker is one; a routine claim
+            // (first run, or woken after waiting on AWS) is not.
             try db.run(
-                "UPDATE jobs SET state = 'running', lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?",
-                [.text(owner), .text(expires), .text(now), .text(id)])
+                "UPDATE jobs SET state = 'running', lease_owner = ?, lease_expires_at = ?, attempts = attempts + ?, updated_at = ? WHERE id = ?",
+                [.text(owner), .text(expires), .int(previous == "running" ? 1 : 0), .text(now), .text(id)])
             let setupID = try db.firstRow("SELECT setup_id FROM jobs WHERE id = ?", [.text(id)]) { $0.string(0) } ?? ""
             try TransitionLog.record(db, setupID: setupID, entity: .job, entityID: id, from: previous, to: JobState.running.rawValue,
                                      at: now, actor: owner, reason: previous == "running" ? "lease expired; taken over" : "claimed")
@@ -119,12 +121,13 @@ public final class JobQueue: Sendable {
         }
     }
 
-    /// Gives the job back to the queue until `runAfter` (waiting on AWS, or a retry after an error).
+    /// Gives the job back to the queue until `runAfter`: waiting on AWS, or (with `error`) a retry
+    /// after a transient failure, which counts as an attempt.
     public func park(_ job: JobRecord, owner: String, until runAfter: Date, reason: String, error: String? = nil) throws {
         try whileHeld(job.id, owner: owner) { db, now in
             try db.run(
-                "UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL, run_after = ?, last_error = ?, updated_at = ? WHERE id = ?",
-                [.text(Timestamp.string(runAfter)), .optional(error), .text(now), .text(job.id)])
+                "UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL, run_after = ?, last_error = ?, attempts = attempts + ?, updated_at = ? WHERE id = ?",
+                [.text(Timestamp.string(runAfter)), .optional(error), .int(error == nil ? 0 : 1), .text(now), .text(job.id)])
             try TransitionLog.record(db, setupID: job.setupID, entity: .job, entityID: job.id, from: JobState.running.rawValue,
                                      to: JobState.queued.rawValue, at: now, actor: owner, reason: reason)
         }
