@@ -138,12 +138,15 @@ struct EndpointSteps {
             replaced = " (replacing \(old), deleted)"
         }
         let token = "\(setup.id).\(key).\(row.generationToken)"
-        if row.clientToken != token {
+        // A token already persisted means an earlier attempt may have created the endpoint before a
+        // crash or timeout: look it up by tag first. A fresh token means no create was ever sent.
+        let mayExist = row.clientToken == token
+        if !mayExist {
             try queue.whileHeld(job.id, owner: owner) { db, now in try EndpointRows.setClientToken(db, endpointID: row.id, token: token, now: now) }
         }
-        let tagged = try ec2.describeVpcEndpoints(filters: [
+        let tagged = mayExist ? try ec2.describeVpcEndpoints(filters: [
             EC2Filter("vpc-id", [setup.vpcID]), EC2Filter("tag:privatelinkd:setup", [setup.id]), EC2Filter("tag:privatelinkd:service", [key]),
-        ]).filter { ![.deleted, .deleting, .failed, .rejected, .expired, .partial].contains($0.state) }  // only live ones count
+        ]).filter { ![.deleted, .deleting, .failed, .rejected, .expired, .partial].contains($0.state) } : []  // only live ones count
         let endpoint: VpcEndpoint
         let reason: String
         if let found = tagged.first {
