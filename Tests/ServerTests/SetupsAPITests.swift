@@ -80,6 +80,57 @@ import Testing
         #expect(events?["events"]?.arrayValue?.contains { $0["to_state"] == "cancelled" && $0["reason"] == "setup deletion requested" } == true)
     }
 
+    func created(_ changes: String) throws -> String {
+        let body = validSetupJSON.replacingOccurrences(of: "}", with: changes + "}")
+        let (response, json) = call("POST", "/v1/setups", body: body)
+        #expect(response.status == 202)
+        return try #require(json?["id"]?.stringValue)
+    }
+
+    @Test func agentConfigInThreeFormatsFollowsTheGuide() throws {
+        let unknown = try created("")  // metrics and logs_agent, no agent_version
+        let (json, body) = call("GET", "/v1/setups/\(unknown)/agent-config")
+        #expect(json.status == 200)
+        let settings = try #require(body?["settings"]?.arrayValue)
+        #expect(settings.first?["env"] == "DD_SITE" && settings.first?["value"] == "datadoghq.com")
+        let force = try #require(settings.first { $0["env"] == "DD_LOGS_CONFIG_FORCE_USE_HTTP" })
+        #expect(force["value"] == "true" && force["reason"]?.stringValue?.contains("no agent_version") == true)
+        let notes = body?["notes"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        #expect(notes.contains { $0.contains("Restart the Agent") })
+        #expect(notes.contains { $0.contains("Lambda Extension does not need") })
+        #expect(notes.contains { $0.contains("DD_API_KEY_SECRET_ARN") && $0.contains("secretsmanager") })
+
+        let (yaml, _) = call("GET", "/v1/setups/\(unknown)/agent-config?format=yaml")
+        let yamlText = String(decoding: yaml.body, as: UTF8.self)
+        #expect(yaml.header("Content-Type") == "application/yaml; charset=utf-8")
+        #expect(yamlText.contains("\nsite: datadoghq.com\n"))
+        #expect(yamlText.contains("logs_config:\n  # ") && yamlText.contains("\n  force_use_http: true\n"))
+
+        let (env, _) = call("GET", "/v1/setups/\(unknown)/agent-config?format=env")
+        let envText = String(decoding: env.body, as: UTF8.self)
+        #expect(envText.contains("\nDD_SITE=datadoghq.com\n") && envText.contains("\nDD_LOGS_CONFIG_FORCE_USE_HTTP=true\n"))
+        #expect(envText.split(separator: "\n").allSatisfy { $0.hasPrefix("#") || $0.contains("=") })
+
+        let (bad, badJSON) = call("GET", "/v1/setups/\(unknown)/agent-config?format=toml")
+        #expect(bad.status == 400 && badJSON?["error"]?["code"] == "validation_failed")
+        #expect(call("GET", "/v1/setups/su_none/agent-config").0.status == 404)
+    }
+
+    @Test func forceUseHTTPOnlyForAgentsOlderThan619Or719() throws {
+        for (version, required) in [("6.18.1", true), ("6.19.0", false), ("7.18", true), ("7.19.0", false), ("7.60.1", false), ("5.32", true)] {
+            let id = try created(#","agent_version":"\#(version)""#)
+            let (_, body) = call("GET", "/v1/setups/\(id)/agent-config")
+            let hasForce = body?["settings"]?.arrayValue?.contains { $0["env"] == "DD_LOGS_CONFIG_FORCE_USE_HTTP" } ?? false
+            #expect(hasForce == required, "agent \(version)")
+        }
+        // No logs service, no logs setting.
+        let body = validSetupJSON.replacingOccurrences(of: #"["metrics","logs_agent"]"#, with: #"["metrics"]"#)
+        let (_, json) = call("POST", "/v1/setups", body: body)
+        let id = try #require(json?["id"]?.stringValue)
+        let (_, config) = call("GET", "/v1/setups/\(id)/agent-config")
+        #expect(config?["settings"]?.arrayValue?.count == 1)
+    }
+
     @Test func dryRunStoresNothing() throws {
         let body = validSetupJSON.replacingOccurrences(of: "}", with: #","dry_run":true}"#)
         let (response, json) = call("POST", "/v1/setups", body: body)

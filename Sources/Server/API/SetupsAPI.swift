@@ -21,6 +21,24 @@ struct SetupsAPI: Sendable {
         router.add("DELETE", "/v1/setups/{id}", delete)
         router.add("POST", "/v1/setups/{id}/retry", retry)
         router.add("POST", "/v1/setups/{id}/reconcile", reconcile)
+        router.add("GET", "/v1/setups/{id}/agent-config", agentConfig)
+    }
+
+    /// What to put on the Agents: `?format=json` (default), `yaml` (a datadog.yaml fragment) or
+    /// `env` (container environment variables).
+    @Sendable func agentConfig(_ context: RequestContext) throws -> HTTPResponse {
+        let id = context.parameter("id")
+        guard let detail = try store.get(id) else { throw APIError.notFound("setup \(id)") }
+        guard let site = catalog.site(detail.setup.site) else { throw APIError.internalError() }
+        let zones = try store.database.read { try PeeringRows.zones($0, setupID: id) }
+        let configuration = AgentConfiguration(setup: detail.setup, site: site, zones: zones)
+        switch context.request.queryValue("format") ?? "json" {
+        case "json": return .json(200, configuration.json)
+        case "yaml": return HTTPResponse(status: 200, headers: [("Content-Type", "application/yaml; charset=utf-8")], body: Array(configuration.yaml.utf8))
+        case "env": return HTTPResponse(status: 200, headers: [("Content-Type", "text/plain; charset=utf-8")], body: Array(configuration.environmentFile.utf8))
+        case let other:
+            throw APIError.validation([ValidationProblem(field: "format", code: "invalid_value", message: "format must be json, yaml or env, got \(other)")], status: 400)
+        }
     }
 
     /// Repairs a degraded setup: recreates exactly the endpoints that drifted away.
