@@ -13,7 +13,13 @@ final class AWSFaultProxy: @unchecked Sendable {
         var pendingAcceptance = false
         /// Service-name substrings whose endpoints end in this state, with this reason.
         var failures: [String: (state: String, message: String)] = [:]
+        /// Per action, answers to give before forwarding: an HTTP status with an AWS error code,
+        /// or status 0 to drop the connection. Consumed one per request.
+        var faults: [String: [(status: Int, code: String)]] = [:]
     }
+
+    /// The faults answered so far, as "Action:code".
+    let injected = Locked<[String]>([])
 
     let moto: MotoServer
     let rules: Locked<Rules>
@@ -35,6 +41,18 @@ final class AWSFaultProxy: @unchecked Sendable {
 
     private func forward(_ request: FakeHTTPServer.Request) -> (Int, String) {
         let form = Self.form(request.body)
+        let action = form["Action"] ?? ""
+        let fault = rules.withLock { rules -> (status: Int, code: String)? in
+            guard var queue = rules.faults[action], !queue.isEmpty else { return nil }
+            let next = queue.removeFirst()
+            rules.faults[action] = queue
+            return next
+        }
+        if let fault {
+            injected.withLock { $0.append("\(action):\(fault.code)") }
+            if fault.status == 0 { return (0, "") }
+            return (fault.status, "<Response><Errors><Error><Code>\(fault.code)</Code><Message>injected \(fault.code)</Message></Error></Errors><RequestID>fault-\(UUID().uuidString.prefix(8))</RequestID></Response>")
+        }
         var headers: [(name: String, value: String)] = []
         for (name, value) in request.headers where !["host", "content-length", "connection", "accept-encoding"].contains(name) {
             headers.append((name, value))

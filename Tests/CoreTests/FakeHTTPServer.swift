@@ -85,6 +85,7 @@ final class FakeHTTPServer: @unchecked Sendable {
                               body: Array(data[headLength..<(headLength + length)]))
         requests.withLock { $0.append(request) }
         let (status, body) = handler(request)
+        if status == 0 { return }  // status 0: drop the connection without answering (a reset)
         let response = "HTTP/1.1 \(status) X\r\nContent-Type: text/xml\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
         _ = response.withCString { send(client, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
     }

@@ -348,4 +348,28 @@ import Testing
         let tablesAfter = try world.fixture.ec2().describeRouteTables(filters: [EC2Filter("vpc-id", [world.net.vpc])])
         #expect(!tablesAfter.flatMap(\.routes).contains { $0.vpcPeeringConnectionID == pcx })
     }
+
+    @Test func throttling5xxAndResetsAreRetriedAndTheSetupStillBecomesReady() throws {
+        var rules = AWSFaultProxy.Rules(pendingPolls: 1)
+        rules.faults = [
+            "CreateVpcEndpoint": [(503, "ServiceUnavailable"), (400, "RequestLimitExceeded")],
+            "DescribeVpcEndpoints": [(0, "reset"), (500, "InternalError")],
+            "DescribeSubnets": [(400, "RequestLimitExceeded")],
+        ]
+        let world = try Self.world(rules: rules)
+        let id = try submit(world, try request(world))
+        world.provisioner.start()
+        defer { world.provisioner.stop() }
+        let detail = try settle(world, id)
+        #expect(detail.setup.status == .ready, "\(detail.setup.errorCode ?? "") \(detail.setup.errorMessage ?? "")")
+        #expect(world.proxy.injected.withLock { $0.count } == 5)
+        let calls = try world.callLog.calls(setupID: id)
+        let retried = calls.filter { $0.attempt > 1 }
+        #expect(retried.count >= 4)
+        #expect(calls.contains { $0.action == "CreateVpcEndpoint" && $0.errorCode == "ServiceUnavailable" && $0.httpStatus == 503 })
+        #expect(calls.contains { $0.action == "CreateVpcEndpoint" && $0.errorCode == "RequestLimitExceeded" })
+        #expect(calls.contains { $0.errorCode == "ConnectionError" && $0.httpStatus == nil })
+        // Still one endpoint per service: the retried creates carried the same ClientToken.
+        #expect(try endpointsInVPC(world).count == 2)
+    }
 }
