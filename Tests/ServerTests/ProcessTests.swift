@@ -32,7 +32,7 @@ import Glibc
             for (k, v) in environment { env[k] = v }
             process.environment = env
             process.standardOutput = output
-            FileManager.default.createFile(atPath: errorsFile.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: errorsFile.path, contents: nil)
             process.standardError = try FileHandle(forWritingTo: errorsFile)
             try process.run()
         }

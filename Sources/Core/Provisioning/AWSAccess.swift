@@ -18,6 +18,27 @@ public final class AWSAccess: Sendable {
     }
 
     public func ec2(region: String, context: CallContext) -> EC2Client { EC2Client(client: client, region: region, context: context) }
+
+    /// Whose endpoint it is, for AWS: calls are grouped by this, one describe per group.
+    public struct EndpointOwner: Hashable, Sendable {
+        public let account: String?
+        public let region: String
+        public let roleARN: String?
+        public let externalID: String?
+    }
+
+    /// AWS's view of many endpoints with one `DescribeVpcEndpoints` per owner (account, region,
+    /// role); an endpoint AWS no longer has is absent from the answer.
+    public func describeEndpoints<T>(_ items: [T], owner: (T) -> EndpointOwner, id: (T) -> String) throws -> [String: VpcEndpoint] {
+        var found: [String: VpcEndpoint] = [:]
+        for (group, members) in Dictionary(grouping: items, by: owner) {
+            let context = self.context(accountID: group.account, roleARN: group.roleARN, externalID: group.externalID, setupID: nil, jobID: nil)
+            for endpoint in try EndpointPoller.describeTolerant(ec2(region: group.region, context: context), ids: members.map(id)) {
+                found[endpoint.id] = endpoint
+            }
+        }
+        return found
+    }
     public func route53(context: CallContext, partitionRegion: String) -> Route53Client {
         Route53Client(client: client, context: context, partitionRegion: partitionRegion)
     }

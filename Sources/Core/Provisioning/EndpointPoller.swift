@@ -96,39 +96,34 @@ public final class EndpointPoller: @unchecked Sendable {
     public func tick() throws -> Bool {
         let waiting = try database.read { try EndpointRows.waiting($0) }
         guard !waiting.isEmpty else { return false }
-        struct Group: Hashable { let account: String?; let region: String; let role: String?; let externalID: String? }
-        let groups = Dictionary(grouping: waiting) { Group(account: $0.accountID, region: $0.region, role: $0.roleARN, externalID: $0.externalID) }
+        let described = try aws.describeEndpoints(waiting, owner: {
+            AWSAccess.EndpointOwner(account: $0.accountID, region: $0.region, roleARN: $0.roleARN, externalID: $0.externalID)
+        }, id: \.vpcEndpointID)
         var changed = false
-        for (group, rows) in groups {
-            let context = aws.context(accountID: group.account, roleARN: group.role, externalID: group.externalID, setupID: nil, jobID: nil)
-            let described = try Self.describeTolerant(aws.ec2(region: group.region, context: context), ids: rows.map(\.vpcEndpointID))
-            var settledSetups = Set<String>()
-            try database.write { db in
-                let now = Timestamp.string(clock.now())
-                for row in rows {
-                    let found = described.first { $0.id == row.vpcEndpointID }
-                    let current = try db.firstRow("SELECT state FROM endpoints WHERE id = ?", [.text(row.endpointID)]) { $0.string(0) }
-                    // Gone from AWS: the end of a deletion, or an endpoint removed behind our back.
-                    let state = found?.state ?? (current == EndpointState.deleting.rawValue ? .deleted : .missing)
-                    if try EndpointRows.updateState(db, endpointID: row.endpointID, to: state, lastError: found?.failureReason,
-                                                    dnsName: found?.dnsNames.first, networkInterfaceIDs: found?.networkInterfaceIDs,
-                                                    actor: "poller", reason: found == nil ? "AWS no longer lists \(row.vpcEndpointID)" : nil, now: now) {
-                        changed = true
-                        if !state.isWaiting { settledSetups.insert(row.setupID) }
-                    }
+        var settledSetups = Set<String>()
+        try database.write { db in
+            let now = Timestamp.string(clock.now())
+            for row in waiting {
+                let found = described[row.vpcEndpointID]
+                let current = try db.firstRow("SELECT state FROM endpoints WHERE id = ?", [.text(row.endpointID)]) { $0.string(0) }
+                // Gone from AWS: the end of a deletion, or an endpoint removed behind our back.
+                let state = found?.state ?? (current == EndpointState.deleting.rawValue ? .deleted : .missing)
+                if try EndpointRows.updateState(db, endpointID: row.endpointID, to: state, lastError: found?.failureReason,
+                                                dnsName: found?.dnsNames.first, networkInterfaceIDs: found?.networkInterfaceIDs,
+                                                actor: "poller", reason: found == nil ? "AWS no longer lists \(row.vpcEndpointID)" : nil, now: now) {
+                    changed = true
+                    if !state.isWaiting { settledSetups.insert(row.setupID) }
                 }
             }
-            for setupID in settledSetups {
-                let stillWaiting = try database.read { db in
-                    try db.firstRow("SELECT count(*) FROM endpoints WHERE setup_id = ? AND state IN ('pending', 'pendingAcceptance', 'deleting')",
-                                    [.text(setupID)]) { $0.int(0) } ?? 0
-                }
-                let anyFailed = try database.read { db in
-                    try db.firstRow("SELECT count(*) FROM endpoints WHERE setup_id = ? AND state IN ('failed', 'rejected', 'expired', 'partial', 'missing')",
-                                    [.text(setupID)]) { $0.int(0) } ?? 0
-                }
-                if stillWaiting == 0 || anyFailed > 0 { try queue.wake(setupID: setupID) }
+        }
+        for setupID in settledSetups {
+            let (stillWaiting, anyFailed) = try database.read { db in
+                (try db.firstRow("SELECT count(*) FROM endpoints WHERE setup_id = ? AND state IN ('pending', 'pendingAcceptance', 'deleting')",
+                                 [.text(setupID)]) { $0.int(0) } ?? 0,
+                 try db.firstRow("SELECT count(*) FROM endpoints WHERE setup_id = ? AND state IN ('failed', 'rejected', 'expired', 'partial', 'missing')",
+                                 [.text(setupID)]) { $0.int(0) } ?? 0)
             }
+            if stillWaiting == 0 || anyFailed > 0 { try queue.wake(setupID: setupID) }
         }
         return changed
     }

@@ -34,7 +34,7 @@ public final class Provisioner: @unchecked Sendable {
     let clock: Clock
     private let condition = NSCondition()
     private var stopping = false
-    private var held: Set<String> = []  // job ids in hand, for the heartbeat
+    private var held: [String: String] = [:]  // job id → the worker owner holding it, for the heartbeat
     private let finished = DispatchGroup()
     public let poller: EndpointPoller
     public let reconciler: Reconciler
@@ -125,8 +125,8 @@ public final class Provisioner: @unchecked Sendable {
                     idle(min(1, max(0.05, next)))
                     continue
                 }
-                hold(job.id, true)
-                defer { hold(job.id, false) }
+                hold(job.id, owner: owner)
+                defer { hold(job.id, owner: nil) }
                 run(job, owner: owner)
             } catch {
                 logger.error("worker error", metadata: ["error": "\(error)"])
@@ -135,9 +135,9 @@ public final class Provisioner: @unchecked Sendable {
         }
     }
 
-    private func hold(_ id: String, _ holding: Bool) {
+    private func hold(_ id: String, owner: String?) {
         condition.lock()
-        if holding { held.insert(id) } else { held.remove(id) }
+        held[id] = owner
         condition.unlock()
     }
 
@@ -153,11 +153,10 @@ public final class Provisioner: @unchecked Sendable {
         while !isStopping {
             idle(configuration.lease / 3)
             condition.lock()
-            let ids = Array(held)
+            let byOwner = Dictionary(grouping: held, by: \.value).mapValues { $0.map(\.key) }
             condition.unlock()
-            // Each worker's leases carry its own owner suffix; extend them per owner.
-            for index in 0..<max(1, configuration.workers) {
-                _ = try? queue.heartbeat(owner: "\(configuration.owner)#\(index)", jobIDs: ids, lease: configuration.lease)
+            for (owner, ids) in byOwner {
+                _ = try? queue.heartbeat(owner: owner, jobIDs: ids, lease: configuration.lease)
             }
         }
     }

@@ -48,20 +48,18 @@ public final class Reconciler: @unchecked Sendable {
                         externalID: $0.optionalString(8))
             }
         }
-        struct Group: Hashable { let account: String?; let region: String; let role: String?; let externalID: String? }
+        let described = try aws.describeEndpoints(tracked, owner: {
+            AWSAccess.EndpointOwner(account: $0.accountID, region: $0.region, roleARN: $0.roleARN, externalID: $0.externalID)
+        }, id: \.vpcEndpointID)
         var observed: [String: EndpointState] = [:]  // endpoint row id → AWS's state now
         var reasons: [String: String] = [:]
-        for (group, rows) in Dictionary(grouping: tracked, by: { Group(account: $0.accountID, region: $0.region, role: $0.roleARN, externalID: $0.externalID) }) {
-            let context = aws.context(accountID: group.account, roleARN: group.role, externalID: group.externalID, setupID: nil, jobID: nil)
-            let described = try EndpointPoller.describeTolerant(aws.ec2(region: group.region, context: context), ids: rows.map(\.vpcEndpointID))
-            for row in rows {
-                if let found = described.first(where: { $0.id == row.vpcEndpointID }), let state = found.state {
-                    observed[row.endpointID] = state
-                    reasons[row.endpointID] = "drift: AWS reports \(found.id) \(state.rawValue)" + (found.failureReason.map { " (\($0))" } ?? "")
-                } else {
-                    observed[row.endpointID] = .missing
-                    reasons[row.endpointID] = "drift: \(row.vpcEndpointID) no longer exists in AWS"
-                }
+        for row in tracked {
+            if let found = described[row.vpcEndpointID], let state = found.state {
+                observed[row.endpointID] = state
+                reasons[row.endpointID] = "drift: AWS reports \(found.id) \(state.rawValue)" + (found.failureReason.map { " (\($0))" } ?? "")
+            } else {
+                observed[row.endpointID] = .missing
+                reasons[row.endpointID] = "drift: \(row.vpcEndpointID) no longer exists in AWS"
             }
         }
         // Writes only where something changed.

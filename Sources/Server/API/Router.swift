@@ -1,3 +1,4 @@
+import Foundation
 import Core
 
 /// What a handler gets: the request and the path parameters its route captured.
@@ -58,5 +59,3 @@ public struct Router: Sendable {
         return .methodNotAllowed(allowed: allowed + ["OPTIONS"])
     }
 }
-
-import Foundation

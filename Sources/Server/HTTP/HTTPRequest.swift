@@ -1,3 +1,5 @@
+import Foundation
+
 /// A complete HTTP/1.x request: the whole head and body were read before anyone handles it.
 public struct HTTPRequest: Sendable {
     public var method: String
@@ -70,5 +72,3 @@ extension String {
         return true
     }
 }
-
-import Foundation

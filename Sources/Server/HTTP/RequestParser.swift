@@ -1,3 +1,5 @@
+import Foundation
+
 /// Reads HTTP/1.x requests from a byte stream, incrementally: bytes go in as they arrive, complete
 /// requests come out. It never blocks and owns no socket, so it is tested without any.
 ///
@@ -313,5 +315,3 @@ public struct HTTPRequestHead: Equatable, Sendable {
         HTTPRequest(method: method, target: target, version: version, headers: headers, body: body)
     }
 }
-
-import Foundation
