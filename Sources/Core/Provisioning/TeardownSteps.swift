@@ -43,7 +43,17 @@ struct TeardownSteps {
     func waitDeleted() throws -> StepOutcome {
         let rows = try store.get(setup.id)?.endpoints ?? []
         let pending = rows.filter { $0.state == .deleting }
-        if pending.isEmpty { return .done }
+        if pending.isEmpty {
+            // A create that was in flight when the setup was cancelled may have finished after the
+            // first scan: one more look by tag before calling the teardown done.
+            let stray = try ec2.describeVpcEndpoints(filters: [EC2Filter("vpc-id", [setup.vpcID]), EC2Filter("tag:privatelinkd:setup", [setup.id])])
+                .filter { ![.deleted, .deleting].contains($0.state) }
+            guard stray.isEmpty else {
+                try ec2.deleteVpcEndpoints(ids: stray.map(\.id))
+                return .park(until: clock.now().addingTimeInterval(5), reason: "deleting \(stray.map(\.id).joined(separator: ", ")), created while the setup was being cancelled")
+            }
+            return .done
+        }
         let started = try queue.stepStartedAt(job.id) ?? clock.now()
         if clock.now() >= started.addingTimeInterval(timeout) {
             throw StepFailure("delete_timeout", "\(pending.compactMap(\.vpcEndpointID).joined(separator: ", ")) still deleting after \(Int(timeout / 60)) minutes")
