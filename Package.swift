@@ -22,11 +22,14 @@ let package = Package(
         ),
         // Linux calls Swift's Glibc module does not export (epoll, eventfd, accept4).
         .target(name: "CSystem", path: "Sources/CSystem"),
+        // glibc's DNS resolver (res_nsend, ns_parse) for the verifier.
+        .target(name: "CResolv", path: "Sources/CResolv", linkerSettings: [.linkedLibrary("resolv")]),
         // Everything but HTTP: catalog, setups, validation, store.
         .target(
             name: "Core",
             dependencies: [
                 "CSQLite",
+                "CResolv",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

@@ -46,7 +46,11 @@ final class FakeHTTPServer: @unchecked Sendable {
 
     var url: String { "http://127.0.0.1:\(port)" }
 
+    private let stopped = Locked(false)
+
+    /// Closes the listener once: a second close would hit whatever socket reused the number.
     func stop() {
+        guard !stopped.withLock({ let was = $0; $0 = true; return was }) else { return }
         shutdown(fd, Int32(SHUT_RDWR))
         close(fd)
     }
