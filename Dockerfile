@@ -15,7 +15,8 @@ RUN swift build -c release --static-swift-stdlib --product privatelinkd \
 
 FROM debian:bookworm-slim
 # libsqlite3-0 for the store; libcurl4 for FoundationNetworking (AWS calls) and ca-certificates for TLS;
-# curl for the health check. Checked with ldd: besides these, only libstdc++6, libgcc-s1 and libc6 (in the base).
+# curl for the health check. Checked with ldd: besides these, only libstdc++6, libgcc-s1 and libc6
+# (libresolv, for verification, is part of libc6), all in the base image.
 RUN apt-get update && apt-get install -y --no-install-recommends libcurl4 libsqlite3-0 ca-certificates curl \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --home-dir /var/lib/privatelinkd privatelinkd \
