@@ -118,10 +118,12 @@ public final class EndpointPoller: @unchecked Sendable {
         }
         for setupID in settledSetups {
             let (stillWaiting, anyFailed) = try database.read { db in
-                (try db.firstRow("SELECT count(*) FROM endpoints WHERE setup_id = ? AND state IN ('pending', 'pendingAcceptance', 'deleting')",
-                                 [.text(setupID)]) { $0.int(0) } ?? 0,
-                 try db.firstRow("SELECT count(*) FROM endpoints WHERE setup_id = ? AND state IN ('failed', 'rejected', 'expired', 'partial', 'missing')",
-                                 [.text(setupID)]) { $0.int(0) } ?? 0)
+                try db.firstRow(
+                    """
+                    SELECT coalesce(sum(state IN ('pending', 'pendingAcceptance', 'deleting')), 0),
+                           coalesce(sum(state IN ('failed', 'rejected', 'expired', 'partial', 'missing')), 0)
+                    FROM endpoints WHERE setup_id = ?
+                    """, [.text(setupID)]) { ($0.int(0), $0.int(1)) } ?? (0, 0)
             }
             if stillWaiting == 0 || anyFailed > 0 { try queue.wake(setupID: setupID) }
         }

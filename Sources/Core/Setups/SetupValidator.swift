@@ -90,24 +90,7 @@ public struct SetupValidator: Sendable {
         }
 
         // Identity.
-        let accountID = problems.optionalString(body, "account_id")
-        if let accountID, !AWSIdentifiers.isAccountID(accountID) {
-            problems.add("account_id", "invalid_format", "account_id must be 12 digits")
-        }
-        let roleARN = problems.optionalString(body, "role_arn")
-        if let roleARN {
-            if let arnAccount = AWSIdentifiers.roleARNAccount(roleARN) {
-                if let accountID, AWSIdentifiers.isAccountID(accountID), accountID != arnAccount {
-                    problems.add("role_arn", "account_mismatch", "role_arn is in account \(arnAccount), not account_id \(accountID)")
-                }
-            } else {
-                problems.add("role_arn", "invalid_format", "role_arn must look like arn:aws:iam::123456789012:role/name")
-            }
-        }
-        let externalID = problems.optionalString(body, "external_id")
-        if let externalID, !AWSIdentifiers.isExternalID(externalID) {
-            problems.add("external_id", "invalid_format", "external_id must be 2 to 1224 characters of letters, digits and +=,.@:/_-")
-        }
+        let (accountID, roleARN, externalID) = problems.identity(body)
         if externalID != nil && roleARN == nil {
             problems.add("external_id", "requires_role_arn", "external_id is only used with role_arn")
         }
@@ -165,24 +148,7 @@ public struct SetupValidator: Sendable {
         if let region, !AWSRegions.isKnown(region) {
             scoped.add("region", "unknown_region", "\"\(region)\" is not an AWS region name such as us-east-1")
         }
-        let accountID = scoped.optionalString(value, "account_id")
-        if let accountID, !AWSIdentifiers.isAccountID(accountID) {
-            scoped.add("account_id", "invalid_format", "account_id must be 12 digits")
-        }
-        let roleARN = scoped.optionalString(value, "role_arn")
-        if let roleARN {
-            if let arnAccount = AWSIdentifiers.roleARNAccount(roleARN) {
-                if let accountID, AWSIdentifiers.isAccountID(accountID), accountID != arnAccount {
-                    scoped.add("role_arn", "account_mismatch", "role_arn is in account \(arnAccount), not account_id \(accountID)")
-                }
-            } else {
-                scoped.add("role_arn", "invalid_format", "role_arn must look like arn:aws:iam::123456789012:role/name")
-            }
-        }
-        let externalID = scoped.optionalString(value, "external_id")
-        if let externalID, !AWSIdentifiers.isExternalID(externalID) {
-            scoped.add("external_id", "invalid_format", "external_id must be 2 to 1224 characters of letters, digits and +=,.@:/_-")
-        }
+        let (accountID, roleARN, externalID) = scoped.identity(value)
         let peering = scoped.optionalString(value, "peering_connection_id")
         if let peering, !AWSIdentifiers.isResourceID(peering, prefix: "pcx") {
             scoped.add("peering_connection_id", "invalid_format", "peering_connection_id must look like pcx-0123456789abcdef0")
@@ -203,6 +169,30 @@ struct Problems {
 
     mutating func add(_ field: String, _ code: String, _ message: String) {
         list.append(ValidationProblem(field: prefix + field, code: code, message: message))
+    }
+
+    /// `account_id`, `role_arn` (well formed, and in that account when both are given) and
+    /// `external_id`, for the request and for its peer alike.
+    mutating func identity(_ object: JSON) -> (accountID: String?, roleARN: String?, externalID: String?) {
+        let accountID = optionalString(object, "account_id")
+        if let accountID, !AWSIdentifiers.isAccountID(accountID) {
+            add("account_id", "invalid_format", "account_id must be 12 digits")
+        }
+        let roleARN = optionalString(object, "role_arn")
+        if let roleARN {
+            if let arnAccount = AWSIdentifiers.roleARNAccount(roleARN) {
+                if let accountID, AWSIdentifiers.isAccountID(accountID), accountID != arnAccount {
+                    add("role_arn", "account_mismatch", "role_arn is in account \(arnAccount), not account_id \(accountID)")
+                }
+            } else {
+                add("role_arn", "invalid_format", "role_arn must look like arn:aws:iam::123456789012:role/name")
+            }
+        }
+        let externalID = optionalString(object, "external_id")
+        if let externalID, !AWSIdentifiers.isExternalID(externalID) {
+            add("external_id", "invalid_format", "external_id must be 2 to 1224 characters of letters, digits and +=,.@:/_-")
+        }
+        return (accountID, roleARN, externalID)
     }
 
     mutating func optionalString(_ object: JSON, _ key: String) -> String? {
