@@ -24,12 +24,15 @@ let package = Package(
         .target(name: "CSystem", path: "Sources/CSystem"),
         // glibc's DNS resolver (res_nsend, ns_parse) for the verifier.
         .target(name: "CResolv", path: "Sources/CResolv", linkerSettings: [.linkedLibrary("resolv")]),
+        // OpenSSL's TLS client (Debian: libssl-dev) for the verifier's handshake and certificate check.
+        .target(name: "CTLS", path: "Sources/CTLS", linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]),
         // Everything but HTTP: catalog, setups, validation, store.
         .target(
             name: "Core",
             dependencies: [
                 "CSQLite",
                 "CResolv",
+                "CTLS",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

@@ -65,3 +65,62 @@ import Glibc
         #expect(TCPProbe.connect(host: "not-an-ip", port: 443, timeout: 1) != .connected)
     }
 }
+
+/// The TLS handshake and certificate check against listeners on 127.0.0.1 holding the test
+/// certificates (`Tests/Fixtures/tls`).
+@Suite struct TLSProbeTests {
+    static func probe(_ port: Int, _ hostname: String, caFile: String? = VerifyFixture.caFile, timeout: TimeInterval = 2) throws -> ProbeOutcome {
+        NetworkProber(port: port, timeout: timeout, tls: try TLSProbe(extraCAFile: caFile)).probe(address: "127.0.0.1", hostname: hostname)
+    }
+
+    @Test func aValidCertificateForTheHostnamePasses() throws {
+        let fixture = try VerifyFixture(tls: ["intake"])
+        let outcome = try Self.probe(fixture.tlsPorts[0], "metrics.agent.datadoghq.com")
+        #expect(outcome.tcp == .connected)
+        #expect(outcome.tls?.status == .ok && outcome.tls?.protocolVersion.hasPrefix("TLSv1.") == true)
+        #expect(outcome.tls?.subject.contains("intake") == true && outcome.tls?.issuer.contains("privatelinkd test CA") == true)
+        // The anchor name of a two-level DNS site, through the same wildcard certificate.
+        #expect(try Self.probe(fixture.tlsPorts[0], "orchid.intake.ap2.datadoghq.com").tls?.status == .ok)
+    }
+
+    @Test func aCertificateForAnotherNameIsANameMismatch() throws {
+        let fixture = try VerifyFixture(tls: ["wrong-name", "intake"])
+        #expect(try Self.probe(fixture.tlsPorts[0], "metrics.agent.datadoghq.com").tls?.status == .nameMismatch)
+        // A wildcard covers one label only: the intake certificate is not valid two labels down.
+        #expect(try Self.probe(fixture.tlsPorts[1], "a.b.agent.datadoghq.com").tls?.status == .nameMismatch)
+    }
+
+    @Test func anUntrustedIssuerIsReportedAndTheExtraCAFileIsWhatTrustsTheTestCA() throws {
+        let fixture = try VerifyFixture(tls: ["self-signed", "intake"])
+        let selfSigned = try Self.probe(fixture.tlsPorts[0], "metrics.agent.datadoghq.com")
+        #expect(selfSigned.tls?.status == .untrusted && selfSigned.tls?.detail.contains("self-signed") == true)
+        // Without --ca-file the system's CAs do not know the test CA.
+        #expect(try Self.probe(fixture.tlsPorts[1], "metrics.agent.datadoghq.com", caFile: nil).tls?.status == .untrusted)
+    }
+
+    @Test func somethingThatIsNotTLSFailsTheHandshake() throws {
+        let fixture = try VerifyFixture(tls: ["plain"])
+        let outcome = try Self.probe(fixture.tlsPorts[0], "metrics.agent.datadoghq.com")
+        #expect(outcome.tcp == .connected && outcome.tls?.status == .handshakeFailed)
+    }
+
+    @Test func aListenerThatNeverSpeaksTimesOut() throws {
+        // The kernel completes the TCP handshake from the backlog; nobody ever answers the ClientHello.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        listen(fd, 4)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        let outcome = try Self.probe(Int(UInt16(bigEndian: address.sin_port)), "metrics.agent.datadoghq.com", timeout: 0.3)
+        #expect(outcome.tcp == .connected && outcome.tls?.status == .timeout)
+    }
+
+    @Test func anUnreadableCAFileIsRefusedUpFront() {
+        #expect(throws: VerificationSetupError.self) { try TLSProbe(extraCAFile: "/nonexistent/ca.pem") }
+        #expect(throws: VerificationSetupError.self) { try TLSProbe(extraCAFile: VerifyFixture.directory.appendingPathComponent("verify_fixture.py").path) }
+    }
+}

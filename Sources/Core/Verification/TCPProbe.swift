@@ -7,14 +7,30 @@ import Glibc
 public enum TCPProbe {
     public enum Result: Sendable, Equatable { case connected, refused, timeout, failed(String) }
 
+    /// Connects and closes.
     public static func connect(host: String, port: Int, timeout: TimeInterval) -> Result {
+        let (result, fd) = open(host: host, port: port, timeout: timeout)
+        if let fd { close(fd) }
+        return result
+    }
+
+    /// Connects; on `.connected` the caller owns the returned socket and must close it.
+    public static func open(host: String, port: Int, timeout: TimeInterval) -> (Result, Int32?) {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = UInt16(port).bigEndian
-        guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else { return .failed("not an IPv4 address: \(host)") }
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return .failed("socket: \(errno)") }
-        defer { close(fd) }
+        guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else { return (.failed("not an IPv4 address: \(host)"), nil) }
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return (.failed("socket: \(String(cString: strerror(errno)))"), nil) }
+        let result = connect(fd, &address, timeout: timeout)
+        guard result == .connected else {
+            close(fd)
+            return (result, nil)
+        }
+        return (result, fd)
+    }
+
+    private static func connect(_ fd: Int32, _ address: inout sockaddr_in, timeout: TimeInterval) -> Result {
         let flags = fcntl(fd, F_GETFL, 0)
         _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK)
         let rc = withUnsafePointer(to: &address) {
