@@ -16,10 +16,10 @@ final class FakeDNSServer: @unchecked Sendable {
 
     let port: Int
     private let fd: Int32
-    private let table: [String: Answer]
+    private let table: Locked<[String: Answer]>
 
     init(_ table: [String: Answer]) throws {
-        self.table = table
+        self.table = Locked(table)
         let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
         self.fd = fd
         var address = sockaddr_in()
@@ -41,6 +41,9 @@ final class FakeDNSServer: @unchecked Sendable {
 
     var server: String { "127.0.0.1:\(port)" }
 
+    /// Changes what a name answers from now on.
+    func set(_ name: String, _ answer: Answer) { table.withLock { $0[name.lowercased()] = answer } }
+
     private func serve() {
         var buffer = [UInt8](repeating: 0, count: 512)
         while true {
@@ -52,7 +55,7 @@ final class FakeDNSServer: @unchecked Sendable {
             if n <= 12 { return }  // closed
             let query = Array(buffer[0..<n])
             guard let (name, questionEnd) = Self.readName(query, at: 12) else { continue }
-            let answer = table[name.lowercased()] ?? .rcode(3)
+            let answer = table.withLock { $0[name.lowercased()] } ?? .rcode(3)
             if case .silence = answer { continue }
             let reply = Self.response(query: query, questionEnd: questionEnd + 4, answer: answer)
             _ = withUnsafePointer(to: &peer) {

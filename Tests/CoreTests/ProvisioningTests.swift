@@ -42,7 +42,7 @@ import Testing
     }
 
     static func world(region: String = "us-east-1", rules: AWSFaultProxy.Rules = .init(), services: [String] = ["metrics", "api"],
-                      endpointTimeout: TimeInterval = 30, sgPort: Int = 443) throws -> World {
+                      endpointTimeout: TimeInterval = 30, sgPort: Int = 443, verifier: Verifier? = nil) throws -> World {
         let fixture = try MotoFixture(region: region)
         let cidr = "10.\(Int.random(in: 60...250)).0.0/16"
         var net = try fixture.network(cidr: cidr)
@@ -69,7 +69,11 @@ import Testing
         configuration.lease = 10
         var logger = Logger(label: "test")
         logger.logLevel = .error
-        let provisioner = Provisioner(store: store, aws: AWSAccess(client: client, stsRegion: "us-east-1"), configuration: configuration, logger: logger)
+        let access = AWSAccess(client: client, stsRegion: "us-east-1")
+        let verification = verifier.map {
+            VerificationJobRunner(store: store, aws: access, catalog: catalog, verifier: $0, settings: VerificationSettings(), logger: logger)
+        }
+        let provisioner = Provisioner(store: store, aws: access, configuration: configuration, logger: logger, verification: verification)
         return World(fixture: fixture, proxy: proxy, store: store, provisioner: provisioner, catalog: catalog, net: net, callLog: callLog)
     }
 

@@ -29,6 +29,8 @@ import Glibc
             env["AWS_ACCESS_KEY_ID"] = "AKIATESTTESTTESTTEST"
             env["AWS_SECRET_ACCESS_KEY"] = "test"
             env["AWS_EC2_METADATA_DISABLED"] = "true"
+            // Never the system's resolver: verifications ask a closed loopback port.
+            env["PRIVATELINKD_DNS_SERVER"] = "127.0.0.1:9"
             for (k, v) in environment { env[k] = v }
             process.environment = env
             process.standardOutput = output

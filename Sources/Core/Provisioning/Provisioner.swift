@@ -24,7 +24,9 @@ public struct ProvisioningConfiguration: Sendable {
 
 /// Runs provisioning jobs on worker threads: claims a job with a lease, runs the setup's plan step by
 /// step (recording each), never holding a database transaction across an AWS call. A crash leaves
-/// the lease to expire; the next claimant resumes from the last recorded step.
+/// the lease to expire; the next claimant resumes from the last recorded step. With a
+/// `VerificationJobRunner`, one more thread runs `verify` jobs, so slow probes never hold up
+/// provisioning, and a setup that becomes ready is queued for verification in the same transaction.
 public final class Provisioner: @unchecked Sendable {
     let store: SetupStore
     let queue: JobQueue
@@ -38,8 +40,11 @@ public final class Provisioner: @unchecked Sendable {
     private let finished = DispatchGroup()
     public let poller: EndpointPoller
     public let reconciler: Reconciler
+    public let verification: VerificationJobRunner?
 
-    public init(store: SetupStore, aws: AWSAccess, configuration: ProvisioningConfiguration, logger: Logger, clock: Clock = .system) {
+    public init(store: SetupStore, aws: AWSAccess, configuration: ProvisioningConfiguration, logger: Logger, clock: Clock = .system,
+                verification: VerificationJobRunner? = nil) {
+        self.verification = verification
         self.store = store
         self.queue = JobQueue(database: store.database, clock: clock)
         self.aws = aws
@@ -58,8 +63,9 @@ public final class Provisioner: @unchecked Sendable {
             logger.error("could not check for abandoned jobs", metadata: ["error": "\(error)"])
         }
         for index in 0..<max(1, configuration.workers) {
-            spawn("provision-\(index)") { $0.workLoop(index) }
+            spawn("provision-\(index)") { $0.workLoop(index, kinds: [.provision, .teardown]) }
         }
+        if verification != nil { spawn("verify") { $0.workLoop($0.configuration.workers, kinds: [.verify]) } }
         spawn("heartbeat") { $0.heartbeatLoop() }
         spawn("reconciler") { $0.reconcileLoop() }
         poller.start()
@@ -86,10 +92,10 @@ public final class Provisioner: @unchecked Sendable {
         }
     }
 
-    /// A job became due (a new setup, a retry): wake an idle worker.
+    /// A job became due (a new setup, a retry, a verification): wake the idle workers.
     public func notify() {
         condition.lock()
-        condition.signal()
+        condition.broadcast()
         condition.unlock()
     }
 
@@ -116,18 +122,18 @@ public final class Provisioner: @unchecked Sendable {
         condition.unlock()
     }
 
-    private func workLoop(_ index: Int) {
+    private func workLoop(_ index: Int, kinds: [JobKind]) {
         let owner = "\(configuration.owner)#\(index)"
         while !isStopping {
             do {
-                guard let job = try queue.claim(owner: owner, lease: configuration.lease, kinds: [.provision, .teardown]) else {
+                guard let job = try queue.claim(owner: owner, lease: configuration.lease, kinds: kinds) else {
                     let next = (try? queue.nextDue())?.timeIntervalSince(clock.now()) ?? 1
                     idle(min(1, max(0.05, next)))
                     continue
                 }
                 hold(job.id, owner: owner)
                 defer { hold(job.id, owner: nil) }
-                run(job, owner: owner)
+                if job.kind == .verify { verification?.run(job, owner: owner) } else { run(job, owner: owner) }
             } catch {
                 logger.error("worker error", metadata: ["error": "\(error)"])
                 idle(1)
@@ -202,9 +208,13 @@ public final class Provisioner: @unchecked Sendable {
             if job.kind == .teardown {
                 try queue.finish(job, owner: owner, state: .succeeded, setupStatus: .deleted, reason: "every endpoint privatelinkd created is deleted")
             } else {
+                let verifyNow = verification?.settings.verifyOnReady == true
                 try queue.finish(job, owner: owner, state: .succeeded, setupStatus: .ready,
                                  reason: setup.mode == .vpcPeering ? "every endpoint is available and every zone, record and association is in place"
-                                     : "every endpoint is available")
+                                     : "every endpoint is available") { db, now in
+                    if verifyNow { _ = try VerificationRows.request(db, setupID: setup.id, trigger: .onReady, actor: owner, now: now) }
+                }
+                if verifyNow { notify() }
             }
         } catch is LeaseLost {
             logger.notice("lease lost; another worker has the job", metadata: ["job": "\(job.id)"])

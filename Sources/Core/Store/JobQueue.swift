@@ -133,10 +133,12 @@ public final class JobQueue: Sendable {
         }
     }
 
-    /// Ends the job (`succeeded` or `failed`), and moves its setup in the same transaction.
+    /// Ends the job (`succeeded` or `failed`), and moves its setup in the same transaction;
+    /// `alongside` writes what else must land with it (a verification's checks, the next job).
     public func finish(_ job: JobRecord, owner: String, state: JobState, setupStatus: SetupStatus?, reason: String,
-                       error: (code: String, message: String)? = nil) throws {
+                       error: (code: String, message: String)? = nil, alongside: ((Connection, String) throws -> Void)? = nil) throws {
         try whileHeld(job.id, owner: owner) { db, now in
+            try alongside?(db, now)
             try db.run(
                 """
                 UPDATE jobs SET state = ?, lease_owner = NULL, lease_expires_at = NULL, last_error = ?,

@@ -80,6 +80,8 @@ public struct SetupDetail: Sendable, Equatable {
     public let setup: SetupRecord
     public let endpoints: [EndpointRecord]
     public let jobs: [JobRecord]
+    /// The newest verification run, without its checks (`GET …/verifications` has them).
+    public var latestVerification: VerificationRecord? = nil
 }
 
 /// Filters of `GET /v1/setups`.

@@ -73,11 +73,13 @@ extension SetupStore {
         }
     }
 
-    static func enqueue(_ db: Connection, setupID: String, kind: JobKind, steps: [String], actor: String, now: String) throws {
+    @discardableResult
+    static func enqueue(_ db: Connection, setupID: String, kind: JobKind, steps: [String], actor: String, now: String) throws -> String {
         let jobID = Identifier.make(prefix: "jb_")
         try db.run("INSERT INTO jobs (\(Self.jobColumns)) VALUES (?, ?, ?, 'queued', ?, NULL, 0, 0, ?, NULL, NULL, NULL, ?, ?)",
                    [.text(jobID), .text(setupID), .text(kind.rawValue), StoredJSON.text(steps), .text(now), .text(now), .text(now)])
         try TransitionLog.record(db, setupID: setupID, entity: .job, entityID: jobID, from: nil, to: JobState.queued.rawValue,
                                  at: now, actor: actor, reason: kind.rawValue)
+        return jobID
     }
 }

@@ -203,7 +203,7 @@ public final class SetupStore: Sendable {
         }
         let endpoints = try db.rows("SELECT \(endpointColumns) FROM endpoints WHERE setup_id = ? ORDER BY id", [.text(id)], Self.endpoint)
         let jobs = try db.rows("SELECT \(jobColumns) FROM jobs WHERE setup_id = ? ORDER BY id", [.text(id)], Self.job)
-        return SetupDetail(setup: setup, endpoints: endpoints, jobs: jobs)
+        return SetupDetail(setup: setup, endpoints: endpoints, jobs: jobs, latestVerification: try VerificationRows.latest(db, setupID: id))
     }
 
     static func setup(_ row: Row) -> SetupRecord {

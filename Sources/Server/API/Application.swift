@@ -19,6 +19,7 @@ public struct Application: HTTPResponder {
         HealthAPI(database: store.database).register(&router)
         SitesAPI(catalog: catalog).register(&router)
         SetupsAPI(catalog: catalog, store: store, workQueued: workQueued).register(&router)
+        VerificationsAPI(store: store, workQueued: workQueued).register(&router)
         self.router = router
     }
 

@@ -13,7 +13,10 @@ enum Representation {
             ("current_step", .optional(s.currentStep)),
             ("error", s.errorCode.map { .object([("code", .string($0)), ("message", .optional(s.errorMessage))]) } ?? .null),
             ("created_at", .string(s.createdAt)), ("updated_at", .string(s.updatedAt)),
-            ("links", .object([("self", .string("/v1/setups/\(s.id)")), ("events", .string("/v1/setups/\(s.id)/events"))])),
+            ("links", .object([
+                ("self", .string("/v1/setups/\(s.id)")), ("events", .string("/v1/setups/\(s.id)/events")),
+                ("verifications", .string("/v1/setups/\(s.id)/verifications")), ("agent_config", .string("/v1/setups/\(s.id)/agent-config")),
+            ])),
         ]
     }
 
@@ -21,6 +24,7 @@ enum Representation {
         var fields = setupSummary(detail.setup)
         fields.append(("endpoints", .array(detail.endpoints.map(endpoint))))
         fields.append(("jobs", .array(detail.jobs.map(job))))
+        fields.append(("latest_verification", detail.latestVerification.map(verification) ?? .null))
         if let plan { fields.append(("plan", plan.json)) }
         return .object(fields)
     }
@@ -43,6 +47,22 @@ enum Representation {
             ("run_after", .string(j.runAfter)), ("last_error", .optional(j.lastError)),
             ("created_at", .string(j.createdAt)), ("updated_at", .string(j.updatedAt)),
         ])
+    }
+
+    /// A verification run; its checks when they were read (lists and single runs, not the setup).
+    static func verification(_ v: VerificationRecord) -> JSON {
+        var fields: [(String, JSON)] = [
+            ("id", .string(v.id)), ("setup_id", .string(v.setupID)), ("state", .string(v.state.rawValue)),
+            ("passed", v.isFinished ? .bool(v.state == .passed) : .null), ("trigger", .string(v.trigger.rawValue)),
+            ("requested_by", .string(v.requestedBy)), ("resolver", .optional(v.resolver)),
+            ("endpoint_addresses_known", v.endpointAddressesKnown.map(JSON.bool) ?? .null), ("note", .optional(v.note)),
+            ("checks_total", v.checksTotal.map(JSON.int) ?? .null), ("checks_passed", v.checksPassed.map(JSON.int) ?? .null),
+            ("created_at", .string(v.createdAt)), ("started_at", .optional(v.startedAt)), ("finished_at", .optional(v.finishedAt)),
+            ("job_id", .optional(v.jobID)),
+            ("links", .object([("self", .string("/v1/setups/\(v.setupID)/verifications/\(v.id)"))])),
+        ]
+        if let checks = v.checks { fields.append(("results", .array(checks))) }
+        return .object(fields)
     }
 
     static func transition(_ t: TransitionRecord) -> JSON {

@@ -59,6 +59,11 @@ public struct ServeCommand: ParsableCommand {
     @Option(help: "Most open connections.")
     var maxConnections: Int = 4096
 
+    @Flag(inversion: .prefixedNo, help: "Verify a setup once when it becomes ready.")
+    var verifyOnReady = true
+
+    @OptionGroup var verification: VerificationOptions
+
     public init() {}
 
     public func run() throws {
@@ -73,7 +78,10 @@ public struct ServeCommand: ParsableCommand {
         if !applied.isEmpty { logger.notice("applied migrations", metadata: ["versions": "\(applied)"]) }
 
         let store = SetupStore(database: database)
-        let provisioner = try makeProvisioner(store: store, environment: environment, logger: logger)
+        var verificationSettings = try verification.settings(environment: environment)
+        verificationSettings.verifyOnReady = verifyOnReady
+        let provisioner = try makeProvisioner(store: store, catalog: catalog, verification: verificationSettings,
+                                              environment: environment, logger: logger)
         let application = Application(catalog: catalog, store: store, corsOrigins: settings.corsOrigins, logger: logger,
                                       workQueued: { provisioner?.notify() })
         var configuration = HTTPServer.Configuration()
@@ -100,9 +108,10 @@ public struct ServeCommand: ParsableCommand {
 }
 
 extension ServeCommand {
-    /// The provisioning workers, on the standard AWS environment; nil with `--workers 0`. Nothing
-    /// here touches AWS: credentials are looked up at the first call.
-    func makeProvisioner(store: SetupStore, environment: [String: String], logger: Logger) throws -> Provisioner? {
+    /// The provisioning and verification workers, on the standard AWS environment; nil with
+    /// `--workers 0`. Nothing here touches AWS: credentials are looked up at the first call.
+    func makeProvisioner(store: SetupStore, catalog: Catalog, verification: VerificationSettings,
+                         environment: [String: String], logger: Logger) throws -> Provisioner? {
         guard workers > 0 else { return nil }
         guard let poll = DurationText.seconds(pollInterval), poll > 0 else {
             throw ValidationError("--poll-interval must be a duration such as 200ms or 5s, got \(pollInterval)")
@@ -122,8 +131,10 @@ extension ServeCommand {
         configuration.maxPollInterval = max(poll, 60)
         configuration.endpointTimeout = timeout
         configuration.reconcileInterval = reconcile
-        return Provisioner(store: store, aws: AWSAccess(client: client, stsRegion: aws.defaultRegion ?? "us-east-1"),
-                           configuration: configuration, logger: logger)
+        let access = AWSAccess(client: client, stsRegion: aws.defaultRegion ?? "us-east-1")
+        let verifier = VerificationJobRunner(store: store, aws: access, catalog: catalog, verifier: try verification.makeVerifier(),
+                                             settings: verification, logger: logger)
+        return Provisioner(store: store, aws: access, configuration: configuration, logger: logger, verification: verifier)
     }
 }
 

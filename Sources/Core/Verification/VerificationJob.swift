@@ -1,0 +1,126 @@
+import Foundation
+import Logging
+
+/// How verifications are run: the resolver (`--dns-server`), the extra CA (`--ca-file`) and the
+/// probe's port and timeouts.
+public struct VerificationSettings: Sendable {
+    /// `HOST:PORT` of the DNS server to ask; `nil` for the system's resolver configuration.
+    public var dnsServer: String?
+    /// An extra trusted CA in PEM (as behind a TLS-inspecting proxy).
+    public var caFile: String?
+    public var port = 443
+    public var connectTimeout: TimeInterval = 3
+    public var dnsTimeout = 2
+    /// A setup that becomes `ready` is verified once automatically.
+    public var verifyOnReady = true
+
+    public init() {}
+
+    /// The label stored with each run: `system` or the server asked.
+    public var resolverLabel: String { dnsServer ?? "system" }
+
+    /// The real resolver and prober; throws when the CA file cannot be used.
+    public func makeVerifier() throws -> Verifier {
+        Verifier(resolver: SystemDNSResolver(server: dnsServer, timeout: dnsTimeout),
+                 prober: NetworkProber(port: port, timeout: connectTimeout, tls: try TLSProbe(extraCAFile: caFile)))
+    }
+}
+
+/// Which names a setup's verification checks: for each endpoint, every service's hostname and,
+/// where the site uses two-level DNS, the anchor name it is a CNAME to.
+public enum VerificationTargets {
+    public static func of(_ detail: SetupDetail, site: Site?, addresses: [String: Set<String>]?) -> [VerificationTarget] {
+        var targets: [VerificationTarget] = []
+        for endpoint in detail.endpoints {
+            let expected = addresses?[endpoint.id]
+            for service in endpoint.services {
+                let catalog = site?.service(service)
+                var names = [catalog?.hostname ?? endpoint.privateDNSName]
+                if let catalog, catalog.usesAnchor, let anchor = catalog.privateDNSName { names.append(anchor) }
+                else if !names.contains(endpoint.privateDNSName) { names.append(endpoint.privateDNSName) }
+                for name in names where !targets.contains(where: { $0.hostname == name }) {
+                    targets.append(VerificationTarget(service: service, hostname: name, expectedAddresses: expected))
+                }
+            }
+        }
+        return targets
+    }
+}
+
+/// Runs `verify` jobs: reads the endpoints' network-interface IPs from AWS, checks every name of
+/// the setup, and stores the run with its checks in the transaction that ends the job.
+public final class VerificationJobRunner: Sendable {
+    let store: SetupStore
+    let queue: JobQueue
+    let aws: AWSAccess?
+    let catalog: Catalog
+    let verifier: Verifier
+    public let settings: VerificationSettings
+    let logger: Logger
+
+    public init(store: SetupStore, aws: AWSAccess?, catalog: Catalog, verifier: Verifier, settings: VerificationSettings, logger: Logger) {
+        self.store = store
+        self.queue = JobQueue(database: store.database, clock: store.clock)
+        self.aws = aws
+        self.catalog = catalog
+        self.verifier = verifier
+        self.settings = settings
+        self.logger = logger
+    }
+
+    /// Runs one claimed job to its end.
+    public func run(_ job: JobRecord, owner: String) {
+        do {
+            try queue.beginStep(job, owner: owner, step: "verify")
+            try queue.whileHeld(job.id, owner: owner) { db, now in try VerificationRows.markRunning(db, jobID: job.id, now: now) }
+            guard let detail = try store.get(job.setupID) else { throw StepFailure("setup_missing", "setup \(job.setupID) no longer exists") }
+            let (addresses, note) = endpointAddresses(detail, jobID: job.id)
+            let targets = VerificationTargets.of(detail, site: catalog.site(detail.setup.site), addresses: addresses)
+            guard !targets.isEmpty else { throw StepFailure("nothing_to_verify", "setup \(detail.setup.id) has no endpoints to verify") }
+            let outcome = VerificationOutcome(resolver: settings.resolverLabel, endpointAddressesKnown: addresses != nil, note: note,
+                                              checks: verifier.check(targets))
+            let passed = outcome.checks.filter(\.passed).count
+            try queue.finish(job, owner: owner, state: .succeeded, setupStatus: nil,
+                             reason: "verification \(passed == outcome.checks.count ? "passed" : "failed"): \(passed) of \(outcome.checks.count) names pass") { db, now in
+                _ = try VerificationRows.finish(db, jobID: job.id, outcome: outcome, now: now)
+            }
+        } catch is LeaseLost {
+            logger.notice("lease lost on a verification", metadata: ["job": "\(job.id)"])
+        } catch {
+            let message = (error as? StepFailure)?.message ?? "\(error)"
+            try? queue.finish(job, owner: owner, state: .failed, setupStatus: nil, reason: message,
+                              error: ((error as? StepFailure)?.code ?? "verification_error", message)) { db, now in
+                try VerificationRows.fail(db, jobID: job.id, note: message, now: now)
+            }
+        }
+    }
+
+    /// Each endpoint row's network-interface IPs (`DescribeNetworkInterfaces`), or `nil` and the
+    /// reason when AWS cannot tell (then the check is "private" only, and says so).
+    func endpointAddresses(_ detail: SetupDetail, jobID: String) -> ([String: Set<String>]?, String?) {
+        guard let aws else { return (nil, "endpoint addresses unknown: no AWS access; checked that names resolve to private addresses only") }
+        let setup = detail.setup
+        do {
+            let request = try store.database.read { db in
+                StoredJSON.value(try db.firstRow("SELECT request FROM setups WHERE id = ?", [.text(setup.id)]) { $0.string(0) })
+            }
+            let context = aws.context(accountID: setup.accountID, roleARN: setup.roleARN, externalID: request["external_id"]?.stringValue,
+                                      setupID: setup.id, jobID: jobID)
+            let ec2 = aws.ec2(region: setup.region, context: context)
+            var interfaces: [String: [String]] = [:]  // endpoint row → ENI ids
+            let missing = detail.endpoints.filter { $0.networkInterfaceIDs.isEmpty && $0.vpcEndpointID != nil }
+            let described = missing.isEmpty ? [] : try ec2.describeVpcEndpoints(ids: missing.compactMap(\.vpcEndpointID))
+            for endpoint in detail.endpoints {
+                interfaces[endpoint.id] = endpoint.networkInterfaceIDs.isEmpty
+                    ? described.first { $0.id == endpoint.vpcEndpointID }?.networkInterfaceIDs ?? []
+                    : endpoint.networkInterfaceIDs
+            }
+            let allIDs = Array(Set(interfaces.values.joined())).sorted()
+            let ips = allIDs.isEmpty ? [:] : Dictionary(uniqueKeysWithValues: try ec2.describeNetworkInterfaces(ids: allIDs).map { ($0.id, $0.privateIPs) })
+            return (interfaces.mapValues { Set($0.flatMap { ips[$0] ?? [] }) }, nil)
+        } catch {
+            logger.warning("cannot read the endpoints' addresses", metadata: ["setup": "\(setup.id)", "error": "\(error)"])
+            return (nil, "endpoint addresses unknown (\(error)); checked that names resolve to private addresses only")
+        }
+    }
+}

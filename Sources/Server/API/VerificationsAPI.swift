@@ -1,0 +1,63 @@
+import Core
+import Foundation
+
+/// `POST /v1/setups/{id}/verify`, `GET /v1/setups/{id}/verifications[/{vid}]`: checks that the
+/// setup's names resolve to its endpoints and that TCP 443 and TLS connect, and the kept results.
+struct VerificationsAPI: Sendable {
+    let store: SetupStore
+    /// Wakes the workers when a verification was queued.
+    let workQueued: @Sendable () -> Void
+
+    func register(_ router: inout Router) {
+        router.add("POST", "/v1/setups/{id}/verify", verify)
+        router.add("GET", "/v1/setups/{id}/verifications", list)
+        router.add("GET", "/v1/setups/{id}/verifications/{vid}", show)
+    }
+
+    /// Queues a verification (202, `Location` of the run); asking while one is open returns it.
+    @Sendable func verify(_ context: RequestContext) throws -> HTTPResponse {
+        let id = context.parameter("id")
+        let record: VerificationRecord
+        do { record = try store.requestVerification(id, actor: "api") } catch let missing as NotFound {
+            throw APIError.notFound("\(missing.kind) \(missing.id)")
+        } catch let conflict as StateConflict {
+            throw APIError(status: 409, code: "conflict", message: conflict.message)
+        }
+        workQueued()
+        return .json(202, Representation.verification(record), headers: [("Location", "/v1/setups/\(id)/verifications/\(record.id)")])
+    }
+
+    @Sendable func show(_ context: RequestContext) throws -> HTTPResponse {
+        let id = context.parameter("id"), vid = context.parameter("vid")
+        guard let record = try store.verification(vid, setupID: id) else { throw APIError.notFound("verification \(vid) of setup \(id)") }
+        return .json(200, Representation.verification(record))
+    }
+
+    /// Newest first, `limit` (1–50, default 10) per page, `cursor` from the previous page.
+    @Sendable func list(_ context: RequestContext) throws -> HTTPResponse {
+        let id = context.parameter("id")
+        var problems: [ValidationProblem] = []
+        var limit = 10
+        if let text = context.request.queryValue("limit") {
+            if let n = Int(text), (1...50).contains(n) { limit = n } else {
+                problems.append(.init(field: "limit", code: "invalid_value", message: "limit must be a whole number from 1 to 50"))
+            }
+        }
+        var before: (String, String)?
+        if let cursor = context.request.queryValue("cursor") {
+            let parts = Cursor.decode(cursor)?.split(separator: "|", maxSplits: 1).map(String.init)
+            if let parts, parts.count == 2 { before = (parts[0], parts[1]) } else {
+                problems.append(.init(field: "cursor", code: "invalid_value", message: "cursor is not one this server gave out"))
+            }
+        }
+        guard problems.isEmpty else { throw APIError.validation(problems, status: 400) }
+        guard let page = try store.verifications(setupID: id, limit: limit + 1, before: before) else { throw APIError.notFound("setup \(id)") }
+        let shown = page.prefix(limit)
+        let next = page.count > limit ? shown.last.map { Cursor.encode("\($0.createdAt)|\($0.id)") } : nil
+        return .json(200, .object([
+            ("setup_id", .string(id)),
+            ("verifications", .array(shown.map(Representation.verification))),
+            ("next_cursor", .optional(next)),
+        ]))
+    }
+}
