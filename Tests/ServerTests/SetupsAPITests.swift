@@ -9,12 +9,21 @@ import Testing
     let app: Application
 
     init() throws {
+        app = try Self.makeApplication()
+    }
+
+    private init(app: Application) { self.app = app }
+
+    /// A fresh API on its own database, for other suites.
+    static func make() -> SetupsAPITests { SetupsAPITests(app: try! makeApplication()) }
+
+    static func makeApplication() throws -> Application {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("privatelinkd-api-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let database = try Database(path: folder.appendingPathComponent("api.sqlite").path, readers: 2)
         try Migrator(migrations: Migration.load(from: Migrator.locateDirectory(explicit: nil))).migrate(database)
-        app = Application(catalog: try Catalog.bundled(), store: SetupStore(database: database),
-                          corsOrigins: ["https://dash.example"], logger: Logger(label: "test"))
+        return Application(catalog: try Catalog.bundled(), store: SetupStore(database: database),
+                           corsOrigins: ["https://dash.example"], logger: Logger(label: "test"))
     }
 
     func call(_ method: String, _ target: String, body: String? = nil, headers: [(name: String, value: String)] = []) -> (HTTPResponse, JSON?) {
