@@ -30,6 +30,8 @@ final class AWSFaultProxy: @unchecked Sendable {
     private let serviceOf = Locked<[String: String]>([:])
     /// The endpoint ids of every DescribeVpcEndpoints-by-id call, in order.
     let describeCalls = Locked<[[String]]>([])
+    /// The parameters of every CreateVpcEndpoint, in order.
+    let creates = Locked<[[String: String]]>([])
 
     init(moto: MotoServer, rules: Rules = Rules()) throws {
         self.moto = moto
@@ -70,6 +72,7 @@ final class AWSFaultProxy: @unchecked Sendable {
         var body = String(decoding: response.body, as: UTF8.self)
         switch form["Action"] {
         case "CreateVpcEndpoint":
+            creates.withLock { $0.append(form) }
             if let id = Self.first("vpcEndpointId", in: body), let service = form["ServiceName"] {
                 serviceOf.withLock { $0[id] = service }
                 body = rewrite(body, ids: [id], counting: false)

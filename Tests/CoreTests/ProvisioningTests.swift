@@ -77,11 +77,12 @@ import Testing
         return World(fixture: fixture, proxy: proxy, store: store, provisioner: provisioner, catalog: catalog, net: net, callLog: callLog)
     }
 
-    func request(_ world: World, mode: String = "same_region", region: String = "us-east-1", services: [String] = ["metrics", "api"]) throws -> SetupRequest {
+    func request(_ world: World, mode: String = "same_region", region: String = "us-east-1", services: [String] = ["metrics", "api"],
+                 extraServices: [String] = []) throws -> SetupRequest {
         try SetupValidator(catalog: world.catalog).validate(.object([
             ("site", "us1"), ("mode", .string(mode)), ("region", .string(region)), ("vpc_id", .string(world.net.vpc)),
             ("subnet_ids", .strings(world.net.subnets)), ("security_group_ids", .strings([world.net.securityGroup])),
-            ("services", .strings(services)), ("account_id", "123456789012"),
+            ("services", .strings(services)), ("account_id", "123456789012"), ("extra_services", .strings(extraServices)),
         ])).get()
     }
 
@@ -134,15 +135,23 @@ import Testing
         #expect(creates.count == 2)
     }
 
-    @Test func crossRegionUsesTheSitesServiceRegion() throws {
+    @Test func crossRegionUsesTheSitesServiceRegionAndSecretsManagerStaysLocal() throws {
         let world = try Self.world(region: "eu-west-1", rules: .init(pendingPolls: 1))
-        let id = try submit(world, try request(world, mode: "cross_region", region: "eu-west-1"))
+        let id = try submit(world, try request(world, mode: "cross_region", region: "eu-west-1", extraServices: ["secretsmanager"]))
         world.provisioner.start()
         defer { world.provisioner.stop() }
         let detail = try settle(world, id)
         #expect(detail.setup.status == .ready, "\(detail.setup.errorCode ?? "") \(detail.setup.errorMessage ?? "")")
         #expect(detail.setup.serviceRegion == "us-east-1" && detail.setup.region == "eu-west-1")
-        #expect(try endpointsInVPC(world).count == 2)
+        #expect(detail.setup.extraServices == ["secretsmanager"])
+        #expect(try endpointsInVPC(world).count == 3)
+        // Datadog's services across regions (ServiceRegion), AWS's own Secrets Manager in the region.
+        let creates = world.proxy.creates.withLock { $0 }
+        let secrets = try #require(creates.first { $0["ServiceName"] == "com.amazonaws.eu-west-1.secretsmanager" })
+        #expect(secrets["ServiceRegion"] == nil && secrets["PrivateDnsEnabled"] == "true")
+        #expect(creates.filter { $0["ServiceName"]?.hasPrefix("com.amazonaws.vpce.") == true }.map { $0["ServiceRegion"] } == ["us-east-1", "us-east-1"])
+        let row = try #require(detail.endpoints.first { $0.services == ["secretsmanager"] })
+        #expect(row.privateDNSName == "secretsmanager.eu-west-1.amazonaws.com" && row.state == .available)
     }
 
     @Test func aFailedEndpointFailsTheSetupWithAWSsReason() throws {

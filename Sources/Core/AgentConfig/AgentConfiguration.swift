@@ -57,7 +57,9 @@ public struct AgentConfiguration: Sendable, Equatable {
             }
             notes.append("The Lambda Extension does not need logs_config.force_use_http.")
         }
-        notes.append("If your Lambda Extension loads the Datadog API key from AWS Secrets Manager (DD_API_KEY_SECRET_ARN), it also needs a VPC endpoint for Secrets Manager (com.amazonaws.\(setup.region).secretsmanager).")
+        let secretsManager = AWSServiceEndpoints.serviceName("secretsmanager", region: setup.region)
+        notes.append("If your Lambda Extension loads the Datadog API key from AWS Secrets Manager (DD_API_KEY_SECRET_ARN), it also needs a VPC endpoint for Secrets Manager (\(secretsManager))"
+                     + (setup.extraServices.contains("secretsmanager") ? "; this setup includes it." : "; add \"extra_services\": [\"secretsmanager\"] to the setup to have privatelinkd create it."))
         notes.append("Restart the Agent to send data to Datadog through AWS PrivateLink.")
         self.settings = settings
         self.notes = notes

@@ -59,18 +59,24 @@ struct EndpointSteps {
     }
 
     func preflightServices(subnets: [Subnet]) throws {
-        let names = Array(Set(try endpoints().map(\.serviceName))).sorted()
-        let found: [EndpointServiceDetail]
+        let all = Array(Set(try endpoints().map(\.serviceName))).sorted()
+        let names = all.filter { !AWSServiceEndpoints.isAWSService($0) }
+        let awsNames = all.filter(AWSServiceEndpoints.isAWSService)
+        var found: [EndpointServiceDetail] = []
         do {
-            found = try ec2.describeVpcEndpointServices(serviceNames: names, serviceRegions: crossRegion ? [setup.serviceRegion] : [])
+            if !names.isEmpty { found = try ec2.describeVpcEndpointServices(serviceNames: names, serviceRegions: crossRegion ? [setup.serviceRegion] : []) }
+            // AWS's own services (extra_services) are in the setup's region.
+            if !awsNames.isEmpty { found += try ec2.describeVpcEndpointServices(serviceNames: awsNames) }
         } catch let error as AWSError where error.code == "InvalidServiceName" {
-            throw StepFailure("service_not_found", "a Datadog PrivateLink service was not found (\(error.message)); if the catalog is current, contact Datadog support")
+            throw StepFailure("service_not_found", "a PrivateLink service was not found (\(error.message)); if the catalog is current, contact Datadog support")
         }
-        for name in names where !found.contains(where: { $0.serviceName == name }) {
+        for name in all where !found.contains(where: { $0.serviceName == name }) {
+            if AWSServiceEndpoints.isAWSService(name) { throw StepFailure("service_not_found", "\(name) is not offered in \(setup.region)") }
             throw StepFailure("service_not_found", "\(name) was not found" + (crossRegion ? " in service region \(setup.serviceRegion)" : "")
                               + "; if the catalog is current, contact Datadog support")
         }
-        guard !crossRegion else { return }  // the service's zones are in another region
+        // The zones of a cross-region service are in another region: only AWS's own are compared.
+        if crossRegion { found = found.filter { AWSServiceEndpoints.isAWSService($0.serviceName) } }
         // Compare zone ids where AWS gives them (zone names differ between accounts), else names.
         for service in found {
             let offered = service.availabilityZoneIDs.isEmpty ? Set(service.availabilityZones) : Set(service.availabilityZoneIDs)
@@ -155,7 +161,8 @@ struct EndpointSteps {
         } else {
             endpoint = try ec2.createVpcEndpoint(.init(
                 vpcID: setup.vpcID, serviceName: row.serviceName, subnetIDs: setup.subnetIDs, securityGroupIDs: setup.securityGroupIDs,
-                privateDNSEnabled: !peering, serviceRegion: crossRegion ? setup.serviceRegion : nil, clientToken: token,
+                privateDNSEnabled: !peering,
+                serviceRegion: crossRegion && !AWSServiceEndpoints.isAWSService(row.serviceName) ? setup.serviceRegion : nil, clientToken: token,
                 tags: [("privatelinkd:setup", setup.id), ("privatelinkd:service", key), ("Name", "privatelinkd \(key) \(setup.site)")]))
             reason = "created \(endpoint.id)" + replaced
         }

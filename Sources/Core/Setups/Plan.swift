@@ -37,6 +37,10 @@ public struct Plan: Sendable, Equatable {
                 groups.append(PlannedEndpoint(services: [id], serviceName: name, privateDNSName: service.privateDNSName ?? ""))
             }
         }
+        for id in request.extraServices {
+            groups.append(PlannedEndpoint(services: [id], serviceName: AWSServiceEndpoints.serviceName(id, region: request.region),
+                                          privateDNSName: AWSServiceEndpoints.privateDNSName(id, region: request.region)))
+        }
         endpoints = groups
         steps = Plan.steps(for: request, endpoints: groups)
     }
@@ -74,9 +78,10 @@ public struct Plan: Sendable, Equatable {
                                   description: "check that the agents' VPC \(peer.vpcID) in \(peer.region) exists with DNS support and hostnames on"))
         }
         for endpoint in endpoints {
+            let place = AWSServiceEndpoints.isAWSService(endpoint.serviceName) ? "in \(request.region)" : where_
             steps.append(PlanStep(
                 name: "create_endpoint:\(endpoint.key)", action: "ec2:CreateVpcEndpoint",
-                description: "create an Interface endpoint for \(endpoint.serviceName) \(where_), private DNS \(peering ? "off" : "on")"))
+                description: "create an Interface endpoint for \(endpoint.serviceName) \(place), private DNS \(peering ? "off" : "on")"))
         }
         steps.append(PlanStep(name: "wait_available", action: "ec2:DescribeVpcEndpoints",
                               description: "wait until every endpoint is available (up to 10 minutes on AWS's side)"))

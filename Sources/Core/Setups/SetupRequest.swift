@@ -42,6 +42,8 @@ public struct SetupRequest: Sendable, Equatable {
     public var subnetIDs: [String]
     public var securityGroupIDs: [String]
     public var services: [String]
+    /// AWS services to reach privately as well (`secretsmanager`).
+    public var extraServices: [String] = []
     public var accountID: String?
     public var roleARN: String?
     public var externalID: String?
@@ -52,14 +54,17 @@ public struct SetupRequest: Sendable, Equatable {
     /// The request as stored and hashed for idempotency (without `dry_run`, which changes nothing
     /// about what is asked for, only whether it is kept).
     public var json: JSON {
-        .object([
+        var fields: [(String, JSON)] = [
             ("site", .string(site)), ("mode", .string(mode.rawValue)), ("region", .string(region)),
             ("service_region", .string(serviceRegion)), ("vpc_id", .string(vpcID)),
             ("subnet_ids", .strings(subnetIDs)), ("security_group_ids", .strings(securityGroupIDs)),
             ("services", .strings(services)), ("account_id", .optional(accountID)),
             ("role_arn", .optional(roleARN)), ("external_id", .optional(externalID)),
             ("peer", peer?.json ?? .null), ("agent_version", .optional(agentVersion)),
-        ])
+        ]
+        // Only when asked for, so requests from before extra_services keep their idempotency hash.
+        if !extraServices.isEmpty { fields.append(("extra_services", .strings(extraServices))) }
+        return .object(fields)
     }
 }
 

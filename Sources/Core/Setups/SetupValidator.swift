@@ -7,7 +7,7 @@ public struct SetupValidator: Sendable {
 
     static let topLevelFields: Set<String> = [
         "site", "mode", "region", "vpc_id", "subnet_ids", "security_group_ids", "services",
-        "account_id", "role_arn", "external_id", "peer", "agent_version", "dry_run",
+        "account_id", "role_arn", "external_id", "peer", "agent_version", "dry_run", "extra_services",
     ]
     static let peerFields: Set<String> = [
         "vpc_id", "region", "account_id", "role_arn", "external_id", "peering_connection_id", "route_table_ids",
@@ -89,6 +89,16 @@ public struct SetupValidator: Sendable {
             services = list
         }
 
+        var extraServices: [String] = []
+        if let list = problems.stringList(body, "extra_services", required: false) {
+            for (i, id) in list.enumerated() where !AWSServiceEndpoints.supported.contains(id) {
+                problems.add("extra_services[\(i)]", "unknown_service",
+                             "unknown extra service \"\(id)\"; extra services are: \(AWSServiceEndpoints.supported.joined(separator: ", "))")
+            }
+            problems.checkDuplicates(list, field: "extra_services")
+            extraServices = list
+        }
+
         // Identity.
         let (accountID, roleARN, externalID) = problems.identity(body)
         if externalID != nil && roleARN == nil {
@@ -124,7 +134,7 @@ public struct SetupValidator: Sendable {
         }
         return .success(SetupRequest(
             site: site.id, mode: mode, region: region, serviceRegion: serviceRegion, vpcID: vpcID,
-            subnetIDs: subnetIDs, securityGroupIDs: securityGroupIDs, services: services,
+            subnetIDs: subnetIDs, securityGroupIDs: securityGroupIDs, services: services, extraServices: extraServices,
             accountID: accountID ?? roleARN.flatMap(AWSIdentifiers.roleARNAccount),
             roleARN: roleARN, externalID: externalID, peer: peer, agentVersion: agentVersion, dryRun: dryRun))
     }

@@ -21,6 +21,8 @@ public struct SetupRecord: Sendable, Equatable {
     public let updatedAt: String
     /// Bumped on any change to the setup, its endpoints or its jobs (the API's ETag).
     public let revision: Int
+    /// AWS services reached privately beside the Datadog ones (`secretsmanager`).
+    public var extraServices: [String] = []
 }
 
 /// An endpoint row: one interface VPC endpoint of a setup.

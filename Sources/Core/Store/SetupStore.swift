@@ -40,7 +40,7 @@ public final class SetupStore: Sendable {
     static let setupColumns = """
         id, site, mode, region, service_region, vpc_id, subnet_ids, security_group_ids, services,
         account_id, role_arn, peer, agent_version, status, current_step, error_code, error_message,
-        created_at, updated_at, revision
+        created_at, updated_at, revision, extra_services
         """
     static let endpointColumns = """
         id, setup_id, services, service_name, private_dns_name, state, vpc_endpoint_id, dns_name,
@@ -74,14 +74,14 @@ public final class SetupStore: Sendable {
             let now = Timestamp.string(clock.now())
             let setupID = Identifier.make(prefix: "su_")
             try db.run(
-                "INSERT INTO setups (\(Self.setupColumns), request) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
+                "INSERT INTO setups (\(Self.setupColumns), request) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
                 [.text(setupID), .text(request.site), .text(request.mode.rawValue), .text(request.region),
                  .text(request.serviceRegion), .text(request.vpcID), StoredJSON.text(request.subnetIDs),
                  StoredJSON.text(request.securityGroupIDs), StoredJSON.text(request.services),
                  .optional(request.accountID), .optional(request.roleARN),
                  StoredJSON.text(request.peer?.json ?? .null), .optional(request.agentVersion),
                  .text(SetupStatus.pending.rawValue), .null, .null, .null, .text(now), .text(now),
-                 .text(request.json.serializedString)])
+                 StoredJSON.text(request.extraServices), .text(request.json.serializedString)])
             try TransitionLog.record(db, setupID: setupID, entity: .setup, entityID: setupID, from: nil,
                                      to: SetupStatus.pending.rawValue, at: now, actor: actor, reason: "requested")
             for endpoint in plan.endpoints {
@@ -215,7 +215,8 @@ public final class SetupStore: Sendable {
             roleARN: row.optionalString(10), peer: StoredJSON.value(row.optionalString(11)),
             agentVersion: row.optionalString(12), status: SetupStatus(rawValue: row.string(13)) ?? .failed,
             currentStep: row.optionalString(14), errorCode: row.optionalString(15), errorMessage: row.optionalString(16),
-            createdAt: row.string(17), updatedAt: row.string(18), revision: row.int(19))
+            createdAt: row.string(17), updatedAt: row.string(18), revision: row.int(19),
+            extraServices: StoredJSON.stringArray(row.string(20)))
     }
 
     static func endpoint(_ row: Row) -> EndpointRecord {

@@ -7,7 +7,7 @@ enum Representation {
             ("id", .string(s.id)), ("site", .string(s.site)), ("mode", .string(s.mode.rawValue)),
             ("region", .string(s.region)), ("service_region", .string(s.serviceRegion)),
             ("vpc_id", .string(s.vpcID)), ("subnet_ids", .strings(s.subnetIDs)),
-            ("security_group_ids", .strings(s.securityGroupIDs)), ("services", .strings(s.services)),
+            ("security_group_ids", .strings(s.securityGroupIDs)), ("services", .strings(s.services)), ("extra_services", .strings(s.extraServices)),
             ("account_id", .optional(s.accountID)), ("role_arn", .optional(s.roleARN)), ("peer", s.peer),
             ("agent_version", .optional(s.agentVersion)), ("status", .string(s.status.rawValue)),
             ("current_step", .optional(s.currentStep)),
