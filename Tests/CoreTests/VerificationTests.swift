@@ -57,6 +57,31 @@ import Glibc
         for address in ["172.15.0.1", "172.32.0.1", "3.233.146.1", "127.0.0.1", "not-an-ip"] { #expect(!DNSDiagnosis.isPrivate(address)) }
     }
 
+    /// A port whose SYNs are dropped, as behind a security group without the 443 rule: a listener
+    /// that never accepts, with its one-entry accept queue already full, drops the next SYN.
+    @Test func tcpProbeTimesOutWhenSYNsAreDropped() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        listen(fd, 0)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        // Fill the accept queue (kept open until the end), then probe.
+        var fillers: [Int32] = []
+        defer { fillers.forEach { _ = close($0) } }
+        var result = TCPProbe.Result.connected
+        for _ in 0..<4 where result == .connected {
+            let (outcome, filler) = TCPProbe.open(host: "127.0.0.1", port: port, timeout: 0.3)
+            if let filler { fillers.append(filler) }
+            result = outcome
+        }
+        #expect(result == .timeout && !fillers.isEmpty)
+    }
+
     @Test func tcpProbeConnectsOrIsRefusedOnLoopback() throws {
         let listener = try FakeHTTPServer { _ in (200, "") }
         #expect(TCPProbe.connect(host: "127.0.0.1", port: listener.port, timeout: 1) == .connected)

@@ -44,7 +44,10 @@ import Testing
         #expect(run?["state"] == "queued" && run?["trigger"] == "manual" && run?["passed"] == .null)
         #expect(api.call("POST", "/v1/setups/\(id)/verify").1?["id"]?.stringValue == vid)  // one open run at a time
 
+        // Provisioning is mid-way (as a worker would have it): the verification leaves its step alone.
+        try api.app.store.database.write { try $0.run("UPDATE setups SET current_step = 'wait_available' WHERE id = ?", [.text(id)]) }
         try runVerifyJob()
+        #expect(api.call("GET", "/v1/setups/\(id)").1?["current_step"] == "wait_available")
         let (shown, done) = api.call("GET", "/v1/setups/\(id)/verifications/\(vid)")
         #expect(shown.status == 200 && done?["state"] == "failed" && done?["passed"] == .bool(false))
         #expect(done?["endpoint_addresses_known"] == .bool(false) && done?["note"]?.stringValue?.contains("no AWS access") == true)

@@ -93,8 +93,9 @@ public final class JobQueue: Sendable {
         }
     }
 
-    /// Records the step now running (and on the setup, for the API); `step_started_at` only moves
-    /// when the step changes, so a resumed wait keeps its deadline.
+    /// Records the step now running (and on the setup, for the API, unless it is a verification,
+    /// which has its own state); `step_started_at` only moves when the step changes, so a resumed
+    /// wait keeps its deadline.
     public func beginStep(_ job: JobRecord, owner: String, step: String) throws {
         try whileHeld(job.id, owner: owner) { db, now in
             try db.run(
@@ -102,6 +103,7 @@ public final class JobQueue: Sendable {
                 UPDATE jobs SET step_started_at = CASE WHEN current_step IS ? THEN step_started_at ELSE ? END,
                     current_step = ?, updated_at = ? WHERE id = ?
                 """, [.text(step), .text(now), .text(step), .text(now), .text(job.id)])
+            guard job.kind != .verify else { return }
             try db.run("UPDATE setups SET current_step = ? WHERE id = ? AND (current_step IS NOT ?)",
                        [.text(step), .text(job.setupID), .text(step)])
         }
@@ -147,7 +149,9 @@ public final class JobQueue: Sendable {
                 """, [.text(state.rawValue), .optional(error.map { "\($0.code): \($0.message)" }), .text(state.rawValue), .text(now), .text(job.id)])
             try TransitionLog.record(db, setupID: job.setupID, entity: .job, entityID: job.id, from: JobState.running.rawValue,
                                      to: state.rawValue, at: now, actor: owner, reason: error?.message ?? reason)
-            if state == .succeeded { try db.run("UPDATE setups SET current_step = NULL WHERE id = ?", [.text(job.setupID)]) }
+            if state == .succeeded && job.kind != .verify {
+                try db.run("UPDATE setups SET current_step = NULL WHERE id = ?", [.text(job.setupID)])
+            }
             if let setupStatus {
                 _ = try SetupStore.transitionSetup(db, id: job.setupID, to: setupStatus, actor: owner, reason: reason, error: error, now: now)
             }

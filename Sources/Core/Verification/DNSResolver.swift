@@ -53,7 +53,7 @@ public struct SystemDNSResolver: DNSResolver {
         let count = records.withUnsafeMutableBufferPointer { buffer in
             cresolv_query_a(server?.host, Int32(server?.port ?? 53), name, Int32(timeout), &rcode, buffer.baseAddress, 32, &used, 64)
         }
-        let resolver = String(cString: used)
+        let resolver = String(nulTerminated: used)
         guard count >= 0 else { return DNSAnswer(outcome: count == -1 ? .timeout : .other, records: [], resolver: resolver) }
         let outcome: DNSAnswer.Outcome
         switch rcode {

@@ -40,7 +40,7 @@ public final class TLSProbe: @unchecked Sendable {
     public init(extraCAFile: String? = nil) throws {
         var error = [CChar](repeating: 0, count: 256)
         guard let context = ctls_context_new(extraCAFile, &error, Int32(error.count)) else {
-            throw VerificationSetupError(message: "TLS: \(String(cString: error))" + (extraCAFile.map { " (\($0))" } ?? ""))
+            throw VerificationSetupError(message: "TLS: \(String(nulTerminated: error))" + (extraCAFile.map { " (\($0))" } ?? ""))
         }
         self.context = context
     }

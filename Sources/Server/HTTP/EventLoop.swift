@@ -459,7 +459,7 @@ final class EventLoop: @unchecked Sendable {
                             &port, socklen_t(port.count), NI_NUMERICHOST | NI_NUMERICSERV)
             }
         }
-        return rc == 0 ? "\(String(cString: host)):\(String(cString: port))" : "?"
+        return rc == 0 ? "\(String(nulTerminated: host)):\(String(nulTerminated: port))" : "?"
     }
 }
 
@@ -500,7 +500,7 @@ enum HTTPDate {
             gmtime_r(&t, &parts)
             var buffer = [CChar](repeating: 0, count: 64)
             strftime(&buffer, 64, "%a, %d %b %Y %H:%M:%S GMT", &parts)
-            entry = (seconds, String(cString: buffer))
+            entry = (seconds, String(nulTerminated: buffer))
             return entry.1
         }
     }
