@@ -60,16 +60,8 @@ import Glibc
     /// A port whose SYNs are dropped, as behind a security group without the 443 rule: a listener
     /// that never accepts, with its one-entry accept queue already full, drops the next SYN.
     @Test func tcpProbeTimesOutWhenSYNsAreDropped() throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let (fd, port) = silentListener(backlog: 0)
         defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        listen(fd, 0)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        let port = Int(UInt16(bigEndian: address.sin_port))
         // Fill the accept queue (kept open until the end), then probe.
         var fillers: [Int32] = []
         defer { fillers.forEach { _ = close($0) } }
@@ -131,16 +123,9 @@ import Glibc
 
     @Test func aListenerThatNeverSpeaksTimesOut() throws {
         // The kernel completes the TCP handshake from the backlog; nobody ever answers the ClientHello.
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let (fd, port) = silentListener(backlog: 4)
         defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        listen(fd, 4)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        let outcome = try Self.probe(Int(UInt16(bigEndian: address.sin_port)), "metrics.agent.datadoghq.com", timeout: 0.3)
+        let outcome = try Self.probe(port, "metrics.agent.datadoghq.com", timeout: 0.3)
         #expect(outcome.tcp == .connected && outcome.tls?.status == .timeout)
     }
 
@@ -148,4 +133,17 @@ import Glibc
         #expect(throws: VerificationSetupError.self) { try TLSProbe(extraCAFile: "/nonexistent/ca.pem") }
         #expect(throws: VerificationSetupError.self) { try TLSProbe(extraCAFile: VerifyFixture.directory.appendingPathComponent("verify_fixture.py").path) }
     }
+}
+
+/// A listening socket on 127.0.0.1 that never accepts: its socket and port (the caller closes it).
+func silentListener(backlog: Int32) -> (Int32, Int) {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+    listen(fd, backlog)
+    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+    return (fd, Int(UInt16(bigEndian: address.sin_port)))
 }
