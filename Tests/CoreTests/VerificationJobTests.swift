@@ -89,6 +89,26 @@ import Testing
         #expect(calls == 3)  // one per run, for all the setup's endpoints
     }
 
+    /// A role without ec2:DescribeNetworkInterfaces: the run still checks what it can ("private"),
+    /// and says why the endpoints' own addresses were not compared.
+    @Test func withoutPermissionToReadTheInterfacesTheRunChecksPrivateOnlyAndSaysWhy() throws {
+        let dns = try FakeDNSServer(["metrics.agent.datadoghq.com": .records([("metrics.agent.datadoghq.com", 1, "10.0.1.5")])])
+        var rules = AWSFaultProxy.Rules(pendingPolls: 0)
+        rules.faults["DescribeNetworkInterfaces"] = [(403, "UnauthorizedOperation")]
+        let world = try ProvisioningTests.world(rules: rules, services: ["metrics"],
+                                                verifier: Verifier(resolver: SystemDNSResolver(server: dns.server, timeout: 1), prober: AcceptingProber()))
+        world.provisioner.start()
+        defer { world.provisioner.stop() }
+        let tests = ProvisioningTests()
+        let id = try tests.submit(world, try tests.request(world, services: ["metrics"]))
+        #expect(try tests.settle(world, id).setup.status == .ready)
+        let run = try #require(try finished(world.store, id, count: 1).first)
+        #expect(run.state == .passed && run.endpointAddressesKnown == false)
+        #expect(run.note?.contains("UnauthorizedOperation") == true && run.note?.contains("private addresses only") == true)
+        #expect(try #require(run.checks).first?["expected_addresses"] == .null)
+        #expect(world.proxy.injected.withLock { $0 } == ["DescribeNetworkInterfaces:UnauthorizedOperation"])
+    }
+
     @Test func aMissingSetupCannotBeVerified() throws {
         let (database, _) = try makeTestDatabase()
         let store = SetupStore(database: database)
