@@ -95,6 +95,27 @@ import Testing
         #expect(json["probes"]?.arrayValue?.first?["tls"]?["status"]?.stringValue == "ok")
     }
 
+    /// Probes wait on the network, not the CPU: all lanes must be in flight at once, whatever the
+    /// core count. Each probe waits (bounded) until eight are in flight together.
+    struct BarrierProber: AddressProber {
+        let arrived = Locked(0)
+        let allIn = DispatchSemaphore(value: 0)
+        func probe(address: String, hostname: String) -> ProbeOutcome {
+            if arrived.withLock({ $0 += 1; return $0 }) == 8 { for _ in 0..<8 { allIn.signal() } }
+            let together = allIn.wait(timeout: .now() + 10) == .success
+            return ProbeOutcome(address: address, tcp: together ? .connected : .timeout,
+                                tls: together ? TLSOutcome(status: .ok, detail: "", subject: "", issuer: "", protocolVersion: "TLSv1.3") : nil)
+        }
+    }
+
+    @Test func eightNamesAreCheckedAtOnceWhateverTheCoreCount() {
+        let names = (1...8).map { "n\($0).example" }
+        let resolver = TableResolver(answers: Dictionary(uniqueKeysWithValues: names.map { ($0, Self.answer($0, ["10.0.1.5"])) }))
+        let results = Verifier(resolver: resolver, prober: BarrierProber())
+            .check(names.map { VerificationTarget(service: "s", hostname: $0, expectedAddresses: nil) }, parallelism: 8)
+        #expect(results.count == 8 && results.allSatisfy(\.passed))
+    }
+
     /// The real prober behind the same judgement: the verifier's private answer is dialled on
     /// 127.0.0.1, where the fixture's TLS listeners are.
     struct LoopbackProber: AddressProber {

@@ -52,16 +52,30 @@ public struct Verifier: Sendable {
         self.prober = prober
     }
 
-    /// Checks every target, several at a time; results in the targets' order.
+    /// Checks every target, `parallelism` at a time; results in the targets' order. The work is
+    /// waiting (DNS, connects, handshakes), so each lane is a thread of its own: Dispatch's
+    /// concurrentPerform would run only as many lanes as there are cores.
     public func check(_ targets: [VerificationTarget], parallelism: Int = 8) -> [VerificationCheck] {
         let results = Locked([VerificationCheck?](repeating: nil, count: targets.count))
+        let next = Locked(0)
         let lanes = max(1, min(parallelism, targets.count))
-        DispatchQueue.concurrentPerform(iterations: lanes) { lane in
-            for index in stride(from: lane, to: targets.count, by: lanes) {
-                let result = check(targets[index])
-                results.withLock { $0[index] = result }
+        let done = DispatchGroup()
+        for _ in 0..<lanes {
+            done.enter()
+            Thread.detachNewThread {
+                while true {
+                    let index = next.withLock { value -> Int in
+                        defer { value += 1 }
+                        return value
+                    }
+                    guard index < targets.count else { break }
+                    let result = check(targets[index])
+                    results.withLock { $0[index] = result }
+                }
+                done.leave()
             }
         }
+        done.wait()
         return results.withLock { $0.compactMap { $0 } }
     }
 
