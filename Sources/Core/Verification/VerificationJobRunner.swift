@@ -1,52 +1,6 @@
 import Foundation
 import Logging
 
-/// How verifications are run: the resolver (`--dns-server`), the extra CA (`--ca-file`) and the
-/// probe's port and timeouts.
-public struct VerificationSettings: Sendable {
-    /// `HOST:PORT` of the DNS server to ask; `nil` for the system's resolver configuration.
-    public var dnsServer: String?
-    /// An extra trusted CA in PEM (as behind a TLS-inspecting proxy).
-    public var caFile: String?
-    public var port = 443
-    public var connectTimeout: TimeInterval = 3
-    public var dnsTimeout = 2
-    /// A setup that becomes `ready` is verified once automatically.
-    public var verifyOnReady = true
-
-    public init() {}
-
-    /// The label stored with each run: `system` or the server asked.
-    public var resolverLabel: String { dnsServer ?? "system" }
-
-    /// The real resolver and prober; throws when the CA file cannot be used.
-    public func makeVerifier() throws -> Verifier {
-        Verifier(resolver: SystemDNSResolver(server: dnsServer, timeout: dnsTimeout),
-                 prober: NetworkProber(port: port, timeout: connectTimeout, tls: try TLSProbe(extraCAFile: caFile)))
-    }
-}
-
-/// Which names a setup's verification checks: for each endpoint, every service's hostname and,
-/// where the site uses two-level DNS, the anchor name it is a CNAME to.
-public enum VerificationTargets {
-    public static func of(_ detail: SetupDetail, site: Site?, addresses: [String: Set<String>]?) -> [VerificationTarget] {
-        var targets: [VerificationTarget] = []
-        for endpoint in detail.endpoints {
-            let expected = addresses?[endpoint.id]
-            for service in endpoint.services {
-                let catalog = site?.service(service)
-                var names = [catalog?.hostname ?? endpoint.privateDNSName]
-                if let catalog, catalog.usesAnchor, let anchor = catalog.privateDNSName { names.append(anchor) }
-                else if !names.contains(endpoint.privateDNSName) { names.append(endpoint.privateDNSName) }
-                for name in names where !targets.contains(where: { $0.hostname == name }) {
-                    targets.append(VerificationTarget(service: service, hostname: name, expectedAddresses: expected))
-                }
-            }
-        }
-        return targets
-    }
-}
-
 /// Runs `verify` jobs: reads the endpoints' network-interface IPs from AWS, checks every name of
 /// the setup, and stores the run with its checks in the transaction that ends the job.
 public final class VerificationJobRunner: Sendable {
