@@ -6,6 +6,8 @@ WORKDIR /src
 COPY Package.swift ./
 RUN swift package resolve
 COPY Sources Sources
+# The manifest names the test targets too; SwiftPM refuses to load it without their folders.
+COPY Tests Tests
 COPY migrations migrations
 RUN swift build -c release --static-swift-stdlib --product privatelinkd \
     && mkdir -p /out/bin /out/share/privatelinkd \

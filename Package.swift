@@ -49,8 +49,10 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "privatelinkd", dependencies: ["Server"]),
-        .testTarget(name: "CoreTests", dependencies: ["Core"], resources: [.copy("Resources")]),
-        .testTarget(name: "ServerTests", dependencies: ["Server", "Core"]),
+        // Helpers both test targets use (the verification fixture); not part of any product.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "CoreTests", dependencies: ["Core", "TestSupport"], resources: [.copy("Resources")]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "Core", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

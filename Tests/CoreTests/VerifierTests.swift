@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Core
 
 /// The verifier's judgement with the resolver and the prober replaced: each of the guide's cases,

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Core
 
 /// `privatelinkd verify` as users run it. The probes run inside a network namespace the test makes
@@ -7,8 +8,7 @@ import Testing
 /// it is in a new namespace with `lo` alone, so nothing can leave the machine. DNS always comes
 /// from a responder the test starts.
 @Suite struct VerifyCommandTests {
-    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures")
+    static var fixtures: URL { VerifyFixture.directory }
 
     struct Run { let status: Int32; let stdout: String; let stderr: String }
 
@@ -110,9 +110,10 @@ import Testing
     }
 
     @Test func aPublicAnswerFailsWithoutProbingAnything() throws {
-        let fixture = try VerifyFixtureProcess(dns: ["trace.agent.datadoghq.com": ["cname": ["intake.us-east-1.elb.amazonaws.com"], "a": ["3.233.146.1"]],
+        let fixture = try VerifyFixture(dns: ["trace.agent.datadoghq.com": ["cname": ["intake.us-east-1.elb.amazonaws.com"], "a": ["3.233.146.1"]],
                                                      "lime.intake.datadoghq.com": ["rcode": 2]])
-        let run = try Self.privatelinkd(["verify", "--site", "us1", "--services", "traces", "--dns-server", "127.0.0.1:\(fixture.dnsPort)", "--json"])
+        let port = try #require(fixture.dnsPort)
+        let run = try Self.privatelinkd(["verify", "--site", "us1", "--services", "traces", "--dns-server", "127.0.0.1:\(port)", "--json"])
         #expect(run.status == 1)
         let results = try #require(try JSON.parse(run.stdout)["results"]?.arrayValue)
         #expect(results.map { $0["code"] } == ["dns_public", "dns_servfail"])
@@ -128,39 +129,5 @@ import Testing
         #expect(server.status == 64 && server.stderr.contains("--dns-server must be an IPv4 address"))
         let ca = try Self.privatelinkd(["verify", "--site", "us1", "--ca-file", "/nonexistent/ca.pem"])
         #expect(ca.status == 64 && ca.stderr.contains("--ca-file"))
-    }
-}
-
-/// `verify_fixture.py` with a DNS responder on 127.0.0.1, for the command tests outside a namespace.
-final class VerifyFixtureProcess: @unchecked Sendable {
-    private let process = Process()
-    private let input = Pipe()
-    let dnsPort: Int
-
-    init(dns names: [String: Any]) throws {
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        let config = String(decoding: try JSONSerialization.data(withJSONObject: ["dns": ["host": "127.0.0.1", "port": 0, "names": names]]), as: UTF8.self)
-        process.arguments = ["python3", VerifyCommandTests.fixtures.appendingPathComponent("verify_fixture.py").path, config]
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
-        guard let port = (try? JSON.parse(line))?["dns"]?.intValue else {
-            process.terminate()
-            throw CocoaError(.fileReadCorruptFile)
-        }
-        dnsPort = port
-    }
-
-    deinit {
-        try? input.fileHandleForWriting.close()
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
     }
 }

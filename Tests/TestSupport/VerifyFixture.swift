@@ -1,22 +1,22 @@
 import Foundation
-@testable import Core
 
 /// `Tests/Fixtures/verify_fixture.py`: TLS listeners (and a DNS responder) on loopback with the
 /// test certificates. Stopped by closing its standard input, which also happens if the test dies.
-final class VerifyFixture: @unchecked Sendable {
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+public final class VerifyFixture: @unchecked Sendable {
+    /// `Tests/Fixtures`: certificates, the fixture, the namespace script.
+    public static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures")
-    static func certificate(_ name: String) -> String { directory.appendingPathComponent("tls/\(name)").path }
-    static var caFile: String { certificate("ca.pem") }
+    public static func certificate(_ name: String) -> String { directory.appendingPathComponent("tls/\(name)").path }
+    public static var caFile: String { certificate("ca.pem") }
 
     private let process = Process()
     private let input = Pipe()
-    let tlsPorts: [Int]
-    let dnsPort: Int?
+    public let tlsPorts: [Int]
+    public let dnsPort: Int?
 
     /// One TLS listener on 127.0.0.1 per certificate name (`intake`, `wrong-name`, `self-signed`;
     /// `plain` is a listener that answers in plain HTTP).
-    convenience init(tls certificates: [String]) throws {
+    public convenience init(tls certificates: [String]) throws {
         let specs: [[String: Any]] = certificates.map {
             $0 == "plain" ? ["host": "127.0.0.1", "port": 0, "plain": true]
                 : ["host": "127.0.0.1", "port": 0, "cert": Self.certificate("\($0).pem"), "key": Self.certificate("\($0).key")]
@@ -24,7 +24,12 @@ final class VerifyFixture: @unchecked Sendable {
         try self.init(config: ["tls": specs])
     }
 
-    init(config: [String: Any]) throws {
+    /// A DNS responder on 127.0.0.1 answering `names` (see verify_fixture.py for their form).
+    public convenience init(dns names: [String: Any]) throws {
+        try self.init(config: ["dns": ["host": "127.0.0.1", "port": 0, "names": names]])
+    }
+
+    public init(config: [String: Any]) throws {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         let json = String(decoding: try JSONSerialization.data(withJSONObject: config), as: UTF8.self)
         process.arguments = ["python3", Self.directory.appendingPathComponent("verify_fixture.py").path, json]
@@ -48,7 +53,7 @@ final class VerifyFixture: @unchecked Sendable {
         dnsPort = ports["dns"] as? Int
     }
 
-    func stop() {
+    public func stop() {
         try? input.fileHandleForWriting.close()
         if process.isRunning { process.terminate() }
         process.waitUntilExit()
@@ -57,4 +62,5 @@ final class VerifyFixture: @unchecked Sendable {
     deinit { stop() }
 }
 
-struct FixtureFailed: Error { let output: String }
+/// The fixture did not start; what it printed.
+public struct FixtureFailed: Error { public let output: String }
