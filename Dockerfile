@@ -1,6 +1,6 @@
 # privatelinkd: a release binary with the Swift runtime linked in, on debian:bookworm-slim.
 FROM swift:6.1-bookworm AS build
-RUN apt-get update && apt-get install -y --no-install-recommends libsqlite3-dev libssl-dev libcurl4-openssl-dev \
+RUN apt-get update && apt-get install -y --no-install-recommends libsqlite3-dev libssl-dev libcurl4-openssl-dev libxml2-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Package.swift ./
@@ -16,11 +16,11 @@ RUN swift build -c release --static-swift-stdlib --product privatelinkd \
     && cp -R migrations /out/share/privatelinkd/
 
 FROM debian:bookworm-slim
-# libsqlite3-0 for the store; libcurl4 for FoundationNetworking (AWS calls); libssl3 for the
-# verifier's TLS handshake and ca-certificates for the CAs both trust; curl for the health check.
-# Besides these, only libstdc++6, libgcc-s1 and libc6 (libresolv, for verification, is part of
-# libc6), all in the base image.
-RUN apt-get update && apt-get install -y --no-install-recommends libcurl4 libssl3 libsqlite3-0 ca-certificates curl \
+# libsqlite3-0 for the store; libcurl4 for FoundationNetworking (AWS calls); libxml2 for
+# FoundationXML (AWS's XML answers); libssl3 for the verifier's TLS handshake and ca-certificates
+# for the CAs both trust; curl for the health check. ldd on a static-stdlib build shows these (and
+# their own dependencies) besides libstdc++6, libgcc-s1 and libc6 (libresolv is part of libc6).
+RUN apt-get update && apt-get install -y --no-install-recommends libcurl4 libxml2 libssl3 libsqlite3-0 ca-certificates curl \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --home-dir /var/lib/privatelinkd privatelinkd \
     && mkdir -p /var/lib/privatelinkd && chown privatelinkd /var/lib/privatelinkd
