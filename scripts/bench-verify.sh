@@ -7,14 +7,8 @@
 #   scripts/bench-verify.sh [runs]     (a release build: swift build -c release)
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
-if [ "${PRIVATELINKD_BENCH_NAMESPACE:-}" != "1" ]; then
-    flags=(--net)
-    [ "$(id -u)" = 0 ] || flags=(--user --map-root-user --net)
-    exec env PRIVATELINKD_BENCH_NAMESPACE=1 unshare "${flags[@]}" -- "$0" "$@"
-fi
+source "$repo/scripts/in-namespace.sh"
 runs=${1:-20}
-ip link set lo up
-if [ "$(ip -o link show | wc -l)" != 1 ]; then echo "refusing: not in a namespace with lo alone" >&2; exit 97; fi
 bin=${PRIVATELINKD_BIN:-$repo/.build/release/privatelinkd}
 tls=$repo/Tests/Fixtures/tls
 

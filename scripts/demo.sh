@@ -9,13 +9,7 @@
 # boto3, curl, jq, ip. Prints each command and its answer.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
-if [ "${PRIVATELINKD_DEMO_NAMESPACE:-}" != "1" ]; then
-    flags=(--net)
-    [ "$(id -u)" = 0 ] || flags=(--user --map-root-user --net)
-    exec env PRIVATELINKD_DEMO_NAMESPACE=1 unshare "${flags[@]}" -- "$0" "$@"
-fi
-ip link set lo up
-if [ "$(ip -o link show | wc -l)" != 1 ]; then echo "refusing: not in a namespace with lo alone" >&2; exit 97; fi
+source "$repo/scripts/in-namespace.sh"
 
 bin=${PRIVATELINKD_BIN:-$repo/.build/debug/privatelinkd}
 work=$(mktemp -d)
