@@ -19,6 +19,14 @@ public struct CatalogService: Sendable, Equatable, Codable {
 
     /// Whether the hostname reaches the endpoint through a CNAME to an anchor name.
     public var usesAnchor: Bool { hostname != nil && privateDNSName != nil && hostname != privateDNSName }
+
+    /// The names a verification checks: the hostname Agents use and, on two-level DNS sites, the
+    /// anchor name it is a CNAME to.
+    public var verificationNames: [String] {
+        var names = [hostname ?? privateDNSName].compactMap { $0 }
+        if usesAnchor, let anchor = privateDNSName { names.append(anchor) }
+        return names
+    }
 }
 
 /// One Datadog site and, where PrivateLink is offered, the region and services it offers there.

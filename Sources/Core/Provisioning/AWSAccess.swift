@@ -17,6 +17,13 @@ public final class AWSAccess: Sendable {
                     credentials: roleARN.map { roles.provider(roleARN: $0, externalID: externalID) })
     }
 
+    /// The context of a setup's own calls: its account, its role (with the stored request's
+    /// `external_id`), tagged with the setup and the job.
+    public func context(for setup: SetupRecord, request: JSON, jobID: String?) -> CallContext {
+        context(accountID: setup.accountID, roleARN: setup.roleARN, externalID: request["external_id"]?.stringValue,
+                setupID: setup.id, jobID: jobID)
+    }
+
     public func ec2(region: String, context: CallContext) -> EC2Client { EC2Client(client: client, region: region, context: context) }
 
     /// Whose endpoint it is, for AWS: calls are grouped by this, one describe per group.

@@ -176,11 +176,8 @@ public final class Provisioner: @unchecked Sendable {
                     _ = try SetupStore.transitionSetup(db, id: setup.id, to: .provisioning, actor: owner, reason: "provisioning started", error: nil, now: now)
                 }
             }
-            let request = StoredJSON.value(try store.database.read { db in
-                try db.firstRow("SELECT request FROM setups WHERE id = ?", [.text(setup.id)]) { $0.string(0) }
-            })
-            let context = aws.context(accountID: setup.accountID, roleARN: setup.roleARN, externalID: request["external_id"]?.stringValue,
-                                      setupID: setup.id, jobID: job.id)
+            let request = try store.storedRequest(setup.id)
+            let context = aws.context(for: setup, request: request, jobID: job.id)
             let ec2 = aws.ec2(region: setup.region, context: context)
             let steps = EndpointSteps(setup: setup, job: job, owner: owner, queue: queue, store: store, ec2: ec2,
                                       endpointTimeout: configuration.endpointTimeout, clock: clock)

@@ -197,6 +197,13 @@ public final class SetupStore: Sendable {
         return SetupPage(setups: page, nextCursor: rows.count > limit ? page.last?.id : nil)
     }
 
+    /// The request as it was accepted (`external_id` and the peer's details live only here).
+    public func storedRequest(_ id: String) throws -> JSON {
+        try database.read { db in
+            StoredJSON.value(try db.firstRow("SELECT request FROM setups WHERE id = ?", [.text(id)]) { $0.string(0) })
+        }
+    }
+
     static func detail(_ db: Connection, id: String) throws -> SetupDetail? {
         guard let setup = try db.firstRow("SELECT \(setupColumns) FROM setups WHERE id = ?", [.text(id)], Self.setup) else {
             return nil

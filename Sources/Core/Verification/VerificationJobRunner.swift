@@ -55,11 +55,7 @@ public final class VerificationJobRunner: Sendable {
         guard let aws else { return (nil, "endpoint addresses unknown: no AWS access; checked that names resolve to private addresses only") }
         let setup = detail.setup
         do {
-            let request = try store.database.read { db in
-                StoredJSON.value(try db.firstRow("SELECT request FROM setups WHERE id = ?", [.text(setup.id)]) { $0.string(0) })
-            }
-            let context = aws.context(accountID: setup.accountID, roleARN: setup.roleARN, externalID: request["external_id"]?.stringValue,
-                                      setupID: setup.id, jobID: jobID)
+            let context = aws.context(for: setup, request: try store.storedRequest(setup.id), jobID: jobID)
             let ec2 = aws.ec2(region: setup.region, context: context)
             var interfaces: [String: [String]] = [:]  // endpoint row → ENI ids
             let missing = detail.endpoints.filter { $0.networkInterfaceIDs.isEmpty && $0.vpcEndpointID != nil }

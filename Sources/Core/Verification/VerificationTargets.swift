@@ -6,10 +6,9 @@ public enum VerificationTargets {
         for endpoint in detail.endpoints {
             let expected = addresses?[endpoint.id]
             for service in endpoint.services {
-                let catalog = site?.service(service)
-                var names = [catalog?.hostname ?? endpoint.privateDNSName]
-                if let catalog, catalog.usesAnchor, let anchor = catalog.privateDNSName { names.append(anchor) }
-                else if !names.contains(endpoint.privateDNSName) { names.append(endpoint.privateDNSName) }
+                // A Datadog service's names from the catalog; an AWS service (extra_services) has
+                // only the endpoint's private DNS name.
+                let names = site?.service(service)?.verificationNames ?? [endpoint.privateDNSName]
                 for name in names where !targets.contains(where: { $0.hostname == name }) {
                     targets.append(VerificationTarget(service: service, hostname: name, expectedAddresses: expected))
                 }

@@ -68,11 +68,7 @@ struct SetupsAPI: Sendable {
     }
 
     private func lifecycle(_ body: () throws -> SetupDetail) throws -> SetupDetail {
-        do { return try body() } catch let missing as NotFound {
-            throw APIError.notFound("\(missing.kind) \(missing.id)")
-        } catch let conflict as StateConflict {
-            throw APIError(status: 409, code: "conflict", message: conflict.message)
-        }
+        try APIError.mappingStoreErrors(body)
     }
 
     @Sendable func create(_ context: RequestContext) throws -> HTTPResponse {

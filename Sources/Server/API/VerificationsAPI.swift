@@ -17,12 +17,7 @@ struct VerificationsAPI: Sendable {
     /// Queues a verification (202, `Location` of the run); asking while one is open returns it.
     @Sendable func verify(_ context: RequestContext) throws -> HTTPResponse {
         let id = context.parameter("id")
-        let record: VerificationRecord
-        do { record = try store.requestVerification(id, actor: "api") } catch let missing as NotFound {
-            throw APIError.notFound("\(missing.kind) \(missing.id)")
-        } catch let conflict as StateConflict {
-            throw APIError(status: 409, code: "conflict", message: conflict.message)
-        }
+        let record = try APIError.mappingStoreErrors { try store.requestVerification(id, actor: "api") }
         workQueued()
         return .json(202, Representation.verification(record), headers: [("Location", "/v1/setups/\(id)/verifications/\(record.id)")])
     }

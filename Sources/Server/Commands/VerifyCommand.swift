@@ -69,12 +69,10 @@ struct VerifyCommand: ParsableCommand {
             ?? site.services.map(\.id)
         var targets: [VerificationTarget] = []
         for id in wanted {
-            guard let service = site.service(id), let hostname = service.hostname else {
+            guard let service = site.service(id), !service.verificationNames.isEmpty else {
                 throw ValidationError("unknown service \(id) at \(siteID); services: \(site.services.map(\.id).joined(separator: ", "))")
             }
-            var names = [hostname]
-            if service.usesAnchor, let anchor = service.privateDNSName { names.append(anchor) }
-            for name in names where !targets.contains(where: { $0.hostname == name }) {
+            for name in service.verificationNames where !targets.contains(where: { $0.hostname == name }) {
                 targets.append(VerificationTarget(service: id, hostname: name, expectedAddresses: nil))
             }
         }
