@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Core
 #if canImport(Glibc)
 import Glibc
@@ -9,10 +10,7 @@ import Glibc
 /// restarted on the same database: it must converge to the same end state, with no duplicate AWS
 /// resources and no lost or stuck job.
 @Suite(.serialized) struct CrashRecoveryTests {
-    static var executable: URL {
-        URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-            .deletingLastPathComponent().appendingPathComponent("privatelinkd")
-    }
+    static var executable: URL { BuiltExecutable.privatelinkd }
 
     /// Starts the service on the database; returns the process and its port.
     static func start(db: String, catalog: URL, proxy: AWSFaultProxy) throws -> (Process, Int) {

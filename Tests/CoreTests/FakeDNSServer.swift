@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 @testable import Core
 #if canImport(Glibc)
 import Glibc
@@ -20,17 +21,9 @@ final class FakeDNSServer: @unchecked Sendable {
 
     init(_ table: [String: Answer]) throws {
         self.table = Locked(table)
-        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        guard let (fd, port) = LoopbackSocket.bind(type: SOCK_DGRAM) else { throw MotoUnavailable(output: "fake DNS cannot bind") }
         self.fd = fd
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw MotoUnavailable(output: "fake DNS cannot bind") }
-        port = Int(UInt16(bigEndian: address.sin_port))
+        self.port = port
         Thread.detachNewThread { [self] in self.serve() }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 @testable import Core
 #if canImport(Glibc)
 import Glibc
@@ -21,19 +22,11 @@ final class FakeHTTPServer: @unchecked Sendable {
 
     init(handler: @escaping @Sendable (Request) -> (Int, String)) throws {
         self.handler = handler
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        self.fd = fd
-        var one: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        guard let (fd, port) = LoopbackSocket.bind(type: SOCK_STREAM), listen(fd, 16) == 0 else {
+            throw MotoUnavailable(output: "fake server cannot listen")
         }
-        guard bound, listen(fd, 16) == 0 else { throw MotoUnavailable(output: "fake server cannot listen") }
-        port = Int(UInt16(bigEndian: address.sin_port))
+        self.fd = fd
+        self.port = port
         let listener = fd
         Thread.detachNewThread { [self] in
             while true {

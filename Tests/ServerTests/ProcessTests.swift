@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Core
 #if canImport(Glibc)
 import Glibc
@@ -7,11 +8,7 @@ import Glibc
 
 /// The `privatelinkd` executable as users run it: start-up, configuration, signals, crashes.
 @Suite(.serialized) struct ProcessTests {
-    /// The built executable, beside the test bundle in the build products folder.
-    static var executable: URL {
-        URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-            .deletingLastPathComponent().appendingPathComponent("privatelinkd")
-    }
+    static var executable: URL { BuiltExecutable.privatelinkd }
 
     final class RunningServer: @unchecked Sendable {
         let process = Process()
