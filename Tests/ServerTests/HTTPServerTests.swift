@@ -12,7 +12,7 @@ import Glibc
         let server = try TestServer()
         let client = try RawClient(port: server.port)
         for _ in 0..<3 {
-            client.send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+            client.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
             let response = try client.readResponse()
             #expect(response.status == 200)
             #expect(response.header("Content-Type") == "application/json; charset=utf-8")
@@ -24,7 +24,7 @@ import Glibc
     @Test func pipelinedRequestsAreAnsweredInOrder() throws {
         let server = try TestServer(workers: 4)
         let client = try RawClient(port: server.port)
-        client.send("GET /v1/sites/us1 HTTP/1.1\r\n\r\nGET /nope HTTP/1.1\r\n\r\n" + post("/v1/setups", validSetupJSON) + "GET /v1/sites/ap2 HTTP/1.1\r\n\r\n")
+        client.send("GET /v1/sites/us1 HTTP/1.1\r\nHost: localhost\r\n\r\nGET /nope HTTP/1.1\r\nHost: localhost\r\n\r\n" + post("/v1/setups", validSetupJSON) + "GET /v1/sites/ap2 HTTP/1.1\r\nHost: localhost\r\n\r\n")
         let answers = try (0..<4).map { _ in try client.readResponse() }
         #expect(answers.map(\.status) == [200, 404, 202, 200])
         #expect(answers[0].json?["id"] == "us1")
@@ -35,7 +35,7 @@ import Glibc
         let server = try TestServer()
         let client = try RawClient(port: server.port)
         let count = 2000
-        client.send((0..<count).map { "GET /v1/sites/\($0 % 2 == 0 ? "us1" : "ap1") HTTP/1.1\r\n\r\n" }.joined())
+        client.send((0..<count).map { "GET /v1/sites/\($0 % 2 == 0 ? "us1" : "ap1") HTTP/1.1\r\nHost: localhost\r\n\r\n" }.joined())
         for i in 0..<count {
             let response = try client.readResponse()
             #expect(response.text.hasPrefix(#"{"id":"\#(i % 2 == 0 ? "us1" : "ap1")""#), "answer \(i) out of order")
@@ -55,7 +55,7 @@ import Glibc
     @Test func headAnnouncesTheLengthWithoutABody() throws {
         let server = try TestServer()
         let client = try RawClient(port: server.port)
-        client.send("HEAD /v1/sites HTTP/1.1\r\n\r\nGET /healthz HTTP/1.1\r\n\r\n")
+        client.send("HEAD /v1/sites HTTP/1.1\r\nHost: localhost\r\n\r\nGET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
         let head = try client.readResponse(head: true)
         #expect(head.status == 200)
         #expect(Int(head.header("Content-Length") ?? "0")! > 100)
@@ -67,7 +67,7 @@ import Glibc
     @Test func expectContinueIsAnsweredBeforeTheBodyIsSent() throws {
         let server = try TestServer()
         let client = try RawClient(port: server.port)
-        client.send("POST /v1/setups HTTP/1.1\r\nContent-Length: \(validSetupJSON.utf8.count)\r\nExpect: 100-continue\r\n\r\n")
+        client.send("POST /v1/setups HTTP/1.1\r\nHost: localhost\r\nContent-Length: \(validSetupJSON.utf8.count)\r\nExpect: 100-continue\r\n\r\n")
         let interim = try client.readResponse()
         #expect(interim.status == 100)
         client.send(validSetupJSON)
@@ -81,7 +81,7 @@ import Glibc
         let client = try RawClient(port: server.port)
         let body = Array(validSetupJSON.utf8)
         let half = body.count / 2
-        var wire = "POST /v1/setups HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+        var wire = "POST /v1/setups HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
         wire += String(half, radix: 16) + "\r\n" + String(decoding: body[0..<half], as: UTF8.self) + "\r\n"
         wire += String(body.count - half, radix: 16) + "\r\n" + String(decoding: body[half...], as: UTF8.self) + "\r\n0\r\n\r\n"
         client.send(wire)
@@ -91,7 +91,7 @@ import Glibc
     @Test func oversizedBodyIs413AndCloses() throws {
         let server = try TestServer()
         let client = try RawClient(port: server.port)
-        client.send("POST /v1/setups HTTP/1.1\r\nContent-Length: \(1024 * 1024 + 1)\r\n\r\n")
+        client.send("POST /v1/setups HTTP/1.1\r\nHost: localhost\r\nContent-Length: \(1024 * 1024 + 1)\r\n\r\n")
         let response = try client.readResponse()
         #expect(response.status == 413)
         #expect(response.json?["error"]?["code"] == "payload_too_large")
@@ -101,7 +101,7 @@ import Glibc
     @Test func oversizedHeadersAre431AndClose() throws {
         let server = try TestServer()
         let client = try RawClient(port: server.port)
-        client.send("GET /healthz HTTP/1.1\r\nX-Filler: \(String(repeating: "x", count: 17 * 1024))\r\n\r\n")
+        client.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Filler: \(String(repeating: "x", count: 17 * 1024))\r\n\r\n")
         let response = try client.readResponse()
         #expect(response.status == 431)
         #expect(client.waitForClose())
@@ -117,8 +117,31 @@ import Glibc
         #expect(client.waitForClose())
         // Another connection is unaffected.
         let other = try RawClient(port: server.port)
-        other.send("GET /healthz HTTP/1.1\r\n\r\n")
+        other.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
         #expect(try other.readResponse().status == 200)
+    }
+
+    /// Each malformed number or line ending gets its 400 and closes; the process lives on to serve
+    /// the next connection (a trap here would end the whole test run).
+    @Test func malformedChunkSizesAndLineEndingsLeaveTheServerAlive() throws {
+        let server = try TestServer()
+        let chunked = "POST /v1/setups HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
+        let attacks = ["-1", "-0", "+2", " 2", "0x2", "٢", "-8000000000000000", "fffffffffffffffff", "7fffffffffffffff"]
+            .map { chunked + "\($0)\r\n{}\r\n0\r\n\r\n" }
+            + ["POST /v1/setups HTTP/1.1\r\nHost: localhost\r\nContent-Length: -1\r\n\r\n",
+               "POST /v1/setups HTTP/1.1\r\nHost: localhost\r\nContent-Length: +2\r\n\r\n{}",
+               "GET /healthz HTTP/1.1\n", "GET /healthz HTTP/1.1\r\n\r\n"]
+        for attack in attacks {
+            let client = try RawClient(port: server.port)
+            client.send(attack)
+            let response = try client.readResponse()
+            #expect(response.status == 400, "\(attack.debugDescription)")
+            #expect(response.json?["error"]?["code"] == "bad_request")
+            #expect(client.waitForClose())
+            let next = try RawClient(port: server.port)
+            next.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            #expect(try next.readResponse().status == 200)
+        }
     }
 
     @Test func slowClientTimesOutWithoutHoldingAWorker() throws {
@@ -126,11 +149,11 @@ import Glibc
         limits.requestTimeout = 0.5
         let server = try TestServer(limits: limits, workers: 1)
         let slow = try RawClient(port: server.port)
-        slow.send("POST /v1/setups HTTP/1.1\r\nContent-Length: 500\r\n\r\n{\"site\"")
+        slow.send("POST /v1/setups HTTP/1.1\r\nHost: localhost\r\nContent-Length: 500\r\n\r\n{\"site\"")
         // With one worker, a held worker would starve this request.
         let fast = try RawClient(port: server.port)
         for _ in 0..<3 {
-            fast.send("GET /healthz HTTP/1.1\r\n\r\n")
+            fast.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
             #expect(try fast.readResponse().status == 200)
         }
         let timedOut = try slow.readResponse()
@@ -144,7 +167,7 @@ import Glibc
         limits.idleTimeout = 0.3
         let server = try TestServer(limits: limits)
         let client = try RawClient(port: server.port)
-        client.send("GET /healthz HTTP/1.1\r\n\r\n")
+        client.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
         #expect(try client.readResponse().status == 200)
         #expect(client.waitForClose())
     }
@@ -157,17 +180,17 @@ import Glibc
         var clients: [RawClient] = []
         for _ in 0..<3 {
             let client = try RawClient(port: server.port)
-            client.send("GET /healthz HTTP/1.1\r\n\r\n")
+            client.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
             #expect(try client.readResponse().status == 200)
             clients.append(client)
         }
         let newcomer = try RawClient(port: server.port)
-        newcomer.send("GET /healthz HTTP/1.1\r\n\r\n")
+        newcomer.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
         #expect(try newcomer.readResponse().status == 200)
         // Exactly one of the idle clients was closed to make room; the others are still served.
         var closed: [Int] = []
         for (index, client) in clients.enumerated() {
-            client.send("GET /healthz HTTP/1.1\r\n\r\n")
+            client.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
             do { #expect(try client.readResponse().status == 200) } catch RawClientError.closed { closed.append(index) }
         }
         #expect(closed.count == 1)
@@ -178,7 +201,7 @@ import Glibc
         let server = try TestServer()
         let client = try RawClient(port: server.port)
         // What `curl -d '{...}'` sends.
-        client.send("POST /v1/setups HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(validSetupJSON.utf8.count)\r\n\r\n\(validSetupJSON)")
+        client.send("POST /v1/setups HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(validSetupJSON.utf8.count)\r\n\r\n\(validSetupJSON)")
         #expect(try client.readResponse().status == 202)
     }
 
@@ -186,7 +209,7 @@ import Glibc
         let gate = Gate()
         let server = try TestServer(responder: BlockingResponder(gate: gate))
         let client = try RawClient(port: server.port)
-        client.send("GET /slow HTTP/1.1\r\n\r\n")
+        client.send("GET /slow HTTP/1.1\r\nHost: localhost\r\n\r\n")
         gate.entered.wait()  // the handler is running
         let stopped = DispatchSemaphore(value: 0)
         Thread.detachNewThread {

@@ -92,7 +92,7 @@ import Glibc
         #expect(line.contains("listening on http://127.0.0.1:"))
         #expect(server.port > 0)
         let client = try RawClient(port: server.port)
-        client.send("GET /healthz HTTP/1.1\r\n\r\n")
+        client.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
         #expect(try client.readResponse().status == 200)
         kill(server.process.processIdentifier, SIGTERM)
         #expect(server.waitForExit() == 0)

@@ -152,5 +152,5 @@ final class RawClient {
 let validSetupJSON = #"{"site":"us1","region":"us-east-1","vpc_id":"vpc-0123456789abcdef0","subnet_ids":["subnet-01234567"],"security_group_ids":["sg-01234567"],"services":["metrics","logs_agent"]}"#
 
 func post(_ path: String, _ body: String, extraHeaders: String = "") -> String {
-    "POST \(path) HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\(extraHeaders)\r\n\(body)"
+    "POST \(path) HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\(extraHeaders)\r\n\(body)"
 }

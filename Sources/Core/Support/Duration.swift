@@ -6,17 +6,21 @@ public enum DurationText {
     public static func seconds(_ text: String) -> TimeInterval? {
         let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
         guard !trimmed.isEmpty else { return nil }
-        if let plain = Double(trimmed), plain >= 0 { return plain }
+        // ASCII digits and dots only: `Double(_:)` would also take "inf", "nan", "1e9" and "0x10".
+        guard trimmed.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || $0 == 46 || ($0 >= 97 && $0 <= 122) }) else { return nil }
+        if ASCIIDecimal.isDigits(trimmed.replacingOccurrences(of: ".", with: "")), let plain = Double(trimmed), plain.isFinite {
+            return plain
+        }
         var total: TimeInterval = 0
         var number = ""
         var rest = Substring(trimmed)
         while let c = rest.first {
-            if c.isNumber || c == "." {
+            if ("0"..."9").contains(c) || c == "." {
                 number.append(c)
                 rest = rest.dropFirst()
                 continue
             }
-            guard let value = Double(number) else { return nil }
+            guard let value = Double(number), value.isFinite else { return nil }
             let unit: TimeInterval
             if rest.hasPrefix("ms") { unit = 0.001; rest = rest.dropFirst(2) }
             else if rest.hasPrefix("s") { unit = 1; rest = rest.dropFirst() }

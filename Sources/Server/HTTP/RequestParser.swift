@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Core)
+import Core  // ASCIIDecimal (the fuzz build compiles that file into this module instead)
+#endif
 
 /// Reads HTTP/1.x requests from a byte stream, incrementally: bytes go in as they arrive, complete
 /// requests come out. It never blocks and owns no socket, so it is tested without any.
@@ -31,6 +34,11 @@ public struct RequestParser {
     private var start = 0  // consumed prefix of buffer
     private var state: State = .head
     private var body: [UInt8] = []
+    /// Bytes of trailer lines read for the current chunked body.
+    private var trailerBytes = 0
+
+    /// A chunk-size line longer than this is refused (size digits plus extensions).
+    static let maxChunkLineBytes = 1024
 
     public init(limits: HTTPLimits = HTTPLimits()) { self.limits = limits }
 
@@ -66,7 +74,11 @@ public struct RequestParser {
             case .failed:
                 return .needMore
             case .head:
-                guard let end = findHeadEnd() else {
+                let end: Int
+                switch scanHead() {
+                case let .complete(headEnd): end = headEnd
+                case .bareLF: return fail(Self.bareLF)
+                case .incomplete:
                     if let error = oversizedHead() { return fail(error) }
                     return .needMore
                 }
@@ -103,17 +115,20 @@ public struct RequestParser {
                 state = .head
                 return .request(head, body: takeBody())
             case let .chunkSize(head):
-                guard let lineEnd = findCRLF(from: start) else {
-                    if bufferedByteCount > 1024 { return fail(badRequest("chunk size line too long")) }
+                let lineEnd: Int
+                switch scanLine(from: start) {
+                case let .complete(end): lineEnd = end
+                case .bareLF: return fail(Self.bareLF)
+                case .incomplete:
+                    if bufferedByteCount > Self.maxChunkLineBytes { return fail(badRequest("chunk size line too long")) }
                     return .needMore
                 }
                 let line = buffer[start..<lineEnd]
                 start = lineEnd + 2
-                let sizeText = line.prefix { $0 != UInt8(ascii: ";") }
-                guard !sizeText.isEmpty, sizeText.count <= 8,
-                      let size = Int(String(decoding: sizeText, as: UTF8.self).trimmingCharacters(in: .whitespaces), radix: 16)
-                else { return fail(badRequest("invalid chunk size")) }
-                if body.count + size > limits.maxBodyBytes {
+                guard line.count <= Self.maxChunkLineBytes, let size = Self.chunkSize(line) else {
+                    return fail(badRequest("invalid chunk size: send 1 to 8 hexadecimal digits, optionally followed by ;extensions"))
+                }
+                if size > limits.maxBodyBytes - body.count {
                     return fail(.init(status: 413, code: "payload_too_large", message: "the body is over \(limits.maxBodyBytes) bytes"))
                 }
                 state = size == 0 ? .trailers(head) : .chunkData(head, remaining: size)
@@ -132,16 +147,28 @@ public struct RequestParser {
                 start += 2
                 state = .chunkSize(head)
             case let .trailers(head):
-                guard let lineEnd = findCRLF(from: start) else {
-                    if bufferedByteCount > limits.maxHeadBytes { return fail(badRequest("trailers too long")) }
+                let lineEnd: Int
+                switch scanLine(from: start) {
+                case let .complete(end): lineEnd = end
+                case .bareLF: return fail(Self.bareLF)
+                case .incomplete:
+                    if bufferedByteCount > limits.maxHeadBytes - trailerBytes { return fail(badRequest("trailers too long")) }
                     return .needMore
                 }
-                let empty = lineEnd == start
+                let line = buffer[start..<lineEnd]
+                trailerBytes += line.count + 2
                 start = lineEnd + 2
-                if empty {
+                if line.isEmpty {
+                    trailerBytes = 0
                     state = .head
                     return .request(head, body: takeBody())
                 }
+                // Trailers are read and dropped; they must still be well-formed and within the head limit.
+                guard trailerBytes <= limits.maxHeadBytes else { return fail(badRequest("trailers too long")) }
+                guard let colon = line.firstIndex(of: UInt8(ascii: ":")), colon > line.startIndex,
+                      line[..<colon].allSatisfy(Self.isTokenByte),
+                      !line[(colon + 1)...].contains(where: Self.isForbiddenInValue)
+                else { return fail(badRequest("malformed trailer line")) }
             }
         }
     }
@@ -160,24 +187,80 @@ public struct RequestParser {
         HTTPParseError(status: 400, code: "bad_request", message: message)
     }
 
-    private func findHeadEnd() -> Int? {
+    private static let bareLF = HTTPParseError(
+        status: 400, code: "bad_request", message: "a line ends in a bare LF; end every line of the request head with CRLF")
+
+    /// Where a line or the head ends, if it has arrived; `bareLF` as soon as an LF without its CR
+    /// shows up, so such a client gets its 400 at once rather than a 408 later.
+    private enum Scan { case complete(Int), incomplete, bareLF }
+
+    /// Finds the CRLF CRLF that ends the head. Lines end in CRLF only (RFC 9112 §2.2 lets a server
+    /// refuse a bare LF, and accepting it would let two parsers disagree on where a line ends).
+    private func scanHead() -> Scan {
         var i = start
-        let limit = buffer.count - 3
-        while i < limit {
-            if buffer[i] == 13 && buffer[i + 1] == 10 && buffer[i + 2] == 13 && buffer[i + 3] == 10 { return i }
+        while i < buffer.count {
+            if buffer[i] == 10 {
+                guard i > start, buffer[i - 1] == 13 else { return .bareLF }
+                if i - start >= 3, buffer[i - 2] == 10, buffer[i - 3] == 13 { return .complete(i - 3) }
+            }
             i += 1
         }
+        return .incomplete
+    }
+
+    /// Finds the CRLF that ends the line starting at `index`.
+    private func scanLine(from index: Int) -> Scan {
+        var i = index
+        while i < buffer.count {
+            if buffer[i] == 10 {
+                guard i > index, buffer[i - 1] == 13 else { return .bareLF }
+                return .complete(i - 1)
+            }
+            i += 1
+        }
+        return .incomplete
+    }
+
+    /// The first line's end, for the request-line limit.
+    private func findCRLF(from index: Int) -> Int? {
+        if case let .complete(end) = scanLine(from: index) { return end }
         return nil
     }
 
-    private func findCRLF(from index: Int) -> Int? {
-        var i = index
-        while i + 1 < buffer.count {
-            if buffer[i] == 13 && buffer[i + 1] == 10 { return i }
-            i += 1
+    /// `chunk-size [BWS ";" chunk-ext]` (RFC 9112 §7.1): 1 to 8 hex digits and nothing else before
+    /// the extensions; no sign, no spaces in front, no overflow. The extensions are ignored, but
+    /// may not hold control characters.
+    static func chunkSize(_ line: ArraySlice<UInt8>) -> Int? {
+        let digits = line.prefix(while: isHexDigit)
+        guard !digits.isEmpty, digits.count <= 8 else { return nil }
+        var rest = line[digits.endIndex...]
+        while let first = rest.first, first == 32 || first == 9 { rest = rest.dropFirst() }
+        if let first = rest.first {
+            guard first == UInt8(ascii: ";"), !rest.contains(where: isForbiddenInValue) else { return nil }
+        } else if digits.endIndex != line.endIndex {
+            return nil  // whitespace after the size with no extension
         }
-        return nil
+        var size = 0
+        for digit in digits {
+            size = size << 4 | hexValue(digit)  // at most 8 digits: never above 2^32 - 1
+        }
+        return size
     }
+
+    private static func isHexDigit(_ b: UInt8) -> Bool {
+        (48...57).contains(b) || (65...70).contains(b) || (97...102).contains(b)
+    }
+
+    private static func hexValue(_ b: UInt8) -> Int {
+        switch b {
+        case 48...57: return Int(b - 48)
+        case 65...70: return Int(b - 55)
+        default: return Int(b - 87)
+        }
+    }
+
+    /// Control characters other than HTAB, and DEL, may not appear in a field value or extension.
+    static func isForbiddenInValue(_ b: UInt8) -> Bool { b < 32 && b != 9 || b == 127 }
 
     /// The head is not complete: is it already too large to be allowed?
     private func oversizedHead() -> HTTPParseError? {
@@ -196,7 +279,7 @@ public struct RequestParser {
         if bytes.count > limits.maxHeadBytes {
             return .failure(.init(status: 431, code: "headers_too_large", message: "the request line and headers are over \(limits.maxHeadBytes) bytes"))
         }
-        // Walk the head once, line by line (CRLF, or a bare LF as RFC 9112 §2.2 allows).
+        // Walk the head once, line by line (`scanHead` has made sure every line ends in CRLF).
         var lineStart = bytes.startIndex
         var requestLine: ArraySlice<UInt8>?
         var headers: [(name: String, value: String)] = []
@@ -220,7 +303,7 @@ public struct RequestParser {
             var value = line[(colon + 1)...]
             while let f = value.first, f == 32 || f == 9 { value = value.dropFirst() }
             while let l = value.last, l == 32 || l == 9 { value = value.dropLast() }
-            guard !value.contains(where: { $0 < 32 && $0 != 9 || $0 == 127 }) else {
+            guard !value.contains(where: Self.isForbiddenInValue) else {
                 return .failure(badRequest("control character in header value"))
             }
             headers.append((String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self)))
@@ -247,7 +330,7 @@ public struct RequestParser {
         return head.resolveFraming()
     }
 
-    private static func isTokenByte(_ b: UInt8) -> Bool {
+    static func isTokenByte(_ b: UInt8) -> Bool {
         switch b {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
             return true
@@ -281,9 +364,20 @@ public struct HTTPRequestHead: Equatable, Sendable {
     }
 
     /// Body framing per RFC 9112 §6: both `Transfer-Encoding` and `Content-Length` is refused
-    /// (request smuggling), as are conflicting lengths and codings other than `chunked`.
+    /// (request smuggling), as are conflicting lengths and codings other than `chunked`. Also the
+    /// `Host` rule of RFC 9112 §3.2: exactly one in HTTP/1.1, at most one in 1.0, well-formed.
     func resolveFraming() -> Result<HTTPRequestHead, HTTPParseError> {
         var head = self
+        let hosts = headers.filter { $0.name.caseInsensitiveEquals("Host") }.map(\.value)
+        if hosts.count > 1 {
+            return .failure(.init(status: 400, code: "bad_request", message: "more than one Host header; send exactly one"))
+        }
+        if version == .http11 && hosts.isEmpty {
+            return .failure(.init(status: 400, code: "bad_request", message: "an HTTP/1.1 request needs a Host header, e.g. Host: localhost:8080"))
+        }
+        if let host = hosts.first, !host.utf8.allSatisfy(Self.isHostByte) {
+            return .failure(.init(status: 400, code: "bad_request", message: "the Host header is not a host name or address with an optional port"))
+        }
         let lengths = headers.filter { $0.name.caseInsensitiveEquals("Content-Length") }.map(\.value)
         let codings = headers.filter { $0.name.caseInsensitiveEquals("Transfer-Encoding") }.map(\.value)
         let bad = { (m: String) in Result<HTTPRequestHead, HTTPParseError>.failure(.init(status: 400, code: "bad_request", message: m)) }
@@ -297,9 +391,8 @@ public struct HTTPRequestHead: Equatable, Sendable {
             head.framing = .chunked
         } else if !lengths.isEmpty {
             let values = Set(lengths.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) })
-            guard values.count == 1, let text = values.first, !text.isEmpty, text.count <= 15,
-                  text.allSatisfy({ $0.isASCII && $0.isNumber }), let n = Int(text)
-            else { return bad("invalid Content-Length") }
+            guard values.count == 1, let text = values.first, let n = ASCIIDecimal.parse(text, maxDigits: 15)
+            else { return bad("invalid Content-Length: send one decimal number of bytes") }
             head.framing = n > 0 ? .length(n) : .none
         }
         if let expect = headers.first(where: { $0.name.caseInsensitiveEquals("Expect") })?.value {
@@ -309,6 +402,16 @@ public struct HTTPRequestHead: Equatable, Sendable {
             head.expectsContinue = version == .http11 && head.framing != .none
         }
         return .success(head)
+    }
+
+    /// `uri-host [":" port]` characters (RFC 3986): reg-name, IPv4 or a bracketed IPv6 literal.
+    private static func isHostByte(_ b: UInt8) -> Bool {
+        switch b {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
+        default:
+            return "-._~!$&'()*+,;=%:[]".utf8.contains(b)
+        }
     }
 
     func request(body: [UInt8]) -> HTTPRequest {
