@@ -113,6 +113,43 @@ import Glibc
         #expect(server.waitForExit() == 0)
     }
 
+    /// Runs the real curl (as the README does) with a bound on its time; its stdout.
+    static func curl(_ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["curl", "--silent", "--max-time", "5", "--noproxy", "*"] + arguments
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    @Test func curlWorksBrowserOnlyRequestsAreRefusedAndTheDatabaseIsTheOwnersOnly() throws {
+        let folder = try Self.temporaryFolder()
+        let db = folder.appendingPathComponent("guarded.sqlite").path
+        let server = try RunningServer(arguments: ["--port", "0", "--db", db, "--workers", "0", "--log-level", "warning"])
+        try #require(server.waitForListening() != nil, "stderr: \(server.stderr)")
+        let url = "http://127.0.0.1:\(server.port)/v1/setups"
+        let status = ["--output", "/dev/null", "--write-out", "%{http_code}"]
+        // The README's line: curl -d sends a form content type and no browser headers.
+        #expect(try Self.curl(status + [url, "-d", validSetupJSON]) == "202")
+        #expect(try Self.curl(status + ["http://localhost:\(server.port)/v1/setups"]) == "200")
+        // What a page elsewhere could make a browser send.
+        #expect(try Self.curl(status + [url, "-H", "Origin: https://evil.example", "-H", "Content-Type: text/plain", "-d", validSetupJSON]) == "403")
+        #expect(try Self.curl(status + [url, "-H", "Sec-Fetch-Site: cross-site", "-d", validSetupJSON]) == "403")
+        #expect(try Self.curl(status + [url, "-H", "Origin: http://127.0.0.1:\(server.port)", "-d", validSetupJSON]) == "415")
+        #expect(try Self.curl(status + [url, "-H", "Host: rebound.evil.example:\(server.port)"]) == "421")
+        let list = try JSON.parse(Array(Self.curl([url]).utf8))
+        #expect(list["setups"]?.arrayValue?.count == 1)
+        // Role ARNs and external ids live in these files: the owner's only.
+        for suffix in ["", "-wal", "-shm"] {
+            let mode = try FileManager.default.attributesOfItem(atPath: db + suffix)[.posixPermissions] as? Int
+            #expect(mode == 0o600, "\(db + suffix) is \(String(mode ?? 0, radix: 8))")
+        }
+    }
+
     @Test func badConfigurationIsRefusedWithAClearMessage() throws {
         let server = try RunningServer(arguments: ["--port", "70000"])
         #expect(server.waitForExit() != 0)

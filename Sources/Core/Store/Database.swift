@@ -1,5 +1,8 @@
+import CSQLite
 import Foundation
-
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The database: one writer connection and a small pool of reader connections to one SQLite file.
 ///
@@ -15,6 +18,7 @@ public final class Database: Sendable {
 
     public init(path: String, readers: Int = 4) throws {
         self.path = path
+        try Self.restrictToOwner(path)
         let writer = try Connection(path: path)
         self.writer = Locked(writer)
         // Readers are opened read-write without WAL pragmas: a read-only open cannot create the
@@ -27,6 +31,21 @@ public final class Database: Sendable {
         self.readerCount = pool.count
         self.readers = Locked(pool)
         self.readerSlots = DispatchSemaphore(value: pool.count)
+    }
+
+    /// The database holds customers' role ARNs and external ids: its file is created `0600` (and an
+    /// older, wider one narrowed) before SQLite opens it. SQLite gives `-wal` and `-shm` the main
+    /// file's mode when it creates them; existing ones are narrowed here too.
+    static func restrictToOwner(_ path: String) throws {
+        guard path != ":memory:", !path.hasPrefix("file:") else { return }
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw SQLiteError(extendedCode: SQLITE_CANTOPEN, message: "cannot create \(path): \(String(cString: strerror(errno)))", sql: nil) }
+        // Narrowing an existing file fails when another user owns it; SQLite then reports the open.
+        _ = fchmod(fd, 0o600)
+        Glibc.close(fd)
+        for suffix in ["-wal", "-shm", "-journal"] where FileManager.default.fileExists(atPath: path + suffix) {
+            chmod(path + suffix, 0o600)
+        }
     }
 
     /// Runs `body` in a write transaction (`BEGIN IMMEDIATE`).

@@ -7,13 +7,16 @@ public struct Application: HTTPResponder {
     public let store: SetupStore
     let router: Router
     let cors: CORSPolicy
+    let browserGuard: BrowserRequestGuard
     let logger: Logger
 
-    public init(catalog: Catalog, store: SetupStore, corsOrigins: [String] = [], logger: Logger,
-                workQueued: @escaping @Sendable () -> Void = {}) {
+    /// `loopbackListener` and `allowedHosts` set the DNS-rebinding rule (see `BrowserRequestGuard`).
+    public init(catalog: Catalog, store: SetupStore, corsOrigins: [String] = [], loopbackListener: Bool = true,
+                allowedHosts: [String] = [], logger: Logger, workQueued: @escaping @Sendable () -> Void = {}) {
         self.catalog = catalog
         self.store = store
         self.cors = CORSPolicy(allowedOrigins: corsOrigins)
+        self.browserGuard = BrowserRequestGuard(loopbackListener: loopbackListener, allowedHosts: allowedHosts, cors: cors)
         self.logger = logger
         var router = Router()
         HealthAPI(database: store.database).register(&router)
@@ -24,7 +27,7 @@ public struct Application: HTTPResponder {
     }
 
     public func respond(to request: HTTPRequest) -> HTTPResponse {
-        var response = route(request)
+        var response = browserGuard.refusal(for: request)?.response ?? route(request)
         response.headers.append(contentsOf: cors.headers(for: request))
         return response
     }

@@ -14,7 +14,7 @@ public struct ServeCommand: ParsableCommand {
         discussion: """
             Every option can also be set in the environment: PRIVATELINKD_HOST, PRIVATELINKD_PORT,
             PRIVATELINKD_DB, PRIVATELINKD_LOG_LEVEL, PRIVATELINKD_CATALOG, PRIVATELINKD_CORS_ORIGINS
-            (comma-separated), PRIVATELINKD_MIGRATIONS_DIR. A flag wins over the environment.
+            (comma-separated), PRIVATELINKD_ALLOWED_HOSTS (comma-separated), PRIVATELINKD_MIGRATIONS_DIR. A flag wins over the environment.
             """)
 
     @Option(help: "Address to listen on (env PRIVATELINKD_HOST).")
@@ -34,6 +34,11 @@ public struct ServeCommand: ParsableCommand {
 
     @Option(name: .customLong("cors-origin"), help: "An origin allowed to call the API from a browser; repeatable; * for any.")
     var corsOrigins: [String] = []
+
+    @Option(name: .customLong("allowed-host"), help: ArgumentHelp(
+        "A Host name besides localhost, 127.0.0.1 and [::1] accepted on a loopback address; repeatable (env PRIVATELINKD_ALLOWED_HOSTS, comma-separated).",
+        discussion: "On a loopback address other Host names are refused (421): a web page could otherwise reach the API through DNS rebinding."))
+    var allowedHosts: [String] = []
 
     @Option(help: "Folder of NNNN_name.sql migrations (env PRIVATELINKD_MIGRATIONS_DIR; found automatically otherwise).")
     var migrationsDir: String?
@@ -82,8 +87,9 @@ public struct ServeCommand: ParsableCommand {
         verificationSettings.verifyOnReady = verifyOnReady
         let provisioner = try makeProvisioner(store: store, catalog: catalog, verification: verificationSettings,
                                               environment: environment, logger: logger)
-        let application = Application(catalog: catalog, store: store, corsOrigins: settings.corsOrigins, logger: logger,
-                                      workQueued: { provisioner?.notify() })
+        let application = Application(catalog: catalog, store: store, corsOrigins: settings.corsOrigins,
+                                      loopbackListener: settings.isLoopbackListener, allowedHosts: settings.allowedHosts,
+                                      logger: logger, workQueued: { provisioner?.notify() })
         var configuration = HTTPServer.Configuration()
         configuration.host = settings.host
         configuration.port = settings.port
@@ -146,7 +152,14 @@ struct ServeSettings {
     var logLevel: Logger.Level
     var catalogPath: String?
     var corsOrigins: [String]
+    var allowedHosts: [String]
     var migrationsDir: String?
+
+    /// The listen address is a loopback one: only loopback `Host` names are answered there.
+    var isLoopbackListener: Bool {
+        let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        return bare == "localhost" || bare == "::1" || bare.hasPrefix("127.")
+    }
 
     init(command: ServeCommand, environment: [String: String]) throws {
         host = command.host ?? environment["PRIVATELINKD_HOST"] ?? "127.0.0.1"
@@ -162,10 +175,14 @@ struct ServeSettings {
         }
         logLevel = level
         catalogPath = command.catalog ?? environment["PRIVATELINKD_CATALOG"]
-        corsOrigins = command.corsOrigins.isEmpty
-            ? (environment["PRIVATELINKD_CORS_ORIGINS"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            : command.corsOrigins
+        corsOrigins = command.corsOrigins.isEmpty ? Self.list(environment["PRIVATELINKD_CORS_ORIGINS"]) : command.corsOrigins
+        allowedHosts = command.allowedHosts.isEmpty ? Self.list(environment["PRIVATELINKD_ALLOWED_HOSTS"]) : command.allowedHosts
         migrationsDir = command.migrationsDir ?? environment["PRIVATELINKD_MIGRATIONS_DIR"]
+    }
+
+    /// A comma-separated environment value as a list.
+    private static func list(_ text: String?) -> [String] {
+        (text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 }
 
