@@ -197,6 +197,35 @@ import Glibc
         if eventLoops == 1 { #expect(closed == [0]) }  // one loop: the longest idle goes first
     }
 
+    /// One host trickling more unfinished requests than the cap allows cannot lock anyone out: at
+    /// the cap the busiest host's oldest unfinished connection makes room, and another host is
+    /// served at once (not a 503 until the 408s).
+    @Test(arguments: [1, 2])
+    func aFloodOfSlowConnectionsFromOneHostDoesNotLockOutAnother(eventLoops: Int) throws {
+        var limits = HTTPLimits()
+        limits.maxConnections = 32
+        let server = try TestServer(limits: limits, eventLoops: eventLoops)
+        var slow: [RawClient] = []
+        for _ in 0..<(limits.maxConnections * 2) {
+            let client = try RawClient(port: server.port, timeout: 2)
+            client.send("POST /v1/setups HTTP/1.1\r\nHost: localhost\r\nContent-Le")
+            slow.append(client)
+        }
+        for attempt in 0..<3 {
+            let other = try RawClient(port: server.port, timeout: 2, from: "127.0.0.2")
+            other.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            #expect(try other.readResponse().status == 200, "attempt \(attempt)")
+        }
+        #expect(server.server.openConnections <= limits.maxConnections)
+        if eventLoops == 1 {
+            // One loop: the first slow client was the first closed, and told why.
+            let first = try slow[0].readResponse()
+            #expect(first.status == 503)
+            #expect(first.json?["error"]?["code"] == "service_unavailable")
+            #expect(slow[0].waitForClose())
+        }
+    }
+
     @Test func formEncodedCurlBodyIsReadAsJSON() throws {
         let server = try TestServer()
         let client = try RawClient(port: server.port)

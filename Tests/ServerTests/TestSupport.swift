@@ -59,8 +59,23 @@ final class RawClient {
     private var buffer: [UInt8] = []
     private var offset = 0  // bytes of `buffer` already consumed
 
-    init(port: Int, timeout: Double = 5) throws {
+    /// Connects to 127.0.0.1:`port`, from the loopback address `source` when given (127.0.0.2…:
+    /// another peer host, as far as the server can tell).
+    init(port: Int, timeout: Double = 5, from source: String? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        if let source {
+            var local = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            local.sin_addr.s_addr = inet_addr(source)
+            let bound = withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            if bound != 0 {
+                let code = errno
+                Glibc.close(fd)
+                throw RawClientError.connect(code)
+            }
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = UInt16(port).bigEndian

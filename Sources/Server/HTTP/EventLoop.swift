@@ -26,8 +26,8 @@ final class EventLoop: @unchecked Sendable {
     private var completions: [(HTTPConnection, HTTPRequest, HTTPResponse, Double)] = []
     /// Sockets handed over by a sibling loop at the connection cap (it had nothing idle to close).
     private var adoptions: [Int32] = []
-    /// Idle connections at the last sweep: where siblings send a newcomer at the cap.
-    private var idleHint = 0
+    /// Connections not yet being answered at the last sweep: where siblings send a newcomer at the cap.
+    private var evictableHint = 0
     /// The other loops of the server, for hand-overs at the connection cap.
     var siblings: [EventLoop] = []
     private var wakePending = false
@@ -143,40 +143,38 @@ final class EventLoop: @unchecked Sendable {
                 if errno == EINTR || errno == ECONNABORTED { continue }
                 if errno == EMFILE || errno == ENFILE {
                     logger.warning("out of file descriptors: cannot accept", metadata: ["open": "\(connections.count)"])
-                    evictIdle()
+                    makeRoom()
                 }
                 return
             }
             var one: Int32 = 1
             setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-            if !budget.take() && !(evictIdle() && budget.take()) {
-                // Nothing idle here: a sibling with idle connections closes one and takes the newcomer.
-                // (The idle counts are from each loop's last sweep; the chosen one checks again.)
-                if let sibling = siblings.max(by: { $0.idleConnections < $1.idleConnections }) {
+            if !budget.take() && !(makeRoom() && budget.take()) {
+                // Nothing to close here: a sibling that has some closes one and takes the newcomer.
+                // (The counts are from each loop's last sweep; the chosen one checks again.)
+                if let sibling = siblings.max(by: { $0.evictableConnections < $1.evictableConnections }) {
                     sibling.adopt(fd)
                 } else {
                     refuseOverCapacity(fd)
                 }
                 continue
             }
-            register(fd, peer: describe(address))
+            register(fd, peer: PeerAddress(address))
         }
     }
 
     /// Every connection is busy: say so rather than leave the client hanging.
     private func refuseOverCapacity(_ fd: Int32) {
-        let response = HTTPResponse.error(503, code: "service_unavailable", message: "too many connections; retry shortly",
-                                          headers: [("Retry-After", "1")])
-        let bytes = response.serialized(keepAlive: false, includeBody: true, date: HTTPDate.now())
+        let bytes = Self.overCapacity.serialized(keepAlive: false, includeBody: true, date: HTTPDate.now())
         _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         Glibc.close(fd)
     }
 
-    private func register(_ fd: Int32, peer: String) {
-            let connection = HTTPConnection(fd: fd, peer: peer, limits: limits, now: monotonicSeconds())
-            connections[fd] = connection
-            setCount()
-            if (try? add(fd, events: EPOLLIN.rawValue | EPOLLRDHUP.rawValue)) == nil { close(connection) }
+    private func register(_ fd: Int32, peer: PeerAddress) {
+        let connection = HTTPConnection(fd: fd, peer: peer, limits: limits, now: monotonicSeconds())
+        connections[fd] = connection
+        setCount()
+        if (try? add(fd, events: EPOLLIN.rawValue | EPOLLRDHUP.rawValue)) == nil { close(connection) }
     }
 
     /// Called by a sibling loop: take over a socket accepted at the connection cap.
@@ -187,10 +185,11 @@ final class EventLoop: @unchecked Sendable {
         wake()
     }
 
-    var idleConnections: Int {
+    /// Connections that could be closed for a newcomer, at the last sweep.
+    var evictableConnections: Int {
         lock.lock()
         defer { lock.unlock() }
-        return idleHint
+        return evictableHint
     }
 
     private func adoptPending() {
@@ -199,17 +198,43 @@ final class EventLoop: @unchecked Sendable {
         adoptions.removeAll()
         lock.unlock()
         for fd in fds {
-            if budget.take() || (evictIdle() && budget.take()) { register(fd, peer: "adopted") } else { refuseOverCapacity(fd) }
+            if budget.take() || (makeRoom() && budget.take()) { register(fd, peer: PeerAddress(ofSocket: fd)) } else { refuseOverCapacity(fd) }
         }
     }
 
-    /// Closes the keep-alive connection idle the longest, to make room. False when none is idle.
+    /// At the connection cap, closes one connection that has not finished sending a request, so a
+    /// newcomer is served at once. False when every connection here is being answered.
+    ///
+    /// The victim is taken from the peer address holding the most such connections, so that one
+    /// host trickling thousands of requests cannot lock out anyone else; within that peer, an idle
+    /// keep-alive connection goes first (longest idle), then the request that started longest ago.
     @discardableResult
-    private func evictIdle() -> Bool {
-        guard let victim = connections.values.filter(\.isIdle).min(by: { $0.lastActivity < $1.lastActivity }) else { return false }
+    private func makeRoom() -> Bool {
+        var perPeer: [String: [HTTPConnection]] = [:]
+        for connection in connections.values where connection.phase == .reading {
+            perPeer[connection.peer.host, default: []].append(connection)
+        }
+        guard let heaviest = perPeer.values.max(by: { $0.count < $1.count }) else { return false }
+        let keptAlive = { (c: HTTPConnection) in c.isIdle && c.served > 0 }
+        let victim = heaviest.filter(keptAlive).min { $0.lastActivity < $1.lastActivity }
+            ?? heaviest.min { ($0.requestStartedAt ?? $0.lastActivity) < ($1.requestStartedAt ?? $1.lastActivity) }
+        guard let victim else { return false }
+        if !keptAlive(victim) {
+            // It is (or was about to be) sending a request: tell it why, best effort and without
+            // blocking. What it sent is read first, or closing would reset the connection and
+            // lose the answer.
+            var scratch = [UInt8](repeating: 0, count: 16 * 1024)
+            for _ in 0..<8 where scratch.withUnsafeMutableBytes({ recv(victim.fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }) > 0 {}
+            let bytes = Self.overCapacity.serialized(keepAlive: false, includeBody: true, date: HTTPDate.now())
+            _ = bytes.withUnsafeBytes { send(victim.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+        }
         close(victim)
         return true
     }
+
+    private static let overCapacity = HTTPResponse.error(
+        503, code: "service_unavailable", message: "too many connections; send the whole request at once, or retry shortly",
+        headers: [("Retry-After", "1")])
 
     // MARK: Read
 
@@ -385,14 +410,14 @@ final class EventLoop: @unchecked Sendable {
     // MARK: Timers
 
     private func sweep(now: Double, draining: Bool) {
-        var idle = 0
+        var evictable = 0
         defer {
             lock.lock()
-            idleHint = idle
+            evictableHint = evictable
             lock.unlock()
         }
         for connection in Array(connections.values) {
-            if connection.isIdle { idle += 1 }
+            if connection.phase == .reading { evictable += 1 }
             switch connection.phase {
             case .reading:
                 if connection.parser.isMidRequest {
@@ -447,19 +472,6 @@ final class EventLoop: @unchecked Sendable {
         lock.lock()
         connectionCount = connections.count
         lock.unlock()
-    }
-
-    private func describe(_ address: sockaddr_storage) -> String {
-        var address = address
-        var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
-        var port = [CChar](repeating: 0, count: Int(NI_MAXSERV))
-        let rc = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                getnameinfo($0, socklen_t(MemoryLayout<sockaddr_storage>.size), &host, socklen_t(host.count),
-                            &port, socklen_t(port.count), NI_NUMERICHOST | NI_NUMERICSERV)
-            }
-        }
-        return rc == 0 ? "\(String(nulTerminated: host)):\(String(nulTerminated: port))" : "?"
     }
 }
 

@@ -6,7 +6,7 @@ final class HTTPConnection {
     enum Phase { case reading, processing, writing }
 
     let fd: Int32
-    let peer: String
+    let peer: PeerAddress
     var parser: RequestParser
     var phase: Phase = .reading
     var output: [UInt8] = []
@@ -26,7 +26,7 @@ final class HTTPConnection {
     /// Requests answered on this connection.
     var served = 0
 
-    init(fd: Int32, peer: String, limits: HTTPLimits, now: Double) {
+    init(fd: Int32, peer: PeerAddress, limits: HTTPLimits, now: Double) {
         self.fd = fd
         self.peer = peer
         self.parser = RequestParser(limits: limits)
