@@ -76,9 +76,10 @@ public final class EndpointPoller: @unchecked Sendable {
 
     /// `DescribeVpcEndpoints` by ids, where AWS fails the whole call if one id no longer exists:
     /// drop the ids its message names and ask again (bounded), so one vanished endpoint does not
-    /// hide the others.
+    /// hide the others. Each id is asked once: setups that share an endpoint list it each.
     static func describeTolerant(_ ec2: EC2Client, ids: [String]) throws -> [VpcEndpoint] {
-        var remaining = ids
+        var seen = Set<String>()
+        var remaining = ids.filter { seen.insert($0).inserted }
         for _ in 0..<5 {
             guard !remaining.isEmpty else { return [] }
             do { return try ec2.describeVpcEndpoints(ids: remaining) } catch let error as AWSError where error.isNotFound {

@@ -109,23 +109,38 @@ struct EndpointSteps {
     func vpcCIDRs() throws -> [String] { try ec2.describeVpcs(ids: [setup.vpcID]).first?.cidrBlocks ?? [] }
 
     /// Finds endpoints this setup created before a crash (by tag) and adopts someone else's endpoint
-    /// for the same service instead of creating a second one.
-    func adoptExisting() throws {
+    /// for the same service instead of creating a second one. Endpoints are shared by reference:
+    /// the adopted row remembers which setup created the endpoint (its `privatelinkd:setup` tag), so
+    /// the last user's teardown deletes it. One that another setup's teardown is deleting right now
+    /// is not adopted: the step waits until it is gone and then creates its own.
+    func adoptExisting() throws -> StepOutcome {
         let existing = try ec2.describeVpcEndpoints(filters: [EC2Filter("vpc-id", [setup.vpcID])])
             .filter { ![.deleted, .deleting, .failed, .rejected, .expired].contains($0.state) }
         for row in try endpoints() where row.vpcEndpointID == nil {
             if let ours = existing.first(where: { $0.tags["privatelinkd:setup"] == setup.id && $0.tags["privatelinkd:service"] == row.services[0] }) {
                 try queue.whileHeld(job.id, owner: owner) { db, now in
-                    try EndpointRows.recordAWSEndpoint(db, row: row, endpoint: ours, adopted: false, actor: owner,
+                    try EndpointRows.recordAWSEndpoint(db, row: row, endpoint: ours, adopted: false, createdBy: setup.id, actor: owner,
                                                        reason: "found \(ours.id), created by this setup earlier", now: now)
                 }
             } else if let theirs = existing.first(where: { $0.serviceName == row.serviceName }) {
-                try queue.whileHeld(job.id, owner: owner) { db, now in
-                    try EndpointRows.recordAWSEndpoint(db, row: row, endpoint: theirs, adopted: true, actor: owner,
-                                                       reason: "adopted existing \(theirs.id) serving \(row.privateDNSName); not creating a second endpoint", now: now)
+                let creator = theirs.tags["privatelinkd:setup"]
+                // The check and the adoption share one write transaction: a teardown deciding
+                // whether anyone still uses the endpoint sees this row, or this sees its decision.
+                let deleter: String? = try queue.whileHeld(job.id, owner: owner) { db, now in
+                    if let deleter = try EndpointRows.beingDeletedBy(db, vpcEndpointID: theirs.id) { return deleter }
+                    try EndpointRows.recordAWSEndpoint(
+                        db, row: row, endpoint: theirs, adopted: true, createdBy: creator, actor: owner,
+                        reason: "adopted existing \(theirs.id) serving \(row.privateDNSName)"
+                            + (creator.map { " (created by privatelinkd for \($0))" } ?? "") + "; not creating a second endpoint", now: now)
+                    return nil
+                }
+                if let deleter {
+                    return .park(until: clock.now().addingTimeInterval(10),
+                                 reason: "\(theirs.id) serves \(row.privateDNSName) but \(deleter)'s teardown is deleting it; waiting to create a new one")
                 }
             }
         }
+        return .done
     }
 
     /// Creates one endpoint, idempotently: the ClientToken is persisted first, and an endpoint
@@ -167,7 +182,7 @@ struct EndpointSteps {
             reason = "created \(endpoint.id)" + replaced
         }
         try queue.whileHeld(job.id, owner: owner) { db, now in
-            try EndpointRows.recordAWSEndpoint(db, row: row, endpoint: endpoint, adopted: false, actor: owner, reason: reason, now: now)
+            try EndpointRows.recordAWSEndpoint(db, row: row, endpoint: endpoint, adopted: false, createdBy: setup.id, actor: owner, reason: reason, now: now)
         }
     }
 

@@ -203,7 +203,7 @@ public final class Provisioner: @unchecked Sendable {
                 try queue.completeStep(job, owner: owner, completed: index + 1)
             }
             if job.kind == .teardown {
-                try queue.finish(job, owner: owner, state: .succeeded, setupStatus: .deleted, reason: "every endpoint privatelinkd created is deleted")
+                try queue.finish(job, owner: owner, state: .succeeded, setupStatus: .deleted, reason: "every endpoint privatelinkd created that no other setup uses is deleted")
             } else {
                 let verifyNow = verification?.settings.verifyOnReady == true
                 try queue.finish(job, owner: owner, state: .succeeded, setupStatus: .ready,
@@ -283,7 +283,7 @@ public final class Provisioner: @unchecked Sendable {
             // Agents reach the endpoints from the peer VPC in peering mode.
             let sources = peering != nil ? try needPeering().preflightPeerVPC() : try steps.vpcCIDRs()
             try steps.preflightSecurityGroups(sourceCIDRs: sources)
-        case "preflight_existing_endpoints": try steps.adoptExisting()
+        case "preflight_existing_endpoints": return try steps.adoptExisting()
         case "preflight_peer_vpc": peerCIDRs = try needPeering().preflightPeerVPC()
         case "create_endpoint": try steps.createEndpoint(key: key)
         case "wait_available": return try steps.waitAvailable()

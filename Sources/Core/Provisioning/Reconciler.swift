@@ -94,6 +94,8 @@ public final class Reconciler: @unchecked Sendable {
 extension SetupStore {
     /// `POST /v1/setups/{id}/reconcile`: for a degraded setup, recreates exactly the endpoints that
     /// are gone or failed (new ClientToken generation) and waits for them; the rest is untouched.
+    /// It looks for a live endpoint for the same service first: when setups shared the one that
+    /// vanished, the first repaired creates a new one and the others adopt it.
     public func requestRepair(_ id: String, actor: String) throws -> SetupDetail {
         try database.write { db in
             let now = Timestamp.string(clock.now())
@@ -114,7 +116,7 @@ extension SetupStore {
                 try TransitionLog.record(db, setupID: id, entity: .endpoint, entityID: endpoint.id, from: endpoint.state.rawValue,
                                          to: EndpointState.requested.rawValue, at: now, actor: actor, reason: "repair: create it again")
             }
-            try Self.enqueue(db, setupID: id, kind: .provision, steps: broken.map { "create_endpoint:\($0.services[0])" } + ["wait_available"],
+            try Self.enqueue(db, setupID: id, kind: .provision, steps: ["preflight_existing_endpoints"] + broken.map { "create_endpoint:\($0.services[0])" } + ["wait_available"],
                              actor: actor, now: now)
             _ = try SetupStore.transitionSetup(db, id: id, to: .pending, actor: actor, reason: "repair requested", error: nil, now: now)
             return try Self.detail(db, id: id)!

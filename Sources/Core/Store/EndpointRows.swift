@@ -9,19 +9,54 @@ public enum EndpointRows {
     }
 
     /// Records the AWS endpoint that now serves this row (created, found by tag, or adopted).
+    /// `createdBy` is the setup whose job created it, nil when it existed before privatelinkd.
     public static func recordAWSEndpoint(_ db: Connection, row: EndpointRecord, endpoint: VpcEndpoint, adopted: Bool,
-                                         actor: String, reason: String, now: String) throws {
+                                         createdBy: String?, actor: String, reason: String, now: String) throws {
         let state = endpoint.state ?? .pending
         try db.run(
             """
             UPDATE endpoints SET vpc_endpoint_id = ?, dns_name = ?, dns_hosted_zone_id = ?, network_interface_ids = ?,
-                adopted = ?, state = ?, last_error = ?, updated_at = ? WHERE id = ?
+                adopted = ?, created_by = ?, state = ?, last_error = ?, updated_at = ? WHERE id = ?
             """,
             [.text(endpoint.id), .optional(endpoint.dnsNames.first), .optional(endpoint.dnsHostedZoneID),
-             StoredJSON.text(endpoint.networkInterfaceIDs), .int(adopted ? 1 : 0), .text(state.rawValue),
+             StoredJSON.text(endpoint.networkInterfaceIDs), .int(adopted ? 1 : 0), .optional(createdBy), .text(state.rawValue),
              .optional(endpoint.failureReason), .text(now), .text(row.id)])
         try TransitionLog.record(db, setupID: row.setupID, entity: .endpoint, entityID: row.id, from: row.state.rawValue,
                                  to: state.rawValue, at: now, actor: actor, reason: reason)
+    }
+
+    /// The other live setups whose rows use this AWS endpoint (so a teardown must leave it). A setup
+    /// being torn down or deleted does not count, nor a row whose endpoint is already gone.
+    public static func otherUsers(_ db: Connection, vpcEndpointID: String, excluding setupID: String) throws -> [String] {
+        try db.rows(
+            """
+            SELECT DISTINCT e.setup_id FROM endpoints e JOIN setups s ON s.id = e.setup_id
+            WHERE e.vpc_endpoint_id = ? AND e.setup_id <> ?
+              AND s.status NOT IN ('deleting', 'deleted') AND e.state NOT IN ('deleted', 'missing')
+            ORDER BY e.setup_id
+            """, [.text(vpcEndpointID), .text(setupID)]) { $0.string(0) }
+    }
+
+    /// The setup whose teardown is deleting this AWS endpoint, if one is: it must not be adopted.
+    public static func beingDeletedBy(_ db: Connection, vpcEndpointID: String) throws -> String? {
+        try db.firstRow(
+            """
+            SELECT e.setup_id FROM endpoints e JOIN setups s ON s.id = e.setup_id
+            WHERE e.vpc_endpoint_id = ? AND e.state = 'deleting' AND s.status IN ('deleting', 'deleted')
+            ORDER BY e.setup_id LIMIT 1
+            """, [.text(vpcEndpointID)]) { $0.string(0) }
+    }
+
+    /// True when any setup's row refers to this AWS endpoint (it is accounted for, not a stray).
+    public static func isRecorded(_ db: Connection, vpcEndpointID: String) throws -> Bool {
+        try db.firstRow("SELECT 1 FROM endpoints WHERE vpc_endpoint_id = ? LIMIT 1", [.text(vpcEndpointID)]) { _ in true } ?? false
+    }
+
+    /// Notes on the endpoint's history that this setup let go of it without changing its state
+    /// (another setup still uses it, or it existed before privatelinkd).
+    public static func recordKept(_ db: Connection, row: EndpointRecord, actor: String, reason: String, now: String) throws {
+        try TransitionLog.record(db, setupID: row.setupID, entity: .endpoint, entityID: row.id, from: row.state.rawValue,
+                                 to: row.state.rawValue, at: now, actor: actor, reason: reason)
     }
 
     /// Moves an endpoint to AWS's latest state; no write when nothing changed.

@@ -44,6 +44,9 @@ public struct EndpointRecord: Sendable, Equatable {
     public let generation: Int
     public let dnsHostedZoneID: String?
     public let networkInterfaceIDs: [String]
+    /// The setup whose job created the AWS endpoint (this one, or the one this setup adopted it
+    /// from); nil when it existed before privatelinkd.
+    public var createdBy: String? = nil
 }
 
 /// A job row of the durable queue.

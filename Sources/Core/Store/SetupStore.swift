@@ -44,7 +44,7 @@ public final class SetupStore: Sendable {
         """
     static let endpointColumns = """
         id, setup_id, services, service_name, private_dns_name, state, vpc_endpoint_id, dns_name,
-        client_token, adopted, last_error, created_at, updated_at, generation, dns_hosted_zone_id, network_interface_ids
+        client_token, adopted, last_error, created_at, updated_at, generation, dns_hosted_zone_id, network_interface_ids, created_by
         """
     static let jobColumns = """
         id, setup_id, kind, state, steps, current_step, completed_steps, attempts, run_after,
@@ -87,7 +87,7 @@ public final class SetupStore: Sendable {
             for endpoint in plan.endpoints {
                 let endpointID = Identifier.make(prefix: "ep_")
                 try db.run(
-                    "INSERT INTO endpoints (\(Self.endpointColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, NULL, NULL)",
+                    "INSERT INTO endpoints (\(Self.endpointColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, NULL, NULL, NULL)",
                     [.text(endpointID), .text(setupID), StoredJSON.text(endpoint.services), .text(endpoint.serviceName),
                      .text(endpoint.privateDNSName), .text(EndpointState.requested.rawValue), .null, .null, .null,
                      .int(0), .null, .text(now), .text(now)])
@@ -234,7 +234,7 @@ public final class SetupStore: Sendable {
             dnsName: row.optionalString(7), clientToken: row.optionalString(8), adopted: row.int(9) != 0,
             lastError: row.optionalString(10), createdAt: row.string(11), updatedAt: row.string(12),
             generation: row.int(13), dnsHostedZoneID: row.optionalString(14),
-            networkInterfaceIDs: row.optionalString(15).map(StoredJSON.stringArray) ?? [])
+            networkInterfaceIDs: row.optionalString(15).map(StoredJSON.stringArray) ?? [], createdBy: row.optionalString(16))
     }
 
     static func job(_ row: Row) -> JobRecord {

@@ -49,8 +49,9 @@ struct SetupsAPI: Sendable {
         return .json(202, Representation.setup(detail), headers: [("Location", "/v1/setups/\(id)")])
     }
 
-    /// Cancels running work and tears the setup down; `?delete_adopted=true` deletes adopted
-    /// endpoints too.
+    /// Cancels running work and tears the setup down. Endpoints another live setup uses stay;
+    /// `?delete_adopted=true` also deletes endpoints that existed before privatelinkd once no other
+    /// setup uses them.
     @Sendable func delete(_ context: RequestContext) throws -> HTTPResponse {
         let id = context.parameter("id")
         let deleteAdopted = ["true", "1", "yes"].contains(context.request.queryValue("delete_adopted")?.lowercased() ?? "")
