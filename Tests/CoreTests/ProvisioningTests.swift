@@ -94,10 +94,10 @@ import Testing
     }
 
     /// Waits (bounded) until the setup reaches one of `statuses`; the workers run on their own threads.
-    func settle(_ world: World, _ id: String, timeout: TimeInterval = 60) throws -> SetupDetail {
+    func settle(_ world: World, _ id: String, timeout: TimeInterval = 60, statuses: Set<SetupStatus> = [.ready, .failed]) throws -> SetupDetail {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
-            if let detail = try world.store.get(id), [.ready, .failed].contains(detail.setup.status) { return detail }
+            if let detail = try world.store.get(id), statuses.contains(detail.setup.status) { return detail }
             usleep(20_000)  // polling the database for the workers' result, bounded by the deadline
         }
         return try #require(try world.store.get(id))

@@ -5,20 +5,10 @@ import Testing
 /// Endpoints shared by reference between setups on one VPC (issue: a teardown deleted an
 /// endpoint another setup had adopted, and that setup kept reporting `ready`).
 extension ProvisioningTests {
-    /// Waits (bounded) until a teardown ends.
-    func settleDeleted(_ world: World, _ id: String, timeout: TimeInterval = 30) throws -> SetupDetail {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if let detail = try world.store.get(id), [.deleted, .failed].contains(detail.setup.status) { return detail }
-            usleep(20_000)  // polling the database for the workers' result, bounded by the deadline
-        }
-        return try #require(try world.store.get(id))
-    }
-
     func tearDown(_ world: World, _ id: String, deleteAdopted: Bool = false) throws -> SetupDetail {
         _ = try world.store.requestTeardown(id, deleteAdopted: deleteAdopted, actor: "test")
         world.provisioner.notify()
-        let detail = try settleDeleted(world, id)
+        let detail = try settle(world, id, timeout: 30, statuses: [.deleted, .failed])
         #expect(detail.setup.status == .deleted, "\(detail.setup.errorMessage ?? "")")
         return detail
     }

@@ -109,6 +109,9 @@ public final class EndpointPoller: @unchecked Sendable {
                 let current = try db.firstRow("SELECT state FROM endpoints WHERE id = ?", [.text(row.endpointID)]) { $0.string(0) }
                 // Gone from AWS: the end of a deletion, or an endpoint removed behind our back.
                 let state = found?.state ?? (current == EndpointState.deleting.rawValue ? .deleted : .missing)
+                // A teardown marks a row `deleting` just before its delete call: a describe answered
+                // before that call still says available, and must not undo the mark.
+                if current == EndpointState.deleting.rawValue && [.available, .pending, .pendingAcceptance].contains(state) { continue }
                 if try EndpointRows.updateState(db, endpointID: row.endpointID, to: state, lastError: found?.failureReason,
                                                 dnsName: found?.dnsNames.first, networkInterfaceIDs: found?.networkInterfaceIDs,
                                                 actor: "poller", reason: found == nil ? "AWS no longer lists \(row.vpcEndpointID)" : nil, now: now) {
