@@ -124,4 +124,43 @@ import Testing
         #expect(AgentVersion("7..1") == nil)
         #expect(AgentVersion("") == nil)
     }
+
+    // MARK: Hardening: ASCII only, bounded echoes
+
+    /// Digits and letters of other scripts, or canonically equivalent to ASCII ones, are not
+    /// identifiers AWS knows: none is stored or sent.
+    @Test(arguments: [
+        ("vpc_id", JSON.string("vpc-０１２３４５６７")), ("vpc_id", "vpc-٠١٢٣٤٥٦٧"), ("vpc_id", "vpc-0123456７"),
+        ("subnet_ids", ["subnet-０１２３４５６７"]), ("security_group_ids", ["sg-ａｂｃｄ０１２３"]),
+        ("account_id", "１２３４５６７８９０１２"), ("account_id", "+12345678901"),
+        ("role_arn", "arn:aws:iam::123456789012:role/\u{212A}elvin"), ("role_arn", "arn:aws:iam::１２３４５６７８９０１２:role/x"),
+        ("agent_version", "７.52.1"), ("agent_version", "+7.52.1"), ("agent_version", "7.52.1-rc\n1"), ("agent_version", "7.52.1-"),
+    ] as [(String, JSON)])
+    func nonASCIIIdentifiersAreRefused(field: String, value: JSON) {
+        var changes: [(String, JSON)] = [(field, value)]
+        if field == "role_arn" { changes.append(("account_id", "123456789012")) }
+        let found = problems(validBody(changes))
+        #expect(found.contains { $0.field.hasPrefix(field) && $0.code == "invalid_format" }, "\(found.map { "\($0.field)/\($0.code)" })")
+    }
+
+    @Test func externalIDsAreASCIIOnly() {
+        let arn: JSON = "arn:aws:iam::123456789012:role/x"
+        #expect(problems(validBody([("role_arn", arn), ("external_id", "abc-\u{212A}")])).contains { $0.field == "external_id" })
+        #expect(problems(validBody([("role_arn", arn), ("external_id", "abc-K:/=@")])).isEmpty)
+        #expect(problems(validBody([("agent_version", "7.52.1-rc.1")])).isEmpty)
+    }
+
+    @Test func echoedInputIsCappedAndProblemsAreCounted() {
+        let huge = String(repeating: "9", count: 200_000)
+        let found = problems(validBody([("vpc_id", .string("vpc-" + huge)), (huge, "x")]))
+        #expect(!found.isEmpty)
+        for problem in found {
+            #expect(problem.message.utf8.count < 300, "\(problem.code): \(problem.message.utf8.count) bytes")
+            #expect(problem.field.utf8.count < 100)
+        }
+        let many = problems(validBody([("subnet_ids", .strings((0..<500).map { "subnet-x\($0)" }))]))
+        #expect(many.count == Problems.maxReported + 1)
+        #expect(many.last?.code == "too_many_problems")
+        #expect(many.last?.message.contains("more problems") == true)
+    }
 }

@@ -257,6 +257,29 @@ import Testing
         let (plain, _) = call("GET", "/v1/sites")
         #expect(plain.header("Access-Control-Allow-Origin") == nil)
     }
+
+    @Test(arguments: ["+5", "-5", "٥", "５", " 5", "5 ", "0x5", "99999999999999999999"])
+    func limitIsPlainASCIIDigits(limit: String) {
+        let encoded = limit.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? limit
+        let (response, json) = call("GET", "/v1/setups?limit=\(encoded)")
+        #expect(response.status == 400)
+        #expect(json?["error"]?["details"]?.arrayValue?.first?["field"] == "limit")
+    }
+
+    @Test func echoedInputInErrorsIsCut() {
+        let number = String(repeating: "1", count: 200_000)
+        let (badJSON, badJSONBody) = call("POST", "/v1/setups", body: "{\"site\": \(number)}")
+        #expect(badJSON.status == 400 || badJSON.status == 422)
+        #expect(badJSON.body.count < 2000, "\(badJSON.body.count) bytes")
+        #expect(badJSONBody?["error"]?["code"] != nil)
+        let id = "su_" + String(repeating: "A", count: 5000)
+        let (missing, _) = call("GET", "/v1/setups/\(id)")
+        #expect(missing.status == 404)
+        #expect(missing.body.count < 600)
+        let (filters, filtersJSON) = call("GET", "/v1/setups?vpc_id=vpc-%EF%BC%90%EF%BC%91%EF%BC%92%EF%BC%93%EF%BC%94%EF%BC%95%EF%BC%96%EF%BC%97&cursor=" + Cursor.encode("a\u{1}b"))
+        #expect(filters.status == 400)
+        #expect(Set(filtersJSON?["error"]?["details"]?.arrayValue?.compactMap { $0["field"]?.stringValue } ?? []) == ["vpc_id", "cursor"])
+    }
 }
 
 /// `extra_services`: AWS's own Secrets Manager endpoint beside the Datadog ones.

@@ -32,18 +32,25 @@ public struct AWSError: Error, Sendable, Equatable, CustomStringConvertible {
     }
     public var isNotFound: Bool { code.hasSuffix(".NotFound") || code.hasPrefix("NoSuch") || code == "NotFound" }
 
+    /// Upstream text kept in a message: enough to diagnose, too little to flood a log or a row.
+    static let maxMessageCharacters = 300
+
     /// Reads an AWS error document: EC2's `<Response><Errors><Error>` or the query/REST-XML
     /// `<ErrorResponse><Error>` form. Falls back to the HTTP status when the body is not XML.
+    /// Whatever the upstream sent is cut and kept on one line (an HTML error page, or a proxy
+    /// in the way, could otherwise write lines of its own into our logs).
     public static func parse(service: String, action: String, status: Int, body: [UInt8]) -> AWSError {
         if let tree = try? XMLTree.parse(Data(body)), let error = tree.find("Error") {
             let requestID = tree.text("RequestID") ?? tree.text("RequestId") ?? tree.find("RequestId")?.text
             return AWSError(service: service, action: action, httpStatus: status,
-                            code: error.text("Code") ?? "HTTP\(status)", message: error.text("Message") ?? "",
-                            requestID: requestID?.trimmingCharacters(in: .whitespacesAndNewlines))
+                            code: Echo.text(error.text("Code") ?? "HTTP\(status)", limit: 64),
+                            message: Echo.text((error.text("Message") ?? "").trimmingCharacters(in: .whitespacesAndNewlines), limit: maxMessageCharacters),
+                            requestID: requestID.map { Echo.text($0.trimmingCharacters(in: .whitespacesAndNewlines), limit: 64) })
         }
-        let snippet = String(decoding: body.prefix(200), as: UTF8.self)
+        let snippet = Echo.text(String(decoding: body.prefix(4 * maxMessageCharacters), as: UTF8.self), limit: maxMessageCharacters)
         return AWSError(service: service, action: action, httpStatus: status, code: "HTTP\(status)",
-                        message: snippet.isEmpty ? "HTTP status \(status) with no body" : snippet, requestID: nil)
+                        message: snippet.isEmpty ? "HTTP status \(status) with no body" : "a \(body.count)-byte body that is not an AWS error: \(snippet)",
+                        requestID: nil)
     }
 }
 

@@ -24,7 +24,7 @@ public struct SetupValidator: Sendable {
             return .failure(SetupValidationError(problems: problems.list, siteNotSupported: false, supportedSites: supportedIDs))
         }
         for (key, _) in pairs where !Self.topLevelFields.contains(key) {
-            problems.add(key, "unknown_field", "unknown field \"\(key)\"")
+            problems.add(Echo.text(key), "unknown_field", "unknown field \"\(Echo.text(key))\"")
         }
 
         // Site.
@@ -37,7 +37,7 @@ public struct SetupValidator: Sendable {
                     problems.add("site", "site_not_supported", catalog.unsupportedMessage)
                 }
             } else {
-                problems.add("site", "unknown_site", "unknown Datadog site \"\(id)\"; sites are: \(catalog.sites.map(\.id).joined(separator: ", "))")
+                problems.add("site", "unknown_site", "unknown Datadog site \"\(Echo.text(id))\"; sites are: \(catalog.sites.map(\.id).joined(separator: ", "))")
             }
         }
         let serviceRegion = site?.awsRegion
@@ -45,7 +45,7 @@ public struct SetupValidator: Sendable {
         // Region and mode.
         let region = problems.requiredString(body, "region").flatMap { value -> String? in
             guard AWSRegions.isKnown(value) else {
-                problems.add("region", "unknown_region", "\"\(value)\" is not an AWS region name such as us-east-1")
+                problems.add("region", "unknown_region", "\"\(Echo.text(value))\" is not an AWS region name such as us-east-1")
                 return nil
             }
             return value
@@ -83,7 +83,7 @@ public struct SetupValidator: Sendable {
                 problems.add("services", "empty", "services must name at least one service, or be left out for all ten")
             }
             for (i, id) in list.enumerated() where !Catalog.serviceIDs.contains(id) {
-                problems.add("services[\(i)]", "unknown_service", "unknown service \"\(id)\"; services are: \(Catalog.serviceIDs.joined(separator: ", "))")
+                problems.add("services[\(i)]", "unknown_service", "unknown service \"\(Echo.text(id))\"; services are: \(Catalog.serviceIDs.joined(separator: ", "))")
             }
             problems.checkDuplicates(list, field: "services")
             services = list
@@ -93,7 +93,7 @@ public struct SetupValidator: Sendable {
         if let list = problems.stringList(body, "extra_services", required: false) {
             for (i, id) in list.enumerated() where !AWSServiceEndpoints.supported.contains(id) {
                 problems.add("extra_services[\(i)]", "unknown_service",
-                             "unknown extra service \"\(id)\"; extra services are: \(AWSServiceEndpoints.supported.joined(separator: ", "))")
+                             "unknown extra service \"\(Echo.text(id))\"; extra services are: \(AWSServiceEndpoints.supported.joined(separator: ", "))")
             }
             problems.checkDuplicates(list, field: "extra_services")
             extraServices = list
@@ -130,7 +130,7 @@ public struct SetupValidator: Sendable {
         guard problems.list.isEmpty, let site, let region, let mode, let vpcID, let subnetIDs, let securityGroupIDs,
               let serviceRegion
         else {
-            return .failure(SetupValidationError(problems: problems.list, siteNotSupported: siteNotSupported, supportedSites: supportedIDs))
+            return .failure(SetupValidationError(problems: problems.capped, siteNotSupported: siteNotSupported, supportedSites: supportedIDs))
         }
         return .success(SetupRequest(
             site: site.id, mode: mode, region: region, serviceRegion: serviceRegion, vpcID: vpcID,
@@ -147,7 +147,7 @@ public struct SetupValidator: Sendable {
             return nil
         }
         for (key, _) in pairs where !Self.peerFields.contains(key) {
-            problems.add("peer.\(key)", "unknown_field", "unknown field \"\(key)\"")
+            problems.add("peer.\(Echo.text(key))", "unknown_field", "unknown field \"\(Echo.text(key))\"")
         }
         var scoped = Problems(prefix: "peer.")
         let vpcID = scoped.requiredID(value, "vpc_id", prefix: "vpc")
@@ -156,7 +156,7 @@ public struct SetupValidator: Sendable {
         }
         let region = scoped.requiredString(value, "region")
         if let region, !AWSRegions.isKnown(region) {
-            scoped.add("region", "unknown_region", "\"\(region)\" is not an AWS region name such as us-east-1")
+            scoped.add("region", "unknown_region", "\"\(Echo.text(region))\" is not an AWS region name such as us-east-1")
         }
         let (accountID, roleARN, externalID) = scoped.identity(value)
         let peering = scoped.optionalString(value, "peering_connection_id")
@@ -176,6 +176,16 @@ public struct SetupValidator: Sendable {
 struct Problems {
     var list: [ValidationProblem] = []
     var prefix = ""
+
+    /// Problems answered at most: a megabyte of bad ids is not worth a megabyte of errors.
+    static let maxReported = 50
+
+    /// The first `maxReported` problems, then one that counts the rest.
+    var capped: [ValidationProblem] {
+        guard list.count > Self.maxReported else { return list }
+        return Array(list.prefix(Self.maxReported))
+            + [ValidationProblem(field: "", code: "too_many_problems", message: "and \(list.count - Self.maxReported) more problems")]
+    }
 
     mutating func add(_ field: String, _ code: String, _ message: String) {
         list.append(ValidationProblem(field: prefix + field, code: code, message: message))
@@ -233,7 +243,7 @@ struct Problems {
     mutating func requiredID(_ object: JSON, _ key: String, prefix idPrefix: String) -> String? {
         guard let text = requiredString(object, key) else { return nil }
         guard AWSIdentifiers.isResourceID(text, prefix: idPrefix) else {
-            add(key, "invalid_format", "\(key) must look like \(idPrefix)-0123456789abcdef0, got \"\(text)\"")
+            add(key, "invalid_format", "\(key) must look like \(idPrefix)-0123456789abcdef0, got \"\(Echo.text(text))\"")
             return nil
         }
         return text
@@ -265,7 +275,7 @@ struct Problems {
         if required && items.isEmpty { add(key, "required", "\(key) must list at least one id") }
         if items.count > max { add(key, "too_many", "\(key) lists \(items.count) ids; at most \(max)") }
         for (i, id) in items.enumerated() where !AWSIdentifiers.isResourceID(id, prefix: idPrefix) {
-            add("\(key)[\(i)]", "invalid_format", "\(key)[\(i)] must look like \(idPrefix)-0123456789abcdef0, got \"\(id)\"")
+            add("\(key)[\(i)]", "invalid_format", "\(key)[\(i)] must look like \(idPrefix)-0123456789abcdef0, got \"\(Echo.text(id))\"")
         }
         checkDuplicates(items, field: key)
         return list.count == before ? items : nil
@@ -274,7 +284,7 @@ struct Problems {
     mutating func checkDuplicates(_ items: [String], field: String) {
         var seen = Set<String>()
         for (i, item) in items.enumerated() where !seen.insert(item).inserted {
-            add("\(field)[\(i)]", "duplicate", "\(field)[\(i)] repeats \"\(item)\"")
+            add("\(field)[\(i)]", "duplicate", "\(field)[\(i)] repeats \"\(Echo.text(item))\"")
         }
     }
 }

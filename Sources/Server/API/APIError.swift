@@ -23,8 +23,10 @@ public struct APIError: Error, Sendable {
         }
     }
 
+    /// `what` names the missing thing and may hold request input (an id, a path): it is cut and
+    /// escaped.
     public static func notFound(_ what: String) -> APIError {
-        APIError(status: 404, code: "not_found", message: "\(what) not found")
+        APIError(status: 404, code: "not_found", message: "\(Echo.text(what, limit: 120)) not found")
     }
 
     public static func invalidJSON(_ reason: String) -> APIError {

@@ -60,7 +60,7 @@ public struct Application: HTTPResponder {
             return APIError.notFound("path \(path)").response
         case let .methodNotAllowed(allowed):
             return APIError(status: 405, code: "method_not_allowed",
-                            message: "\(request.method) is not allowed on \(path); use \(allowed.joined(separator: ", "))",
+                            message: "\(request.method) is not allowed on \(Echo.text(path, limit: 120)); use \(allowed.joined(separator: ", "))",
                             headers: [("Allow", allowed.joined(separator: ", "))]).response
         case let .found(handler, parameters):
             do {
@@ -68,7 +68,7 @@ public struct Application: HTTPResponder {
             } catch let error as APIError {
                 return error.response
             } catch {
-                logger.error("internal error", metadata: ["method": "\(request.method)", "path": "\(path)", "error": "\(error)"])
+                logger.error("internal error", metadata: ["method": "\(request.method)", "path": "\(Echo.text(path, limit: 200))", "error": "\(error)"])
                 return APIError.internalError().response
             }
         }

@@ -134,7 +134,7 @@ struct SetupsAPI: Sendable {
         let request = context.request
         let known: Set<String> = ["status", "site", "vpc_id", "region", "limit", "cursor"]
         for (name, _) in request.query where !known.contains(name) {
-            problems.append(.init(field: name, code: "unknown_parameter", message: "unknown query parameter \"\(name)\"; use \(known.sorted().joined(separator: ", "))"))
+            problems.append(.init(field: Echo.text(name), code: "unknown_parameter", message: "unknown query parameter \"\(Echo.text(name))\"; use \(known.sorted().joined(separator: ", "))"))
         }
         if let status = request.queryValue("status") {
             filter.status = SetupStatus(rawValue: status)
@@ -146,9 +146,18 @@ struct SetupsAPI: Sendable {
         filter.site = request.queryValue("site")
         filter.vpcID = request.queryValue("vpc_id")
         filter.region = request.queryValue("region")
+        if let vpcID = filter.vpcID, !AWSIdentifiers.isResourceID(vpcID, prefix: "vpc") {
+            problems.append(.init(field: "vpc_id", code: "invalid_format", message: "vpc_id must look like vpc-0123456789abcdef0"))
+        }
+        if let region = filter.region, !AWSRegions.isKnown(region) {
+            problems.append(.init(field: "region", code: "unknown_region", message: "region must be an AWS region name such as us-east-1"))
+        }
+        if let site = filter.site, catalog.site(site) == nil {
+            problems.append(.init(field: "site", code: "unknown_site", message: "site must be a Datadog site id such as us1"))
+        }
         var limit = Self.defaultPageSize
         if let text = request.queryValue("limit") {
-            if let n = Int(text), (1...Self.maxPageSize).contains(n) { limit = n } else {
+            if let n = ASCIIDecimal.parse(text, maxDigits: 3), (1...Self.maxPageSize).contains(n) { limit = n } else {
                 problems.append(.init(field: "limit", code: "invalid_value", message: "limit must be a whole number from 1 to \(Self.maxPageSize)"))
             }
         }
@@ -206,8 +215,9 @@ enum Cursor {
     static func decode(_ cursor: String) -> String? {
         var text = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while text.count % 4 != 0 { text += "=" }
-        guard let data = Data(base64Encoded: text), let decoded = String(data: data, encoding: .utf8),
-              decoded.hasPrefix("v1:"), decoded.count > 3 else { return nil }
+        // Cursors this server gave out hold printable ASCII only (ids and timestamps).
+        guard cursor.utf8.count <= 256, let data = Data(base64Encoded: text), data.allSatisfy({ (0x21...0x7E).contains($0) }),
+              let decoded = String(data: data, encoding: .utf8), decoded.hasPrefix("v1:"), decoded.count > 3 else { return nil }
         return String(decoded.dropFirst(3))
     }
 }
@@ -218,7 +228,7 @@ enum BodyReader {
     static func json(_ request: HTTPRequest) throws -> JSON {
         guard !request.body.isEmpty else { throw APIError.invalidJSON("the body is empty; send a JSON object") }
         do { return try JSON.parse(request.body) } catch let error as JSONParseError {
-            throw APIError.invalidJSON(error.message)
+            throw APIError.invalidJSON(Echo.text(error.message, limit: 120))
         }
     }
 }

@@ -34,7 +34,7 @@ struct VerificationsAPI: Sendable {
         var problems: [ValidationProblem] = []
         var limit = 10
         if let text = context.request.queryValue("limit") {
-            if let n = Int(text), (1...50).contains(n) { limit = n } else {
+            if let n = ASCIIDecimal.parse(text, maxDigits: 3), (1...50).contains(n) { limit = n } else {
                 problems.append(.init(field: "limit", code: "invalid_value", message: "limit must be a whole number from 1 to 50"))
             }
         }

@@ -206,9 +206,9 @@ struct SignalWaiter {
 }
 
 enum LoggerFactory {
-    /// Logs to standard error with the chosen level.
+    /// Logs to standard error with the chosen level, one line per entry.
     static func makeLogger(level: Logger.Level) -> Logger {
-        var logger = Logger(label: "privatelinkd") { label in StreamLogHandler.standardError(label: label) }
+        var logger = Logger(label: "privatelinkd") { label in SingleLineLogHandler(label: label) }
         logger.logLevel = level
         return logger
     }
