@@ -31,10 +31,15 @@ public enum CreateOutcome: Sendable {
 public final class SetupStore: Sendable {
     public let database: Database
     public let clock: Clock
+    /// How long an `Idempotency-Key` replays its first answer (then the key is free again).
+    public let idempotencyTTL: TimeInterval
 
-    public init(database: Database, clock: Clock = .system) {
+    public static let defaultIdempotencyTTL: TimeInterval = 24 * 3600
+
+    public init(database: Database, clock: Clock = .system, idempotencyTTL: TimeInterval = SetupStore.defaultIdempotencyTTL) {
         self.database = database
         self.clock = clock
+        self.idempotencyTTL = idempotencyTTL
     }
 
     static let setupColumns = """
@@ -61,17 +66,14 @@ public final class SetupStore: Sendable {
         render: (SetupDetail) -> (status: Int, body: [UInt8])
     ) throws -> CreateOutcome {
         try database.write { db in
+            let now = Timestamp.string(clock.now())
             if let idempotency {
-                let previous = try db.firstRow(
-                    "SELECT request_hash, status_code, response FROM idempotency_keys WHERE scope = ? AND key = ?",
-                    [.text(idempotency.scope), .text(idempotency.key)]
-                ) { ($0.string(0), $0.int(1), $0.string(2)) }
-                if let previous {
-                    guard previous.0 == idempotency.requestHash else { throw IdempotencyConflict(key: idempotency.key) }
-                    return .replayed(status: previous.1, body: Array(previous.2.utf8))
+                let notBefore = Timestamp.string(clock.now().addingTimeInterval(-idempotencyTTL))
+                if let previous = try IdempotencyKeys.answer(db, idempotency, notBefore: notBefore) {
+                    guard previous.requestHash == idempotency.requestHash else { throw IdempotencyConflict(key: idempotency.key) }
+                    return .replayed(status: previous.status, body: Array(previous.body.utf8))
                 }
             }
-            let now = Timestamp.string(clock.now())
             let setupID = Identifier.make(prefix: "su_")
             try db.run(
                 "INSERT INTO setups (\(Self.setupColumns), request) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
@@ -101,13 +103,8 @@ public final class SetupStore: Sendable {
             }
             let answer = render(detail)
             if let idempotency {
-                try db.run(
-                    """
-                    INSERT INTO idempotency_keys (scope, key, request_hash, status_code, response, setup_id, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """,
-                    [.text(idempotency.scope), .text(idempotency.key), .text(idempotency.requestHash),
-                     .int(answer.status), .text(String(decoding: answer.body, as: UTF8.self)), .text(setupID), .text(now)])
+                try IdempotencyKeys.record(db, idempotency, status: answer.status, body: String(decoding: answer.body, as: UTF8.self),
+                                           setupID: setupID, now: now)
             }
             return .created(detail, status: answer.status, body: answer.body)
         }

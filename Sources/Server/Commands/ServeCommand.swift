@@ -64,6 +64,9 @@ public struct ServeCommand: ParsableCommand {
     @Option(help: "Most open connections.")
     var maxConnections: Int = 4096
 
+    @Option(help: "How long an Idempotency-Key replays its first answer, e.g. 24h (env PRIVATELINKD_IDEMPOTENCY_TTL); older keys are deleted in the background.")
+    var idempotencyTTL: String?
+
     @Flag(inversion: .prefixedNo, help: "Verify a setup once when it becomes ready.")
     var verifyOnReady = true
 
@@ -82,7 +85,8 @@ public struct ServeCommand: ParsableCommand {
         let applied = try Migrator(migrations: migrations).migrate(database)
         if !applied.isEmpty { logger.notice("applied migrations", metadata: ["versions": "\(applied)"]) }
 
-        let store = SetupStore(database: database)
+        let store = SetupStore(database: database, idempotencyTTL: settings.idempotencyTTL)
+        let janitor = IdempotencyJanitor(store: store, logger: logger)
         var verificationSettings = try verification.settings(environment: environment)
         verificationSettings.verifyOnReady = verifyOnReady
         let provisioner = try makeProvisioner(store: store, catalog: catalog, verification: verificationSettings,
@@ -101,6 +105,7 @@ public struct ServeCommand: ParsableCommand {
         let signals = SignalWaiter([SIGTERM, SIGINT])  // block them before any thread starts
         let port = try server.start()
         provisioner?.start()
+        janitor.start()
         let shownHost = settings.host.contains(":") ? "[\(settings.host)]" : settings.host
         FileHandle.standardOutput.write(Data("privatelinkd listening on http://\(shownHost):\(port) (database \(settings.databasePath))\n".utf8))
 
@@ -108,6 +113,7 @@ public struct ServeCommand: ParsableCommand {
         logger.notice("shutting down", metadata: ["signal": "\(signal)"])
         server.shutdown(grace: 10)
         provisioner?.stop(timeout: 15)
+        janitor.stop()
         database.close()
         logger.notice("stopped")
     }
@@ -154,6 +160,7 @@ struct ServeSettings {
     var corsOrigins: [String]
     var allowedHosts: [String]
     var migrationsDir: String?
+    var idempotencyTTL: TimeInterval
 
     /// The listen address is a loopback one: only loopback `Host` names are answered there.
     var isLoopbackListener: Bool {
@@ -178,6 +185,11 @@ struct ServeSettings {
         corsOrigins = command.corsOrigins.isEmpty ? Self.list(environment["PRIVATELINKD_CORS_ORIGINS"]) : command.corsOrigins
         allowedHosts = command.allowedHosts.isEmpty ? Self.list(environment["PRIVATELINKD_ALLOWED_HOSTS"]) : command.allowedHosts
         migrationsDir = command.migrationsDir ?? environment["PRIVATELINKD_MIGRATIONS_DIR"]
+        let ttlText = command.idempotencyTTL ?? environment["PRIVATELINKD_IDEMPOTENCY_TTL"] ?? "24h"
+        guard let ttl = DurationText.seconds(ttlText), ttl > 0 else {
+            throw ValidationError("--idempotency-ttl must be a duration such as 24h or 90m, got \(Echo.text(ttlText))")
+        }
+        idempotencyTTL = ttl
     }
 
     /// A comma-separated environment value as a list.
