@@ -301,24 +301,42 @@ import Testing
     /// the accepter's region through a class-level set of weak references that concurrent requests
     /// race on, so a cross-region run is flaky on moto (PeerRegion's wire form is checked against
     /// botocore's serializer instead).
-    @Test func peeringReachesReadyWithZonesRecordsPeeringRoutesAndAssociations() throws {
-        let world = try Self.world(rules: .init(pendingPolls: 1))
-        let agentsRegion = "us-east-1"
-        let agents = try MotoFixture(region: agentsRegion).network(cidr: "10.\(Int.random(in: 60...250)).0.0/16")
-        let agentsCIDR = try MotoFixture(region: agentsRegion).ec2().describeVpcs(ids: [agents.vpc]).first!.cidrBlocks[0]
-        // The endpoints' security group admits TCP 443 from the agents' VPC.
+    /// An agents' VPC beside the world's, whose CIDR the endpoints' security group admits on 443.
+    struct Agents {
+        let vpc: String
+        let region: String
+        let cidr: String
+        /// The route tables of both VPCs, for `peer.route_table_ids`.
+        let tables: [String]
+    }
+
+    func agentsVPC(_ world: World) throws -> Agents {
+        let region = "us-east-1"
+        let agents = try MotoFixture(region: region).network(cidr: "10.\(Int.random(in: 60...250)).0.0/16")
+        let cidr = try MotoFixture(region: region).ec2().describeVpcs(ids: [agents.vpc]).first!.cidrBlocks[0]
         try world.fixture.raw("AuthorizeSecurityGroupIngress", [("GroupId", world.net.securityGroup), ("IpPermissions.1.IpProtocol", "tcp"),
                                                                ("IpPermissions.1.FromPort", "443"), ("IpPermissions.1.ToPort", "443"),
-                                                               ("IpPermissions.1.IpRanges.1.CidrIp", agentsCIDR)])
+                                                               ("IpPermissions.1.IpRanges.1.CidrIp", cidr)])
         let tables = try world.fixture.ec2().describeRouteTables(filters: [EC2Filter("vpc-id", [world.net.vpc])]).map(\.id)
-            + MotoFixture(region: agentsRegion).ec2().describeRouteTables(filters: [EC2Filter("vpc-id", [agents.vpc])]).map(\.id)
-        let request = try SetupValidator(catalog: world.catalog).validate(.object([
+            + MotoFixture(region: region).ec2().describeRouteTables(filters: [EC2Filter("vpc-id", [agents.vpc])]).map(\.id)
+        return Agents(vpc: agents.vpc, region: region, cidr: cidr, tables: tables)
+    }
+
+    func peeringRequest(_ world: World, _ agents: Agents, peeringConnectionID: String? = nil) throws -> SetupRequest {
+        var peer: [(String, JSON)] = [("vpc_id", .string(agents.vpc)), ("region", .string(agents.region)), ("route_table_ids", .strings(agents.tables))]
+        if let peeringConnectionID { peer.append(("peering_connection_id", .string(peeringConnectionID))) }
+        return try SetupValidator(catalog: world.catalog).validate(.object([
             ("site", "us1"), ("mode", "vpc_peering"), ("region", "us-east-1"), ("vpc_id", .string(world.net.vpc)),
             ("subnet_ids", .strings(world.net.subnets)), ("security_group_ids", .strings([world.net.securityGroup])),
-            ("services", ["metrics", "api"]), ("account_id", "123456789012"),
-            ("peer", .object([("vpc_id", .string(agents.vpc)), ("region", .string(agentsRegion)), ("route_table_ids", .strings(tables))])),
+            ("services", ["metrics", "api"]), ("account_id", "123456789012"), ("peer", .object(peer)),
         ])).get()
-        let id = try submit(world, request)
+    }
+
+    @Test func peeringReachesReadyWithZonesRecordsPeeringRoutesAndAssociations() throws {
+        let world = try Self.world(rules: .init(pendingPolls: 1))
+        let agents = try agentsVPC(world)
+        let (agentsRegion, agentsCIDR) = (agents.region, agents.cidr)
+        let id = try submit(world, try peeringRequest(world, agents))
         world.provisioner.start()
         defer { world.provisioner.stop() }
         let detail = try settle(world, id)

@@ -129,4 +129,47 @@ extension ProvisioningTests {
             #expect(try EndpointRows.otherUsers(db, vpcEndpointID: endpoint.id, excluding: "su_other").isEmpty)  // a setup being torn down is no user
         }
     }
+
+    /// Two peering setups between the same VPCs: the second adopts the first's endpoints and zones
+    /// and names its peering connection. Deleting the first leaves all of it to the second; the
+    /// second's teardown removes what privatelinkd created.
+    @Test func zonesAndAPeeringConnectionSharedByTwoSetupsOutliveTheFirstTeardown() throws {
+        let world = try Self.world(rules: .init(pendingPolls: 0))
+        let agents = try agentsVPC(world)
+        world.provisioner.start()
+        defer { world.provisioner.stop() }
+        let first = try submit(world, try peeringRequest(world, agents))
+        #expect(try settle(world, first).setup.status == .ready)
+        let (pcx, _, _) = try world.store.database.read { try PeeringRows.peering($0, setupID: first) }
+        let pcxID = try #require(pcx)
+        let second = try submit(world, try peeringRequest(world, agents, peeringConnectionID: pcxID))
+        let secondReady = try settle(world, second)
+        #expect(secondReady.setup.status == .ready, "\(secondReady.setup.errorMessage ?? "")")
+        let zones = try world.store.database.read { try PeeringRows.zones($0, setupID: second) }
+        #expect(zones.count == 2 && zones.allSatisfy(\.adopted))
+        let route53 = Route53Client(client: world.fixture.aws)
+        let agentZones = Set(try route53.listHostedZonesByVPC(vpcID: agents.vpc, vpcRegion: agents.region).map(\.id))
+        #expect(Set(zones.compactMap(\.zoneID)).isSubset(of: agentZones))
+
+        _ = try tearDown(world, first)
+        // Everything the second setup relies on is still there.
+        #expect(try endpointsInVPC(world).count == 2)
+        #expect(Set(try route53.listHostedZonesByVPC(vpcID: agents.vpc, vpcRegion: agents.region).map(\.id)) == agentZones)
+        for zone in zones {
+            #expect(try route53.listResourceRecordSets(zoneID: zone.zoneID!).contains { $0.type == "A" })
+        }
+        #expect(try world.fixture.ec2().describeVpcPeeringConnections(ids: [pcxID]).first?.status == "active")
+        let routes = try world.fixture.ec2().describeRouteTables(filters: [EC2Filter("vpc-id", [world.net.vpc])]).flatMap(\.routes)
+        #expect(routes.contains { $0.vpcPeeringConnectionID == pcxID })
+
+        _ = try tearDown(world, second)
+        #expect(try endpointsInVPC(world).isEmpty)
+        #expect(try route53.listHostedZonesByVPC(vpcID: agents.vpc, vpcRegion: agents.region).isEmpty)
+        #expect(try route53.listHostedZonesByVPC(vpcID: world.net.vpc, vpcRegion: "us-east-1").isEmpty)
+        let peeringAfter = try world.fixture.ec2().describeVpcPeeringConnections(ids: [pcxID]).first
+        #expect(peeringAfter == nil || peeringAfter?.status == "deleted")
+        let routesAfter = try world.fixture.ec2().describeRouteTables(filters: [EC2Filter("vpc-id", [world.net.vpc])]).flatMap(\.routes)
+        #expect(!routesAfter.contains { $0.vpcPeeringConnectionID == pcxID })
+    }
 }
+

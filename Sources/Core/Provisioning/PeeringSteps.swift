@@ -191,21 +191,26 @@ struct PeeringSteps {
     }
 
     /// Disassociates the agents' VPC, withdraws authorizations, deletes the alias records and the
-    /// zones privatelinkd created; adopted zones are left as they were.
+    /// zones privatelinkd created. Zones are shared by reference like endpoints: one that another
+    /// live setup still uses keeps its record and the associations that setup relies on; the last
+    /// user deletes it when privatelinkd created it. Zones that existed before are left as they were.
     func deleteZones() throws {
         let zones = try store.database.read { try PeeringRows.zones($0, setupID: setup.id) }
         let endpoints = try store.get(setup.id)?.endpoints ?? []
-        for zone in zones where !zone.adopted {
+        for zone in zones {
             guard let zoneID = zone.zoneID else { continue }
-            for vpc in zone.associatedVPCs {
+            let use = try store.database.read { try PeeringRows.zoneUse($0, zoneID: zoneID, excluding: setup.id) }
+            guard use.createdByPrivatelinkd else { continue }
+            for vpc in zone.associatedVPCs where !use.associatedVPCs.contains(vpc) {
                 let parts = vpc.split(separator: "@").map(String.init)
                 try Self.ignoringGone { try peerRoute53.disassociateVPC(zoneID: zoneID, vpcID: parts[0], vpcRegion: parts[1]) }
             }
+            guard use.setups.isEmpty else { continue }  // still used: the zone, its record and the rest stay
             for vpc in zone.authorizedVPCs {
                 let parts = vpc.split(separator: "@").map(String.init)
                 try Self.ignoringGone { try route53.deleteVPCAssociationAuthorization(zoneID: zoneID, vpcID: parts[0], vpcRegion: parts[1]) }
             }
-            if zone.recordUpserted, let endpoint = endpoints.first(where: { $0.id == zone.endpointID }),
+            if let endpoint = endpoints.first(where: { $0.id == zone.endpointID }),
                let target = endpoint.dnsName, let targetZone = endpoint.dnsHostedZoneID {
                 try Self.ignoringGone {
                     try route53.changeAliasRecord(zoneID: zoneID, action: "DELETE", name: zone.name, targetDNSName: target, targetZoneID: targetZone)
@@ -215,9 +220,18 @@ struct PeeringSteps {
         }
     }
 
-    /// Removes the routes privatelinkd added and the peering connection it created.
+    /// Removes the routes privatelinkd added and the peering connection it created, unless another
+    /// live setup still uses that connection; the last user removes them whoever created them.
     func deletePeering() throws {
-        let (id, created, routes) = try store.database.read { try PeeringRows.peering($0, setupID: setup.id) }
+        let (id, created, ownRoutes) = try store.database.read { try PeeringRows.peering($0, setupID: setup.id) }
+        var routes = ownRoutes
+        var delete = created
+        if let id {
+            let use = try store.database.read { try PeeringRows.peeringUse($0, peeringConnectionID: id, excluding: setup.id) }
+            guard use.setups.isEmpty else { return }  // the connection and its routes serve another setup
+            routes = use.routes
+            delete = use.createdByPrivatelinkd
+        }
         for route in routes {
             let parts = route.split(separator: ":", maxSplits: 1).map(String.init)
             // The table is in one of the two VPCs; try the endpoint side first, then the agents' side.
@@ -225,6 +239,6 @@ struct PeeringSteps {
                 try Self.ignoringGone { try peerEC2.deleteRoute(routeTableID: parts[0], destinationCIDR: parts[1]) }
             }
         }
-        if created, let id { try Self.ignoringGone { try ec2.deleteVpcPeeringConnection(id: id) } }
+        if delete, let id { try Self.ignoringGone { try ec2.deleteVpcPeeringConnection(id: id) } }
     }
 }

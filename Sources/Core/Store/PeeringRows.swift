@@ -68,4 +68,51 @@ public enum PeeringRows {
         guard !current.contains(route) else { return }
         try db.run("UPDATE setups SET routes_added = ? WHERE id = ?", [StoredJSON.text(current + [route]), .text(setupID)])
     }
+
+    // MARK: Shared by reference
+
+    /// A live setup: not being torn down and not deleted. Only live setups keep a shared zone or
+    /// peering connection alive.
+    static let liveSetup = "s.status NOT IN ('deleting', 'deleted')"
+
+    /// How the other live setups that use a zone refer to it.
+    public struct ZoneUse: Sendable {
+        /// The other live setups whose rows hold this zone.
+        public let setups: [String]
+        /// The `vpc-…@region` those rows associated with it (not to be disassociated).
+        public let associatedVPCs: Set<String>
+        /// True when privatelinkd created the zone (some row holds it as not adopted).
+        public let createdByPrivatelinkd: Bool
+    }
+
+    public static func zoneUse(_ db: Connection, zoneID: String, excluding setupID: String) throws -> ZoneUse {
+        let rows = try db.rows(
+            """
+            SELECT h.setup_id, h.associated_vpcs FROM hosted_zones h JOIN setups s ON s.id = h.setup_id
+            WHERE h.zone_id = ? AND h.setup_id <> ? AND \(liveSetup) ORDER BY h.setup_id
+            """, [.text(zoneID), .text(setupID)]) { ($0.string(0), StoredJSON.stringArray($0.string(1))) }
+        let created = try db.firstRow("SELECT 1 FROM hosted_zones WHERE zone_id = ? AND adopted = 0 LIMIT 1", [.text(zoneID)]) { _ in true } ?? false
+        return ZoneUse(setups: Array(Set(rows.map(\.0))).sorted(), associatedVPCs: Set(rows.flatMap(\.1)), createdByPrivatelinkd: created)
+    }
+
+    /// How other setups refer to a peering connection.
+    public struct PeeringUse: Sendable {
+        /// The other live setups that use it.
+        public let setups: [String]
+        /// True when a privatelinkd setup created it.
+        public let createdByPrivatelinkd: Bool
+        /// Every route any setup added through it ("rtb-…:cidr").
+        public let routes: [String]
+    }
+
+    public static func peeringUse(_ db: Connection, peeringConnectionID: String, excluding setupID: String) throws -> PeeringUse {
+        let rows = try db.rows(
+            "SELECT s.id, s.status, s.peering_created, s.routes_added FROM setups s WHERE s.peering_connection_id = ? ORDER BY s.id",
+            [.text(peeringConnectionID)]) { ($0.string(0), $0.string(1), $0.int(2) != 0, $0.optionalString(3).map(StoredJSON.stringArray) ?? []) }
+        let live = rows.filter { $0.0 != setupID && $0.1 != SetupStatus.deleting.rawValue && $0.1 != SetupStatus.deleted.rawValue }
+        var routes: [String] = []
+        for route in rows.flatMap(\.3) where !routes.contains(route) { routes.append(route) }
+        return PeeringUse(setups: live.map(\.0), createdByPrivatelinkd: rows.contains { $0.2 }, routes: routes)
+    }
 }
+
