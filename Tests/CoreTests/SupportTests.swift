@@ -50,7 +50,25 @@ import Testing
         #expect(DurationText.seconds("1h") == 3600)
         #expect(DurationText.seconds("1m30s") == 90)
         #expect(DurationText.seconds("2") == 2)
-        for bad in ["", "5x", "m", "5s3", "-1s", "1.2.3s"] { #expect(DurationText.seconds(bad) == nil, "\(bad)") }
+        for bad in ["", "5x", "m", "5s3", "-1s", "1.2.3s", "inf", "nan", "1e9", "0x10", "+5", "５s", "٣m"] {
+            #expect(DurationText.seconds(bad) == nil, "\(bad)")
+        }
+    }
+
+    @Test func asciiDecimalsRefuseSignsOtherScriptsAndOverflow() {
+        #expect(ASCIIDecimal.parse("0") == 0)
+        #expect(ASCIIDecimal.parse("007") == 7)
+        #expect(ASCIIDecimal.parse("922337203685477580") == 922_337_203_685_477_580)
+        for bad in ["", "+1", "-1", " 1", "1 ", "１", "٣", "1_000", "9223372036854775808", "99999999999999999999"] {
+            #expect(ASCIIDecimal.parse(bad, maxDigits: 25) == nil, "\(bad)")
+        }
+        #expect(ASCIIDecimal.parse("1234", maxDigits: 3) == nil)
+    }
+
+    @Test func numbersAboveIntMaxDoNotWrap() throws {
+        let big = try JSON.parse("{\"n\": 18446744073709551615}")
+        #expect(big["n"]?.intValue == nil || big["n"]?.intValue ?? -1 > 0)
+        #expect(big["n"] != .int(-1))
     }
 
     @Test func awsIdentifiers() {

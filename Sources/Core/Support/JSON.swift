@@ -91,6 +91,8 @@ extension JSON {
             } else if String(cString: number.objCType) == "d" || String(cString: number.objCType) == "f" {
                 let d = number.doubleValue
                 self = d.rounded() == d && abs(d) < 1e15 ? .int(Int(d)) : .double(d)
+            } else if String(cString: number.objCType) == "Q", number.uint64Value > UInt64(Int.max) {
+                self = .double(number.doubleValue)  // above Int.max: `intValue` would wrap to a negative number
             } else {
                 self = .int(number.intValue)
             }
