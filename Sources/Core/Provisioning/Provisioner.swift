@@ -186,10 +186,12 @@ public final class Provisioner: @unchecked Sendable {
             let peering = try peeringSteps(setup: setup, request: request, job: job, owner: owner, context: context)
             var subnets: [Subnet] = []
             var peerCIDRs: [String] = []
-            for (index, step) in job.steps.enumerated() where index >= job.completedSteps {
-                try queue.beginStep(job, owner: owner, step: step)
-                let outcome = job.kind == .teardown ? try runTeardownStep(step, teardown, peering: peering)
-                    : try runStep(step, steps: steps, peering: peering, subnets: &subnets, peerCIDRs: &peerCIDRs)
+            for (index, name) in job.steps.enumerated() where index >= job.completedSteps {
+                guard let step = Step(text: name) else {
+                    throw StepFailure("step_unknown", "step \(Echo.text(name)) is not known to this version of privatelinkd")
+                }
+                try queue.beginStep(job, owner: owner, step: name)
+                let outcome = try runStep(step, steps: steps, teardown: teardown, peering: peering, subnets: &subnets, peerCIDRs: &peerCIDRs)
                 if case let .park(until, reason) = outcome {
                     if job.kind == .provision {
                         try queue.whileHeld(job.id, owner: owner) { db, now in
@@ -238,18 +240,6 @@ public final class Provisioner: @unchecked Sendable {
         }
     }
 
-    func runTeardownStep(_ step: String, _ teardown: TeardownSteps, peering: PeeringSteps?) throws -> StepOutcome {
-        switch step {
-        case "delete_zones": try peering?.deleteZones()
-        case "delete_peering": try peering?.deletePeering()
-        case "delete_endpoints": try teardown.deleteEndpoints(includeAdopted: false)
-        case "delete_endpoints:adopted": try teardown.deleteEndpoints(includeAdopted: true)
-        case "wait_deleted": return try teardown.waitDeleted()
-        default: throw StepFailure("step_not_available", "teardown step \(step) is not known")
-        }
-        return .done
-    }
-
     /// The peering side of a `vpc_peering` setup: the agents' region, account and role.
     func peeringSteps(setup: SetupRecord, request: JSON, job: JobRecord, owner: String, context: CallContext) throws -> PeeringSteps? {
         guard setup.mode == .vpcPeering, let peerJSON = request["peer"], let vpc = peerJSON["vpc_id"]?.stringValue,
@@ -266,39 +256,42 @@ public final class Provisioner: @unchecked Sendable {
                             peerRoute53: aws.route53(context: peerContext, partitionRegion: peer.region))
     }
 
-    func runStep(_ step: String, steps: EndpointSteps, peering: PeeringSteps?, subnets: inout [Subnet], peerCIDRs: inout [String]) throws -> StepOutcome {
-        let parts = step.split(separator: ":", maxSplits: 1).map(String.init)
-        let key = parts.count > 1 ? parts[1] : ""
+    /// Runs one step; the `switch` is exhaustive, so a new kind of step cannot be forgotten here.
+    func runStep(_ step: Step, steps: EndpointSteps, teardown: TeardownSteps, peering: PeeringSteps?,
+                 subnets: inout [Subnet], peerCIDRs: inout [String]) throws -> StepOutcome {
         func needPeering() throws -> PeeringSteps {
-            guard let peering else { throw StepFailure("peer_missing", "step \(step) needs the setup's peer") }
+            guard let peering else { throw StepFailure("peer_missing", "step \(step.text) needs the setup's peer") }
             return peering
         }
-        switch parts[0] {
-        case "preflight_vpc": try steps.preflightVPC()
-        case "preflight_subnets": subnets = try steps.preflightSubnets()
-        case "preflight_services":
+        switch step {
+        case .preflightVPC: try steps.preflightVPC()
+        case .preflightSubnets: subnets = try steps.preflightSubnets()
+        case .preflightServices:
             if subnets.isEmpty { subnets = try steps.preflightSubnets() }
             try steps.preflightServices(subnets: subnets)
-        case "preflight_security_groups":
+        case .preflightSecurityGroups:
             // Agents reach the endpoints from the peer VPC in peering mode.
             let sources = peering != nil ? try needPeering().preflightPeerVPC() : try steps.vpcCIDRs()
             try steps.preflightSecurityGroups(sourceCIDRs: sources)
-        case "preflight_existing_endpoints": return try steps.adoptExisting()
-        case "preflight_peer_vpc": peerCIDRs = try needPeering().preflightPeerVPC()
-        case "create_endpoint": try steps.createEndpoint(key: key)
-        case "wait_available": return try steps.waitAvailable()
-        case "create_hosted_zone": try needPeering().createHostedZone(key)
-        case "upsert_alias_record": try needPeering().upsertAliasRecord(key)
-        case "check_peering": try needPeering().checkPeering()
-        case "create_peering": try needPeering().createPeering()
-        case "accept_peering": try needPeering().acceptPeering()
-        case "check_routes":
+        case .preflightExistingEndpoints: return try steps.adoptExisting()
+        case .preflightPeerVPC: peerCIDRs = try needPeering().preflightPeerVPC()
+        case let .createEndpoint(key): try steps.createEndpoint(key: key)
+        case .waitAvailable: return try steps.waitAvailable()
+        case let .createHostedZone(key): try needPeering().createHostedZone(key)
+        case let .upsertAliasRecord(key): try needPeering().upsertAliasRecord(key)
+        case .checkPeering: try needPeering().checkPeering()
+        case .createPeering: try needPeering().createPeering()
+        case .acceptPeering: try needPeering().acceptPeering()
+        case .checkRoutes:
             if peerCIDRs.isEmpty { peerCIDRs = try needPeering().preflightPeerVPC() }
             try needPeering().checkRoutes(peerCIDRs: peerCIDRs)
-        case "authorize_association": try needPeering().authorizeAssociation(key)
-        case "associate_zone": try needPeering().associateZone(key)
-        default:
-            throw StepFailure("step_unknown", "step \(step) is not known to this version of privatelinkd")
+        case let .authorizeAssociation(key): try needPeering().authorizeAssociation(key)
+        case let .associateZone(key): try needPeering().associateZone(key)
+        case .deleteZones: try peering?.deleteZones()
+        case .deletePeering: try peering?.deletePeering()
+        case let .deleteEndpoints(includeAdopted): try teardown.deleteEndpoints(includeAdopted: includeAdopted)
+        case .waitDeleted: return try teardown.waitDeleted()
+        case .verify: throw StepFailure("step_not_available", "verify steps run on the verification worker")
         }
         return .done
     }

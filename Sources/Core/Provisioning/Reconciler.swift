@@ -116,7 +116,7 @@ extension SetupStore {
                 try TransitionLog.record(db, setupID: id, entity: .endpoint, entityID: endpoint.id, from: endpoint.state.rawValue,
                                          to: EndpointState.requested.rawValue, at: now, actor: actor, reason: "repair: create it again")
             }
-            try Self.enqueue(db, setupID: id, kind: .provision, steps: ["preflight_existing_endpoints"] + broken.map { "create_endpoint:\($0.services[0])" } + ["wait_available"],
+            try Self.enqueue(db, setupID: id, kind: .provision, steps: [.preflightExistingEndpoints] + broken.map { .createEndpoint($0.services[0]) } + [.waitAvailable],
                              actor: actor, now: now)
             _ = try SetupStore.transitionSetup(db, id: id, to: .pending, actor: actor, reason: "repair requested", error: nil, now: now)
             return try Self.detail(db, id: id)!

@@ -9,11 +9,20 @@ public struct PlannedEndpoint: Sendable, Equatable {
     public var key: String { services[0] }
 }
 
-/// One step of a provisioning job: a stable name, the AWS action it calls, and what it does.
+/// One step of a provisioning job: the step, the AWS action it calls, and what it does.
 public struct PlanStep: Sendable, Equatable {
-    public let name: String
+    public let step: Step
     public let action: String
     public let description: String
+
+    public init(_ step: Step, action: String, description: String) {
+        self.step = step
+        self.action = action
+        self.description = description
+    }
+
+    /// The step's stable name (`create_endpoint:metrics`).
+    public var name: String { step.text }
 
     public var json: JSON {
         .object([("name", .string(name)), ("action", .string(action)), ("description", .string(description))])
@@ -46,6 +55,7 @@ public struct Plan: Sendable, Equatable {
     }
 
     public var stepNames: [String] { steps.map(\.name) }
+    public var stepValues: [Step] { steps.map(\.step) }
 
     public var json: JSON {
         .object([
@@ -62,55 +72,55 @@ public struct Plan: Sendable, Equatable {
         let where_ = request.mode == .crossRegion
             ? "in \(request.region) with ServiceRegion \(request.serviceRegion)" : "in \(request.region)"
         var steps: [PlanStep] = [
-            PlanStep(name: "preflight_vpc", action: "ec2:DescribeVpcs, ec2:DescribeVpcAttribute",
+            PlanStep(.preflightVPC, action: "ec2:DescribeVpcs, ec2:DescribeVpcAttribute",
                      description: "check that \(request.vpcID) exists and has enableDnsSupport and enableDnsHostnames on"),
-            PlanStep(name: "preflight_subnets", action: "ec2:DescribeSubnets",
+            PlanStep(.preflightSubnets, action: "ec2:DescribeSubnets",
                      description: "check that the subnets belong to \(request.vpcID), at most one per Availability Zone"),
-            PlanStep(name: "preflight_services", action: "ec2:DescribeVpcEndpointServices",
+            PlanStep(.preflightServices, action: "ec2:DescribeVpcEndpointServices",
                      description: "find each Datadog service name" + (request.mode == .crossRegion ? " in service region \(request.serviceRegion)" : "") + " and the Availability Zone ids it offers"),
-            PlanStep(name: "preflight_security_groups", action: "ec2:DescribeSecurityGroups",
+            PlanStep(.preflightSecurityGroups, action: "ec2:DescribeSecurityGroups",
                      description: "check that each security group accepts inbound TCP 443 from " + (peering ? "the peer VPC's CIDR" : "the VPC's CIDR")),
-            PlanStep(name: "preflight_existing_endpoints", action: "ec2:DescribeVpcEndpoints",
+            PlanStep(.preflightExistingEndpoints, action: "ec2:DescribeVpcEndpoints",
                      description: "adopt an existing endpoint for the same service instead of creating a second one"),
         ]
         if peering, let peer = request.peer {
-            steps.append(PlanStep(name: "preflight_peer_vpc", action: "ec2:DescribeVpcs, ec2:DescribeVpcAttribute",
+            steps.append(PlanStep(.preflightPeerVPC, action: "ec2:DescribeVpcs, ec2:DescribeVpcAttribute",
                                   description: "check that the agents' VPC \(peer.vpcID) in \(peer.region) exists with DNS support and hostnames on"))
         }
         for endpoint in endpoints {
             let place = AWSServiceEndpoints.isAWSService(endpoint.serviceName) ? "in \(request.region)" : where_
             steps.append(PlanStep(
-                name: "create_endpoint:\(endpoint.key)", action: "ec2:CreateVpcEndpoint",
+                .createEndpoint(endpoint.key), action: "ec2:CreateVpcEndpoint",
                 description: "create an Interface endpoint for \(endpoint.serviceName) \(place), private DNS \(peering ? "off" : "on")"))
         }
-        steps.append(PlanStep(name: "wait_available", action: "ec2:DescribeVpcEndpoints",
+        steps.append(PlanStep(.waitAvailable, action: "ec2:DescribeVpcEndpoints",
                               description: "wait until every endpoint is available (up to 10 minutes on AWS's side)"))
         guard peering, let peer = request.peer else { return steps }
 
         let crossAccount = peer.accountID != nil && peer.accountID != request.accountID
         for endpoint in endpoints {
-            steps.append(PlanStep(name: "create_hosted_zone:\(endpoint.key)", action: "route53:CreateHostedZone",
+            steps.append(PlanStep(.createHostedZone(endpoint.key), action: "route53:CreateHostedZone",
                                   description: "create the private hosted zone \(endpoint.privateDNSName) attached to \(request.vpcID)"))
-            steps.append(PlanStep(name: "upsert_alias_record:\(endpoint.key)", action: "route53:ChangeResourceRecordSets",
+            steps.append(PlanStep(.upsertAliasRecord(endpoint.key), action: "route53:ChangeResourceRecordSets",
                                   description: "UPSERT an alias A record \(endpoint.privateDNSName) to the endpoint's DNS name"))
         }
         if let pcx = peer.peeringConnectionID {
-            steps.append(PlanStep(name: "check_peering", action: "ec2:DescribeVpcPeeringConnections",
+            steps.append(PlanStep(.checkPeering, action: "ec2:DescribeVpcPeeringConnections",
                                   description: "check that peering connection \(pcx) is active between \(request.vpcID) and \(peer.vpcID)"))
         } else {
-            steps.append(PlanStep(name: "create_peering", action: "ec2:CreateVpcPeeringConnection",
+            steps.append(PlanStep(.createPeering, action: "ec2:CreateVpcPeeringConnection",
                                   description: "request a peering connection from \(request.vpcID) to \(peer.vpcID) in \(peer.region)"))
-            steps.append(PlanStep(name: "accept_peering", action: "ec2:AcceptVpcPeeringConnection",
+            steps.append(PlanStep(.acceptPeering, action: "ec2:AcceptVpcPeeringConnection",
                                   description: "accept the peering connection on the agents' side"))
         }
-        steps.append(PlanStep(name: "check_routes", action: "ec2:DescribeRouteTables",
+        steps.append(PlanStep(.checkRoutes, action: "ec2:DescribeRouteTables",
                               description: "check routes in both directions" + (peer.routeTableIDs.isEmpty ? "" : "; add missing ones to \(peer.routeTableIDs.joined(separator: ", "))")))
         for endpoint in endpoints {
             if crossAccount {
-                steps.append(PlanStep(name: "authorize_association:\(endpoint.key)", action: "route53:CreateVPCAssociationAuthorization",
+                steps.append(PlanStep(.authorizeAssociation(endpoint.key), action: "route53:CreateVPCAssociationAuthorization",
                                       description: "authorize \(peer.vpcID) (account \(peer.accountID ?? "")) to associate with the zone \(endpoint.privateDNSName)"))
             }
-            steps.append(PlanStep(name: "associate_zone:\(endpoint.key)", action: "route53:AssociateVPCWithHostedZone",
+            steps.append(PlanStep(.associateZone(endpoint.key), action: "route53:AssociateVPCWithHostedZone",
                                   description: "associate the zone \(endpoint.privateDNSName) with the agents' VPC \(peer.vpcID) in \(peer.region)"))
         }
         return steps

@@ -30,10 +30,9 @@ extension SetupStore {
             _ = try SetupStore.transitionSetup(db, id: id, to: .deleting, actor: actor, reason: "deletion requested", error: nil, now: now)
             let mode = try db.firstRow("SELECT mode FROM setups WHERE id = ?", [.text(id)]) { $0.string(0) }
             // Peering pieces depend on the endpoints (alias targets): they go first.
-            let peeringSteps = mode == SetupMode.vpcPeering.rawValue ? ["delete_zones", "delete_peering"] : []
+            let peeringSteps: [Step] = mode == SetupMode.vpcPeering.rawValue ? [.deleteZones, .deletePeering] : []
             try Self.enqueue(db, setupID: id, kind: .teardown,
-                             steps: peeringSteps + [deleteAdopted ? "delete_endpoints:adopted" : "delete_endpoints", "wait_deleted"],
-                             actor: actor, now: now)
+                             steps: peeringSteps + [.deleteEndpoints(includeAdopted: deleteAdopted), .waitDeleted], actor: actor, now: now)
             return try Self.detail(db, id: id)!
         }
     }
@@ -59,7 +58,7 @@ extension SetupStore {
                 try TransitionLog.record(db, setupID: id, entity: .endpoint, entityID: endpoint.id, from: endpoint.state.rawValue,
                                          to: EndpointState.requested.rawValue, at: now, actor: actor,
                                          reason: "retry: \(endpoint.vpcEndpointID ?? "endpoint") will be created again")
-                if let index = job.steps.firstIndex(of: "create_endpoint:\(endpoint.services[0])") { resume = min(resume, index) }
+                if let index = job.steps.firstIndex(of: Step.createEndpoint(endpoint.services[0]).text) { resume = min(resume, index) }
             }
             try db.run(
                 """
@@ -74,10 +73,10 @@ extension SetupStore {
     }
 
     @discardableResult
-    static func enqueue(_ db: Connection, setupID: String, kind: JobKind, steps: [String], actor: String, now: String) throws -> String {
+    static func enqueue(_ db: Connection, setupID: String, kind: JobKind, steps: [Step], actor: String, now: String) throws -> String {
         let jobID = Identifier.make(prefix: "jb_")
         try db.run("INSERT INTO jobs (\(Self.jobColumns)) VALUES (?, ?, ?, 'queued', ?, NULL, 0, 0, ?, NULL, NULL, NULL, ?, ?)",
-                   [.text(jobID), .text(setupID), .text(kind.rawValue), StoredJSON.text(steps), .text(now), .text(now), .text(now)])
+                   [.text(jobID), .text(setupID), .text(kind.rawValue), StoredJSON.text(steps.texts), .text(now), .text(now), .text(now)])
         try TransitionLog.record(db, setupID: setupID, entity: .job, entityID: jobID, from: nil, to: JobState.queued.rawValue,
                                  at: now, actor: actor, reason: kind.rawValue)
         return jobID

@@ -97,7 +97,7 @@ public final class SetupStore: Sendable {
                                          to: EndpointState.requested.rawValue, at: now, actor: actor,
                                          reason: "planned for \(endpoint.services.joined(separator: ", "))")
             }
-            try Self.enqueue(db, setupID: setupID, kind: .provision, steps: plan.stepNames, actor: actor, now: now)
+            try Self.enqueue(db, setupID: setupID, kind: .provision, steps: plan.stepValues, actor: actor, now: now)
             guard let detail = try Self.detail(db, id: setupID) else {
                 throw SQLiteError(extendedCode: 1, message: "setup vanished inside its own transaction", sql: nil)
             }

@@ -56,7 +56,7 @@ enum VerificationRows {
                                       [.text(setupID)], { $0.string(0) }) {
             return open
         }
-        let jobID = try SetupStore.enqueue(db, setupID: setupID, kind: .verify, steps: ["verify"], actor: actor, now: now)
+        let jobID = try SetupStore.enqueue(db, setupID: setupID, kind: .verify, steps: [.verify], actor: actor, now: now)
         let id = Identifier.make(prefix: "vf_")
         try db.run("INSERT INTO verifications (id, setup_id, job_id, trigger, state, requested_by, created_at) VALUES (?, ?, ?, ?, 'queued', ?, ?)",
                    [.text(id), .text(setupID), .text(jobID), .text(trigger.rawValue), .text(actor), .text(now)])

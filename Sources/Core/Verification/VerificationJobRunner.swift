@@ -25,7 +25,7 @@ public final class VerificationJobRunner: Sendable {
     /// Runs one claimed job to its end.
     public func run(_ job: JobRecord, owner: String) {
         do {
-            try queue.beginStep(job, owner: owner, step: "verify")
+            try queue.beginStep(job, owner: owner, step: Step.verify.text)
             try queue.whileHeld(job.id, owner: owner) { db, now in try VerificationRows.markRunning(db, jobID: job.id, now: now) }
             guard let detail = try store.get(job.setupID) else { throw StepFailure("setup_missing", "setup \(job.setupID) no longer exists") }
             let (addresses, note) = endpointAddresses(detail, jobID: job.id)

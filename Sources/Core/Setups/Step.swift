@@ -1,0 +1,84 @@
+/// One step of a job, as a typed value: the plan, the store, the workers and the teardown and
+/// repair planners share it, and a `switch` over it is checked by the compiler. Stored and shown in
+/// its stable text form (`create_endpoint:metrics`), the spelling the `jobs.steps` column has
+/// always held.
+public enum Step: Hashable, Sendable {
+    // Provisioning.
+    case preflightVPC, preflightSubnets, preflightServices, preflightSecurityGroups, preflightExistingEndpoints
+    case preflightPeerVPC
+    /// The argument is the endpoint's key: its first catalog service.
+    case createEndpoint(String)
+    case waitAvailable
+    case createHostedZone(String), upsertAliasRecord(String)
+    case checkPeering, createPeering, acceptPeering, checkRoutes
+    case authorizeAssociation(String), associateZone(String)
+    // Teardown.
+    case deleteZones, deletePeering
+    case deleteEndpoints(includeAdopted: Bool)
+    case waitDeleted
+    // Verification.
+    case verify
+
+    /// The stored spelling.
+    public var text: String {
+        switch self {
+        case .preflightVPC: "preflight_vpc"
+        case .preflightSubnets: "preflight_subnets"
+        case .preflightServices: "preflight_services"
+        case .preflightSecurityGroups: "preflight_security_groups"
+        case .preflightExistingEndpoints: "preflight_existing_endpoints"
+        case .preflightPeerVPC: "preflight_peer_vpc"
+        case let .createEndpoint(key): "create_endpoint:\(key)"
+        case .waitAvailable: "wait_available"
+        case let .createHostedZone(key): "create_hosted_zone:\(key)"
+        case let .upsertAliasRecord(key): "upsert_alias_record:\(key)"
+        case .checkPeering: "check_peering"
+        case .createPeering: "create_peering"
+        case .acceptPeering: "accept_peering"
+        case .checkRoutes: "check_routes"
+        case let .authorizeAssociation(key): "authorize_association:\(key)"
+        case let .associateZone(key): "associate_zone:\(key)"
+        case .deleteZones: "delete_zones"
+        case .deletePeering: "delete_peering"
+        case let .deleteEndpoints(includeAdopted): includeAdopted ? "delete_endpoints:adopted" : "delete_endpoints"
+        case .waitDeleted: "wait_deleted"
+        case .verify: "verify"
+        }
+    }
+
+    /// Reads the stored spelling; nil for a step this version does not know.
+    public init?(text: String) {
+        let parts = text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        let key = parts.count == 2 && !parts[1].isEmpty ? parts[1] : nil
+        switch (parts[0], key) {
+        case ("preflight_vpc", nil): self = .preflightVPC
+        case ("preflight_subnets", nil): self = .preflightSubnets
+        case ("preflight_services", nil): self = .preflightServices
+        case ("preflight_security_groups", nil): self = .preflightSecurityGroups
+        case ("preflight_existing_endpoints", nil): self = .preflightExistingEndpoints
+        case ("preflight_peer_vpc", nil): self = .preflightPeerVPC
+        case let ("create_endpoint", key?): self = .createEndpoint(key)
+        case ("wait_available", nil): self = .waitAvailable
+        case let ("create_hosted_zone", key?): self = .createHostedZone(key)
+        case let ("upsert_alias_record", key?): self = .upsertAliasRecord(key)
+        case ("check_peering", nil): self = .checkPeering
+        case ("create_peering", nil): self = .createPeering
+        case ("accept_peering", nil): self = .acceptPeering
+        case ("check_routes", nil): self = .checkRoutes
+        case let ("authorize_association", key?): self = .authorizeAssociation(key)
+        case let ("associate_zone", key?): self = .associateZone(key)
+        case ("delete_zones", nil): self = .deleteZones
+        case ("delete_peering", nil): self = .deletePeering
+        case ("delete_endpoints", nil): self = .deleteEndpoints(includeAdopted: false)
+        case ("delete_endpoints", "adopted"): self = .deleteEndpoints(includeAdopted: true)
+        case ("wait_deleted", nil): self = .waitDeleted
+        case ("verify", nil): self = .verify
+        default: return nil
+        }
+    }
+}
+
+extension Array where Element == Step {
+    /// The stored spellings, in order.
+    public var texts: [String] { map(\.text) }
+}
