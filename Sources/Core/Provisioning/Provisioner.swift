@@ -215,27 +215,14 @@ public final class Provisioner: @unchecked Sendable {
                 }
                 if verifyNow { notify() }
             }
-        } catch is LeaseLost {
-            logger.notice("lease lost; another worker has the job", metadata: ["job": "\(job.id)"])
-        } catch let failure as StepFailure {
-            try? queue.finish(job, owner: owner, state: .failed, setupStatus: .failed, reason: failure.message,
-                              error: (failure.code, failure.message))
-        } catch let missing as CredentialsNotFound {
-            try? queue.finish(job, owner: owner, state: .failed, setupStatus: .failed, reason: missing.description,
-                              error: ("aws_credentials_missing", "\(missing.description); configure credentials (see README, AWS access) and retry the setup"))
-        } catch let error as AWSError where !error.isRetryable {
-            try? queue.finish(job, owner: owner, state: .failed, setupStatus: .failed, reason: error.description,
-                              error: ("aws_" + error.code, error.description))
         } catch {
-            // Transient (throttling or 5xx beyond the client's retries, no answer, credentials
-            // service down): try the job again later, with backoff, a bounded number of times.
-            if job.attempts + 1 >= configuration.maxJobAttempts {
-                try? queue.finish(job, owner: owner, state: .failed, setupStatus: .failed, reason: "\(error)",
-                                  error: ("transient_errors", "gave up after \(job.attempts + 1) attempts: \(error)"))
-            } else {
-                let delay = min(300, 2 * pow(2, Double(job.attempts)))  // 2 s, 4 s, 8 s, …
-                try? queue.park(job, owner: owner, until: clock.now().addingTimeInterval(delay),
-                                reason: "retry in \(Int(delay))s", error: "\(error)")
+            switch FailurePolicy.decide(error, attempts: job.attempts, maxAttempts: configuration.maxJobAttempts) {
+            case .abandon:
+                logger.notice("lease lost; another worker has the job", metadata: ["job": "\(job.id)"])
+            case let .fail(code, message):
+                try? queue.finish(job, owner: owner, state: .failed, setupStatus: .failed, reason: message, error: (code, message))
+            case let .retry(delay, error):
+                try? queue.park(job, owner: owner, until: clock.now().addingTimeInterval(delay), reason: "retry in \(Int(delay))s", error: error)
             }
         }
     }
