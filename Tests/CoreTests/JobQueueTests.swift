@@ -62,6 +62,7 @@ import Testing
         let setupID = try makeSetups(store, count: 1)[0]
         let queue = JobQueue(database: database, clock: time.clock)
         let job = try #require(try queue.claim(owner: "a", lease: 30))
+        try store.transitionSetup(setupID, to: .provisioning, actor: "a", reason: "provisioning started")  // as the worker does
         try queue.beginStep(job, owner: "a", step: "wait_available")
         try queue.park(job, owner: "a", until: time.clock.now().addingTimeInterval(600), reason: "waiting for AWS")
         #expect(try queue.claim(owner: "a", lease: 30) == nil)

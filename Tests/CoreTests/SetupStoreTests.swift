@@ -161,6 +161,7 @@ import Testing
         let odd = try store.list(filter: SetupFilter(vpcID: "vpc-89abcdef"), limit: 50, after: nil)
         #expect(odd.setups.map(\.id) == [ids[5], ids[3], ids[1]])
         #expect(odd.nextCursor == nil)
+        try store.transitionSetup(ids[2], to: .provisioning, actor: "test", reason: nil)
         try store.transitionSetup(ids[2], to: .ready, actor: "test", reason: nil)
         #expect(try store.list(filter: SetupFilter(status: .ready), limit: 50, after: nil).setups.map(\.id) == [ids[2]])
         #expect(try store.list(filter: SetupFilter(site: "ap1"), limit: 50, after: nil).setups.isEmpty)

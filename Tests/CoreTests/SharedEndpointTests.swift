@@ -144,7 +144,7 @@ extension ProvisioningTests {
         let pcxID = try #require(pcx)
         let second = try submit(world, try peeringRequest(world, agents, peeringConnectionID: pcxID))
         let secondReady = try settle(world, second)
-        #expect(secondReady.setup.status == .ready, "\(secondReady.setup.errorMessage ?? "")")
+        #expect(secondReady.setup.status == .ready, "\(secondReady.setup.errorCode ?? "") \(secondReady.setup.errorMessage ?? "")")
         let zones = try world.store.database.read { try PeeringRows.zones($0, setupID: second) }
         #expect(zones.count == 2 && zones.allSatisfy(\.adopted))
         let route53 = Route53Client(client: world.fixture.aws)

@@ -33,3 +33,20 @@ func validBody(_ changes: [(String, JSON)] = [], removing: [String] = []) -> JSO
 func validRequest(_ changes: [(String, JSON)] = []) throws -> SetupRequest {
     try SetupValidator(catalog: Catalog.bundled()).validate(validBody(changes)).get()
 }
+
+extension SetupStore {
+    /// Test shorthand: one setup move in a transaction of its own.
+    @discardableResult
+    func transitionSetup(_ id: String, to status: SetupStatus, actor: String, reason: String?,
+                         error: (code: String, message: String)? = nil) throws -> Bool {
+        try database.write {
+            try TransitionLog.moveSetup($0, id: id, to: status, actor: actor, reason: reason, error: error, now: Timestamp.string(clock.now()))
+        }
+    }
+
+    /// Test shorthand: one endpoint move in a transaction of its own.
+    @discardableResult
+    func transitionEndpoint(_ id: String, to state: EndpointState, actor: String, reason: String?) throws -> Bool {
+        try database.write { try TransitionLog.moveEndpoint($0, id: id, to: state, actor: actor, reason: reason, now: Timestamp.string(clock.now())) }
+    }
+}

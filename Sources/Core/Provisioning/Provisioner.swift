@@ -173,7 +173,7 @@ public final class Provisioner: @unchecked Sendable {
             guard let setup = try store.get(job.setupID)?.setup else { return }
             if job.kind == .provision && setup.status == .pending {
                 try queue.whileHeld(job.id, owner: owner) { db, now in
-                    _ = try SetupStore.transitionSetup(db, id: setup.id, to: .provisioning, actor: owner, reason: "provisioning started", error: nil, now: now)
+                    try TransitionLog.moveSetup(db, id: setup.id, to: .provisioning, actor: owner, reason: "provisioning started", now: now)
                 }
             }
             let request = try store.storedRequest(setup.id)
@@ -195,7 +195,7 @@ public final class Provisioner: @unchecked Sendable {
                 if case let .park(until, reason) = outcome {
                     if job.kind == .provision {
                         try queue.whileHeld(job.id, owner: owner) { db, now in
-                            _ = try SetupStore.transitionSetup(db, id: setup.id, to: .waiting, actor: owner, reason: reason, error: nil, now: now)
+                            try TransitionLog.moveSetup(db, id: setup.id, to: .waiting, actor: owner, reason: reason, now: now)
                         }
                     }
                     poller.wakeUp()

@@ -82,7 +82,7 @@ public final class Reconciler: @unchecked Sendable {
                 let target: SetupStatus = healthy ? .ready : .degraded
                 let reason = healthy ? "every endpoint is available again"
                     : rows.filter { observed[$0.endpointID] != .available }.map { reasons[$0.endpointID] ?? "" }.joined(separator: "; ")
-                if try SetupStore.transitionSetup(db, id: setupID, to: target, actor: "reconciler", reason: reason, error: nil, now: now) {
+                if try TransitionLog.moveSetup(db, id: setupID, to: target, actor: "reconciler", reason: reason, now: now) {
                     changedSetups.append(setupID)
                 }
             }
@@ -111,14 +111,13 @@ extension SetupStore {
             for endpoint in broken {
                 // Deleted or missing ones have nothing left to delete; failed ones are deleted by the create step.
                 let keepID = [.failed, .rejected, .expired, .partial].contains(endpoint.state)
-                try db.run("UPDATE endpoints SET state = 'requested', generation = generation + 1, vpc_endpoint_id = CASE WHEN ? THEN vpc_endpoint_id END, updated_at = ? WHERE id = ?",
-                           [.int(keepID ? 1 : 0), .text(now), .text(endpoint.id)])
-                try TransitionLog.record(db, setupID: id, entity: .endpoint, entityID: endpoint.id, from: endpoint.state.rawValue,
-                                         to: EndpointState.requested.rawValue, at: now, actor: actor, reason: "repair: create it again")
+                try db.run("UPDATE endpoints SET generation = generation + 1, vpc_endpoint_id = CASE WHEN ? THEN vpc_endpoint_id END WHERE id = ?",
+                           [.int(keepID ? 1 : 0), .text(endpoint.id)])
+                try TransitionLog.moveEndpoint(db, id: endpoint.id, to: .requested, actor: actor, reason: "repair: create it again", now: now)
             }
             try Self.enqueue(db, setupID: id, kind: .provision, steps: [.preflightExistingEndpoints] + broken.map { .createEndpoint($0.services[0]) } + [.waitAvailable],
                              actor: actor, now: now)
-            _ = try SetupStore.transitionSetup(db, id: id, to: .pending, actor: actor, reason: "repair requested", error: nil, now: now)
+            try TransitionLog.moveSetup(db, id: id, to: .pending, actor: actor, reason: "repair requested", now: now)
             return try Self.detail(db, id: id)!
         }
     }

@@ -16,13 +16,12 @@ public enum EndpointRows {
         try db.run(
             """
             UPDATE endpoints SET vpc_endpoint_id = ?, dns_name = ?, dns_hosted_zone_id = ?, network_interface_ids = ?,
-                adopted = ?, created_by = ?, state = ?, last_error = ?, updated_at = ? WHERE id = ?
+                adopted = ?, created_by = ?, last_error = ?, updated_at = ? WHERE id = ?
             """,
             [.text(endpoint.id), .optional(endpoint.dnsNames.first), .optional(endpoint.dnsHostedZoneID),
-             StoredJSON.text(endpoint.networkInterfaceIDs), .int(adopted ? 1 : 0), .optional(createdBy), .text(state.rawValue),
+             StoredJSON.text(endpoint.networkInterfaceIDs), .int(adopted ? 1 : 0), .optional(createdBy),
              .optional(endpoint.failureReason), .text(now), .text(row.id)])
-        try TransitionLog.record(db, setupID: row.setupID, entity: .endpoint, entityID: row.id, from: row.state.rawValue,
-                                 to: state.rawValue, at: now, actor: actor, reason: reason)
+        try TransitionLog.moveEndpoint(db, id: row.id, to: state, actor: actor, reason: reason, note: true, now: now)
     }
 
     /// The other live setups whose rows use this AWS endpoint (so a teardown must leave it). A setup
@@ -55,8 +54,8 @@ public enum EndpointRows {
     /// Notes on the endpoint's history that this setup let go of it without changing its state
     /// (another setup still uses it, or it existed before privatelinkd).
     public static func recordKept(_ db: Connection, row: EndpointRecord, actor: String, reason: String, now: String) throws {
-        try TransitionLog.record(db, setupID: row.setupID, entity: .endpoint, entityID: row.id, from: row.state.rawValue,
-                                 to: row.state.rawValue, at: now, actor: actor, reason: reason)
+        let current = try db.firstRow("SELECT state FROM endpoints WHERE id = ?", [.text(row.id)]) { EndpointState(rawValue: $0.string(0)) } ?? nil
+        try TransitionLog.moveEndpoint(db, id: row.id, to: current ?? row.state, actor: actor, reason: reason, note: true, now: now)
     }
 
     /// Moves an endpoint to AWS's latest state; no write when nothing changed.
@@ -64,19 +63,15 @@ public enum EndpointRows {
     public static func updateState(_ db: Connection, endpointID: String, to state: EndpointState, lastError: String?,
                                    dnsName: String? = nil, networkInterfaceIDs: [String]? = nil,
                                    actor: String, reason: String?, now: String) throws -> Bool {
-        guard let (setupID, current) = try db.firstRow("SELECT setup_id, state FROM endpoints WHERE id = ?", [.text(endpointID)],
-                                                       { ($0.string(0), $0.string(1)) }),
+        guard let current = try db.firstRow("SELECT state FROM endpoints WHERE id = ?", [.text(endpointID)], { $0.string(0) }),
               current != state.rawValue else { return false }
         try db.run(
             """
-            UPDATE endpoints SET state = ?, last_error = coalesce(?, last_error), dns_name = coalesce(?, dns_name),
-                network_interface_ids = coalesce(?, network_interface_ids), updated_at = ? WHERE id = ?
+            UPDATE endpoints SET last_error = coalesce(?, last_error), dns_name = coalesce(?, dns_name),
+                network_interface_ids = coalesce(?, network_interface_ids) WHERE id = ?
             """,
-            [.text(state.rawValue), .optional(lastError), .optional(dnsName),
-             networkInterfaceIDs.map { StoredJSON.text($0) } ?? .null, .text(now), .text(endpointID)])
-        try TransitionLog.record(db, setupID: setupID, entity: .endpoint, entityID: endpointID, from: current, to: state.rawValue,
-                                 at: now, actor: actor, reason: reason ?? lastError)
-        return true
+            [.optional(lastError), .optional(dnsName), networkInterfaceIDs.map { StoredJSON.text($0) } ?? .null, .text(endpointID)])
+        return try TransitionLog.moveEndpoint(db, id: endpointID, to: state, actor: actor, reason: reason ?? lastError, now: now)
     }
 
     /// An endpoint AWS is still working on, for the poller's batched describe.

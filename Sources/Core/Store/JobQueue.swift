@@ -38,12 +38,10 @@ public final class JobQueue: Sendable {
             let expires = Timestamp.string(clock.now().addingTimeInterval(lease))
             // `attempts` counts failed tries: a takeover from a dead worker is one; a routine claim
             // (first run, or woken after waiting on AWS) is not.
-            try db.run(
-                "UPDATE jobs SET state = 'running', lease_owner = ?, lease_expires_at = ?, attempts = attempts + ?, updated_at = ? WHERE id = ?",
-                [.text(owner), .text(expires), .int(previous == "running" ? 1 : 0), .text(now), .text(id)])
-            let setupID = try db.firstRow("SELECT setup_id FROM jobs WHERE id = ?", [.text(id)]) { $0.string(0) } ?? ""
-            try TransitionLog.record(db, setupID: setupID, entity: .job, entityID: id, from: previous, to: JobState.running.rawValue,
-                                     at: now, actor: owner, reason: previous == "running" ? "lease expired; taken over" : "claimed")
+            try db.run("UPDATE jobs SET lease_owner = ?, lease_expires_at = ?, attempts = attempts + ? WHERE id = ?",
+                       [.text(owner), .text(expires), .int(previous == JobState.running.rawValue ? 1 : 0), .text(id)])
+            try TransitionLog.moveJob(db, id: id, to: .running, actor: owner,
+                                      reason: previous == JobState.running.rawValue ? "lease expired; taken over" : "claimed", now: now)
             return try db.firstRow("SELECT \(SetupStore.jobColumns) FROM jobs WHERE id = ?", [.text(id)], SetupStore.job)
         }
     }
@@ -128,10 +126,9 @@ public final class JobQueue: Sendable {
     public func park(_ job: JobRecord, owner: String, until runAfter: Date, reason: String, error: String? = nil) throws {
         try whileHeld(job.id, owner: owner) { db, now in
             try db.run(
-                "UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL, run_after = ?, last_error = ?, attempts = attempts + ?, updated_at = ? WHERE id = ?",
-                [.text(Timestamp.string(runAfter)), .optional(error), .int(error == nil ? 0 : 1), .text(now), .text(job.id)])
-            try TransitionLog.record(db, setupID: job.setupID, entity: .job, entityID: job.id, from: JobState.running.rawValue,
-                                     to: JobState.queued.rawValue, at: now, actor: owner, reason: reason)
+                "UPDATE jobs SET lease_owner = NULL, lease_expires_at = NULL, run_after = ?, last_error = ?, attempts = attempts + ? WHERE id = ?",
+                [.text(Timestamp.string(runAfter)), .optional(error), .int(error == nil ? 0 : 1), .text(job.id)])
+            try TransitionLog.moveJob(db, id: job.id, to: .queued, actor: owner, reason: reason, now: now)
         }
     }
 
@@ -143,17 +140,15 @@ public final class JobQueue: Sendable {
             try alongside?(db, now)
             try db.run(
                 """
-                UPDATE jobs SET state = ?, lease_owner = NULL, lease_expires_at = NULL, last_error = ?,
-                    completed_steps = CASE WHEN ? = 'succeeded' THEN json_array_length(steps) ELSE completed_steps END,
-                    updated_at = ? WHERE id = ?
-                """, [.text(state.rawValue), .optional(error.map { "\($0.code): \($0.message)" }), .text(state.rawValue), .text(now), .text(job.id)])
-            try TransitionLog.record(db, setupID: job.setupID, entity: .job, entityID: job.id, from: JobState.running.rawValue,
-                                     to: state.rawValue, at: now, actor: owner, reason: error?.message ?? reason)
+                UPDATE jobs SET lease_owner = NULL, lease_expires_at = NULL, last_error = ?,
+                    completed_steps = CASE WHEN ? THEN json_array_length(steps) ELSE completed_steps END WHERE id = ?
+                """, [.optional(error.map { "\($0.code): \($0.message)" }), .int(state == .succeeded ? 1 : 0), .text(job.id)])
+            try TransitionLog.moveJob(db, id: job.id, to: state, actor: owner, reason: error?.message ?? reason, now: now)
             if state == .succeeded && job.kind != .verify {
                 try db.run("UPDATE setups SET current_step = NULL WHERE id = ?", [.text(job.setupID)])
             }
             if let setupStatus {
-                _ = try SetupStore.transitionSetup(db, id: job.setupID, to: setupStatus, actor: owner, reason: reason, error: error, now: now)
+                try TransitionLog.moveSetup(db, id: job.setupID, to: setupStatus, actor: owner, reason: reason, error: error, now: now)
             }
         }
     }

@@ -33,3 +33,11 @@ extension SQLValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Exp
     public static func optional(_ s: String?) -> SQLValue { s.map(SQLValue.text) ?? .null }
     public static func int(_ i: Int) -> SQLValue { .integer(Int64(i)) }
 }
+
+/// A stored value this version cannot read (an unknown status, say): a sign of corruption or of a
+/// newer writer, reported rather than guessed at.
+public struct StoredValueError: Error, Sendable, CustomStringConvertible {
+    public let column: String
+    public let value: String
+    public var description: String { "unreadable stored \(column): \(Echo.text(value))" }
+}

@@ -22,12 +22,10 @@ extension SetupStore {
             let open = try db.rows("SELECT id, state FROM jobs WHERE setup_id = ? AND kind = 'provision' AND state IN ('queued', 'running')",
                                    [.text(id)]) { ($0.string(0), $0.string(1)) }
             for (jobID, state) in open {
-                try db.run("UPDATE jobs SET state = 'cancelled', lease_owner = NULL, lease_expires_at = NULL, updated_at = ? WHERE id = ?",
-                           [.text(now), .text(jobID)])
-                try TransitionLog.record(db, setupID: id, entity: .job, entityID: jobID, from: state, to: JobState.cancelled.rawValue,
-                                         at: now, actor: actor, reason: "setup deletion requested")
+                try db.run("UPDATE jobs SET lease_owner = NULL, lease_expires_at = NULL WHERE id = ?", [.text(jobID)])
+                try TransitionLog.moveJob(db, id: jobID, to: .cancelled, actor: actor, reason: "setup deletion requested", now: now)
             }
-            _ = try SetupStore.transitionSetup(db, id: id, to: .deleting, actor: actor, reason: "deletion requested", error: nil, now: now)
+            try TransitionLog.moveSetup(db, id: id, to: .deleting, actor: actor, reason: "deletion requested", now: now)
             let mode = try db.firstRow("SELECT mode FROM setups WHERE id = ?", [.text(id)]) { $0.string(0) }
             // Peering pieces depend on the endpoints (alias targets): they go first.
             let peeringSteps: [Step] = mode == SetupMode.vpcPeering.rawValue ? [.deleteZones, .deletePeering] : []
@@ -53,21 +51,19 @@ extension SetupStore {
                                      [.text(id)], Self.endpoint)
             for endpoint in failed {
                 // The failed endpoint's id is kept: the create step deletes it (AWS bills it until then).
-                try db.run("UPDATE endpoints SET state = 'requested', generation = generation + 1, updated_at = ? WHERE id = ?",
-                           [.text(now), .text(endpoint.id)])
-                try TransitionLog.record(db, setupID: id, entity: .endpoint, entityID: endpoint.id, from: endpoint.state.rawValue,
-                                         to: EndpointState.requested.rawValue, at: now, actor: actor,
-                                         reason: "retry: \(endpoint.vpcEndpointID ?? "endpoint") will be created again")
+                try db.run("UPDATE endpoints SET generation = generation + 1 WHERE id = ?", [.text(endpoint.id)])
+                try TransitionLog.moveEndpoint(db, id: endpoint.id, to: .requested, actor: actor,
+                                               reason: "retry: \(endpoint.vpcEndpointID ?? "endpoint") will be created again", now: now)
                 if let index = job.steps.firstIndex(of: Step.createEndpoint(endpoint.services[0]).text) { resume = min(resume, index) }
             }
             try db.run(
                 """
-                UPDATE jobs SET state = 'queued', completed_steps = ?, attempts = 0, run_after = ?, last_error = NULL,
-                    lease_owner = NULL, lease_expires_at = NULL, updated_at = ? WHERE id = ?
-                """, [.int(resume), .text(now), .text(now), .text(job.id)])
-            try TransitionLog.record(db, setupID: id, entity: .job, entityID: job.id, from: job.state.rawValue, to: JobState.queued.rawValue,
-                                     at: now, actor: actor, reason: "retry from step \(resume < job.steps.count ? job.steps[resume] : "end")")
-            _ = try SetupStore.transitionSetup(db, id: id, to: .pending, actor: actor, reason: "retry requested", error: nil, now: now)
+                UPDATE jobs SET completed_steps = ?, attempts = 0, run_after = ?, last_error = NULL,
+                    lease_owner = NULL, lease_expires_at = NULL WHERE id = ?
+                """, [.int(resume), .text(now), .text(job.id)])
+            try TransitionLog.moveJob(db, id: job.id, to: .queued, actor: actor,
+                                      reason: "retry from step \(resume < job.steps.count ? job.steps[resume] : "end")", now: now)
+            try TransitionLog.moveSetup(db, id: id, to: .pending, actor: actor, reason: "retry requested", now: now)
             return try Self.detail(db, id: id)!
         }
     }
@@ -77,8 +73,7 @@ extension SetupStore {
         let jobID = Identifier.make(prefix: "jb_")
         try db.run("INSERT INTO jobs (\(Self.jobColumns)) VALUES (?, ?, ?, 'queued', ?, NULL, 0, 0, ?, NULL, NULL, NULL, ?, ?)",
                    [.text(jobID), .text(setupID), .text(kind.rawValue), StoredJSON.text(steps.texts), .text(now), .text(now), .text(now)])
-        try TransitionLog.record(db, setupID: setupID, entity: .job, entityID: jobID, from: nil, to: JobState.queued.rawValue,
-                                 at: now, actor: actor, reason: kind.rawValue)
+        try TransitionLog.moveJob(db, id: jobID, to: .queued, actor: actor, reason: kind.rawValue, created: true, now: now)
         return jobID
     }
 }

@@ -84,8 +84,7 @@ public final class SetupStore: Sendable {
                  StoredJSON.text(request.peer?.json ?? .null), .optional(request.agentVersion),
                  .text(SetupStatus.pending.rawValue), .null, .null, .null, .text(now), .text(now),
                  StoredJSON.text(request.extraServices), .text(request.json.serializedString)])
-            try TransitionLog.record(db, setupID: setupID, entity: .setup, entityID: setupID, from: nil,
-                                     to: SetupStatus.pending.rawValue, at: now, actor: actor, reason: "requested")
+            try TransitionLog.moveSetup(db, id: setupID, to: .pending, actor: actor, reason: "requested", created: true, now: now)
             for endpoint in plan.endpoints {
                 let endpointID = Identifier.make(prefix: "ep_")
                 try db.run(
@@ -93,9 +92,8 @@ public final class SetupStore: Sendable {
                     [.text(endpointID), .text(setupID), StoredJSON.text(endpoint.services), .text(endpoint.serviceName),
                      .text(endpoint.privateDNSName), .text(EndpointState.requested.rawValue), .null, .null, .null,
                      .int(0), .null, .text(now), .text(now)])
-                try TransitionLog.record(db, setupID: setupID, entity: .endpoint, entityID: endpointID, from: nil,
-                                         to: EndpointState.requested.rawValue, at: now, actor: actor,
-                                         reason: "planned for \(endpoint.services.joined(separator: ", "))")
+                try TransitionLog.moveEndpoint(db, id: endpointID, to: .requested, actor: actor,
+                                               reason: "planned for \(endpoint.services.joined(separator: ", "))", created: true, now: now)
             }
             try Self.enqueue(db, setupID: setupID, kind: .provision, steps: plan.stepValues, actor: actor, now: now)
             guard let detail = try Self.detail(db, id: setupID) else {
@@ -107,52 +105,6 @@ public final class SetupStore: Sendable {
                                            setupID: setupID, now: now)
             }
             return .created(detail, status: answer.status, body: answer.body)
-        }
-    }
-
-    // MARK: State changes
-
-    /// Moves a setup to `status` and writes its transition row, in one transaction. Returns `false`
-    /// (and writes nothing) when the setup is already in that state.
-    @discardableResult
-    public func transitionSetup(
-        _ id: String, to status: SetupStatus, actor: String, reason: String?,
-        error: (code: String, message: String)? = nil
-    ) throws -> Bool {
-        try database.write { db in
-            try Self.transitionSetup(db, id: id, to: status, actor: actor, reason: reason, error: error, now: Timestamp.string(clock.now()))
-        }
-    }
-
-    static func transitionSetup(
-        _ db: Connection, id: String, to status: SetupStatus, actor: String, reason: String?,
-        error: (code: String, message: String)?, now: String
-    ) throws -> Bool {
-        guard let current = try db.firstRow("SELECT status FROM setups WHERE id = ?", [.text(id)], { $0.string(0) }) else {
-            throw NotFound(kind: "setup", id: id)
-        }
-        guard current != status.rawValue else { return false }
-        try db.run(
-            "UPDATE setups SET status = ?, error_code = ?, error_message = ?, updated_at = ? WHERE id = ?",
-            [.text(status.rawValue), .optional(error?.code), .optional(error?.message), .text(now), .text(id)])
-        try TransitionLog.record(db, setupID: id, entity: .setup, entityID: id, from: current, to: status.rawValue,
-                                 at: now, actor: actor, reason: reason ?? error?.message)
-        return true
-    }
-
-    /// Moves an endpoint to `state` and writes its transition row, in one transaction.
-    @discardableResult
-    public func transitionEndpoint(_ id: String, to state: EndpointState, actor: String, reason: String?) throws -> Bool {
-        try database.write { db in
-            guard let (setupID, current) = try db.firstRow(
-                "SELECT setup_id, state FROM endpoints WHERE id = ?", [.text(id)], { ($0.string(0), $0.string(1)) })
-            else { throw NotFound(kind: "endpoint", id: id) }
-            guard current != state.rawValue else { return false }
-            let now = Timestamp.string(clock.now())
-            try db.run("UPDATE endpoints SET state = ?, updated_at = ? WHERE id = ?", [.text(state.rawValue), .text(now), .text(id)])
-            try TransitionLog.record(db, setupID: setupID, entity: .endpoint, entityID: id, from: current,
-                                     to: state.rawValue, at: now, actor: actor, reason: reason)
-            return true
         }
     }
 

@@ -1,9 +1,88 @@
-/// Writes transition rows. Callers pass the connection of the transaction that makes the change,
-/// so the new state and its transition are committed together or not at all.
+/// Moves setups, endpoints and jobs from one status to another: one function per entity, each
+/// checking the entity's table of allowed moves (`StateMachine`), writing the new status and its
+/// transition row in the caller's transaction. Nothing else writes a transition row.
 public enum TransitionLog {
     public enum Entity: String, Sendable { case setup, endpoint, job }
 
-    public static func record(
+    /// Moves a setup (nil `from`: just created, to `pending`), setting or clearing its error.
+    /// Returns false, writing nothing, when it already has that status.
+    @discardableResult
+    public static func moveSetup(
+        _ db: Connection, id: String, to status: SetupStatus, actor: String, reason: String?,
+        error: (code: String, message: String)? = nil, created: Bool = false, now: String
+    ) throws -> Bool {
+        let current: SetupStatus?
+        if created { current = nil } else {
+            guard let text = try db.firstRow("SELECT status FROM setups WHERE id = ?", [.text(id)], { $0.string(0) }) else {
+                throw NotFound(kind: "setup", id: id)
+            }
+            current = try decode(SetupStatus.self, text, entity: .setup, id: id)
+            guard current != status else { return false }
+        }
+        try check(current, status, entity: .setup, id: id)
+        if current != nil {
+            try db.run("UPDATE setups SET status = ?, error_code = ?, error_message = ?, updated_at = ? WHERE id = ?",
+                       [.text(status.rawValue), .optional(error?.code), .optional(error?.message), .text(now), .text(id)])
+        }
+        try record(db, setupID: id, entity: .setup, entityID: id, from: current?.rawValue, to: status.rawValue,
+                   at: now, actor: actor, reason: reason ?? error?.message)
+        return true
+    }
+
+    /// Moves an endpoint (nil `from` via `created`: just planned, to `requested`). With `note`, a row
+    /// is written even when the state stays (a teardown that kept a shared endpoint says why).
+    /// Returns whether anything was written.
+    @discardableResult
+    public static func moveEndpoint(
+        _ db: Connection, id: String, to state: EndpointState, actor: String, reason: String?,
+        created: Bool = false, note: Bool = false, now: String
+    ) throws -> Bool {
+        guard let (setupID, text) = try db.firstRow("SELECT setup_id, state FROM endpoints WHERE id = ?", [.text(id)],
+                                                    { ($0.string(0), $0.string(1)) })
+        else { throw NotFound(kind: "endpoint", id: id) }
+        let current = created ? nil : try decode(EndpointState.self, text, entity: .endpoint, id: id)
+        if current == state {
+            guard note else { return false }
+        } else {
+            try check(current, state, entity: .endpoint, id: id)
+            if current != nil {
+                try db.run("UPDATE endpoints SET state = ?, updated_at = ? WHERE id = ?", [.text(state.rawValue), .text(now), .text(id)])
+            }
+        }
+        try record(db, setupID: setupID, entity: .endpoint, entityID: id, from: current?.rawValue, to: state.rawValue,
+                   at: now, actor: actor, reason: reason)
+        return true
+    }
+
+    /// Moves a job (nil `from` via `created`: just queued). A job may move to its own state only
+    /// from `running` (a takeover), which is written like any move.
+    public static func moveJob(
+        _ db: Connection, id: String, to state: JobState, actor: String, reason: String?, created: Bool = false, now: String
+    ) throws {
+        guard let (setupID, text) = try db.firstRow("SELECT setup_id, state FROM jobs WHERE id = ?", [.text(id)],
+                                                    { ($0.string(0), $0.string(1)) })
+        else { throw NotFound(kind: "job", id: id) }
+        let current = created ? nil : try decode(JobState.self, text, entity: .job, id: id)
+        try check(current, state, entity: .job, id: id)
+        if current != nil {
+            try db.run("UPDATE jobs SET state = ?, updated_at = ? WHERE id = ?", [.text(state.rawValue), .text(now), .text(id)])
+        }
+        try record(db, setupID: setupID, entity: .job, entityID: id, from: current?.rawValue, to: state.rawValue,
+                   at: now, actor: actor, reason: reason)
+    }
+
+    private static func check<S: StateMachine>(_ from: S?, _ to: S, entity: Entity, id: String) throws {
+        guard S.allows(from: from, to: to) else {
+            throw IllegalMove(entity: entity.rawValue, id: id, from: from?.rawValue, to: to.rawValue)
+        }
+    }
+
+    private static func decode<S: StateMachine>(_ type: S.Type, _ text: String, entity: Entity, id: String) throws -> S {
+        guard let value = S(rawValue: text) else { throw StoredValueError(column: "\(entity.rawValue) state", value: text) }
+        return value
+    }
+
+    private static func record(
         _ connection: Connection, setupID: String, entity: Entity, entityID: String,
         from: String?, to: String, at: String, actor: String, reason: String?
     ) throws {
