@@ -357,7 +357,7 @@ import Testing
         // The peering connection is active and routes go both ways through it.
         let (pcx, created, routes) = try world.store.database.read { try PeeringRows.peering($0, setupID: id) }
         #expect(created)
-        let connection = try #require(try world.fixture.ec2().describeVpcPeeringConnections(ids: [pcx!]).first)
+        let connection = try #require(try world.fixture.ec2().describeVpcPeeringConnections(ids: [pcx!]).first { $0.id == pcx! })
         #expect(connection.status == "active")
         #expect(routes.contains { $0.hasSuffix(agentsCIDR) } && routes.count >= 2)
 
@@ -374,7 +374,7 @@ import Testing
         #expect(try endpointsInVPC(world).isEmpty)
         #expect(try route53.listHostedZonesByVPC(vpcID: agents.vpc, vpcRegion: agentsRegion).isEmpty)
         #expect(try route53.listHostedZonesByVPC(vpcID: world.net.vpc, vpcRegion: "us-east-1").isEmpty)
-        let peeringAfter = try world.fixture.ec2().describeVpcPeeringConnections(ids: [pcx!]).first
+        let peeringAfter = try world.fixture.ec2().describeVpcPeeringConnections(ids: [pcx!]).first { $0.id == pcx! }
         #expect(peeringAfter == nil || peeringAfter?.status == "deleted")
         let tablesAfter = try world.fixture.ec2().describeRouteTables(filters: [EC2Filter("vpc-id", [world.net.vpc])])
         #expect(!tablesAfter.flatMap(\.routes).contains { $0.vpcPeeringConnectionID == pcx })

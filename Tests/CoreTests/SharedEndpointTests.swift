@@ -144,7 +144,8 @@ extension ProvisioningTests {
         let pcxID = try #require(pcx)
         let second = try submit(world, try peeringRequest(world, agents, peeringConnectionID: pcxID))
         let secondReady = try settle(world, second)
-        #expect(secondReady.setup.status == .ready, "\(secondReady.setup.errorCode ?? "") \(secondReady.setup.errorMessage ?? "")")
+        let history = try reasons(world, second).suffix(4)
+        #expect(secondReady.setup.status == .ready, "\(secondReady.setup.errorCode ?? "") \(secondReady.setup.errorMessage ?? "") \(history)")
         let zones = try world.store.database.read { try PeeringRows.zones($0, setupID: second) }
         #expect(zones.count == 2 && zones.allSatisfy(\.adopted))
         let route53 = Route53Client(client: world.fixture.aws)
@@ -158,7 +159,7 @@ extension ProvisioningTests {
         for zone in zones {
             #expect(try route53.listResourceRecordSets(zoneID: zone.zoneID!).contains { $0.type == "A" })
         }
-        #expect(try world.fixture.ec2().describeVpcPeeringConnections(ids: [pcxID]).first?.status == "active")
+        #expect(try world.fixture.ec2().describeVpcPeeringConnections(ids: [pcxID]).first { $0.id == pcxID }?.status == "active")
         let routes = try world.fixture.ec2().describeRouteTables(filters: [EC2Filter("vpc-id", [world.net.vpc])]).flatMap(\.routes)
         #expect(routes.contains { $0.vpcPeeringConnectionID == pcxID })
 
@@ -166,7 +167,7 @@ extension ProvisioningTests {
         #expect(try endpointsInVPC(world).isEmpty)
         #expect(try route53.listHostedZonesByVPC(vpcID: agents.vpc, vpcRegion: agents.region).isEmpty)
         #expect(try route53.listHostedZonesByVPC(vpcID: world.net.vpc, vpcRegion: "us-east-1").isEmpty)
-        let peeringAfter = try world.fixture.ec2().describeVpcPeeringConnections(ids: [pcxID]).first
+        let peeringAfter = try world.fixture.ec2().describeVpcPeeringConnections(ids: [pcxID]).first { $0.id == pcxID }
         #expect(peeringAfter == nil || peeringAfter?.status == "deleted")
         let routesAfter = try world.fixture.ec2().describeRouteTables(filters: [EC2Filter("vpc-id", [world.net.vpc])]).flatMap(\.routes)
         #expect(!routesAfter.contains { $0.vpcPeeringConnectionID == pcxID })

@@ -171,9 +171,11 @@ public struct VpcPeeringConnection: Sendable, Equatable {
     public let accepterVpcID: String?
     public let accepterRegion: String?
     public let accepterOwnerID: String?
+    public let tags: [String: String]
 
     init(_ x: XMLTree) {
         id = x.text("vpcPeeringConnectionId") ?? ""
+        tags = EC2Tags.read(x)
         status = x.text("status", "code") ?? ""
         requesterVpcID = x.text("requesterVpcInfo", "vpcId")
         requesterRegion = x.text("requesterVpcInfo", "region")

@@ -76,10 +76,13 @@ struct PeeringSteps {
 
     func checkPeering() throws {
         guard let id = peer.peeringConnectionID else { return }
-        let found = try ec2.describeVpcPeeringConnections(ids: [id]).first
-        let pair = Set([found?.requesterVpcID, found?.accepterVpcID].compactMap { $0 })
+        let found = try ec2.describeVpcPeeringConnections(ids: [id]).first { $0.id == id }
+        let pair = Set([found?.requesterVpcID, found?.accepterVpcID].compactMap { $0 }.filter { !$0.isEmpty })
+        // EC2 is eventually consistent: an active connection whose two sides are not both described
+        // yet is looked at again later rather than judged.
+        if found?.status == "active" && pair.count < 2 { throw NotYetVisible(what: "both sides of \(id)") }
         guard let found, found.status == "active", pair == Set([setup.vpcID, peer.vpcID]) else {
-            throw StepFailure("peering_not_active", "\(id) must be an active peering connection between \(setup.vpcID) and \(peer.vpcID) (it is \(found?.status ?? "not found"))")
+            throw StepFailure("peering_not_active", "\(id) must be an active peering connection between \(setup.vpcID) and \(peer.vpcID) (it is \(found?.status ?? "not found")\(pair.isEmpty ? "" : ", between " + pair.sorted().joined(separator: " and ")))")
         }
         try write { db, _ in try PeeringRows.setPeering(db, setupID: setup.id, id: id, created: false) }
     }
@@ -87,8 +90,10 @@ struct PeeringSteps {
     /// CreateVpcPeeringConnection takes no ClientToken: look for this setup's connection by tag first.
     func createPeering() throws {
         if try store.database.read({ try PeeringRows.peering($0, setupID: setup.id) }).id != nil { return }
+        // The tag is checked here too: an emulator (or a proxy) that drops the filter must not hand
+        // this setup another setup's connection.
         let tagged = try ec2.describeVpcPeeringConnections(filters: [EC2Filter("tag:privatelinkd:setup", [setup.id])])
-            .first { !["deleted", "rejected", "failed", "expired"].contains($0.status) }
+            .first { $0.tags["privatelinkd:setup"] == setup.id && !["deleted", "rejected", "failed", "expired"].contains($0.status) }
         let connection = try tagged ?? ec2.createVpcPeeringConnection(
             vpcID: setup.vpcID, peerVpcID: peer.vpcID, peerRegion: peer.region == setup.region ? nil : peer.region,
             peerOwnerID: crossAccount ? peer.accountID : nil, tags: [("privatelinkd:setup", setup.id)])
@@ -103,7 +108,7 @@ struct PeeringSteps {
         // EC2 is eventually consistent: a connection just created may not be visible yet in the
         // accepter's region. NotFound here is transient; the job retries with backoff.
         let seen: VpcPeeringConnection?
-        do { seen = try peerEC2.describeVpcPeeringConnections(ids: [id]).first } catch let error as AWSError where error.isNotFound {
+        do { seen = try peerEC2.describeVpcPeeringConnections(ids: [id]).first { $0.id == id } } catch let error as AWSError where error.isNotFound {
             throw NotYetVisible(what: "\(id) in \(peer.region)")
         }
         if seen?.status == "active" { return }

@@ -143,13 +143,13 @@ final class EventLoop: @unchecked Sendable {
                 if errno == EINTR || errno == ECONNABORTED { continue }
                 if errno == EMFILE || errno == ENFILE {
                     logger.warning("out of file descriptors: cannot accept", metadata: ["open": "\(connections.count)"])
-                    makeRoom()
+                    if makeRoom() { budget.give() }  // a descriptor freed; the slot goes back
                 }
                 return
             }
             var one: Int32 = 1
             setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-            if !budget.take() && !(makeRoom() && budget.take()) {
+            if !budget.take() && !makeRoom() {
                 // Nothing to close here: a sibling that has some closes one and takes the newcomer.
                 // (The counts are from each loop's last sweep; the chosen one checks again.)
                 if let sibling = siblings.max(by: { $0.evictableConnections < $1.evictableConnections }) {
@@ -198,12 +198,14 @@ final class EventLoop: @unchecked Sendable {
         adoptions.removeAll()
         lock.unlock()
         for fd in fds {
-            if budget.take() || (makeRoom() && budget.take()) { register(fd, peer: PeerAddress(ofSocket: fd)) } else { refuseOverCapacity(fd) }
+            if budget.take() || makeRoom() { register(fd, peer: PeerAddress(ofSocket: fd)) } else { refuseOverCapacity(fd) }
         }
     }
 
     /// At the connection cap, closes one connection that has not finished sending a request, so a
-    /// newcomer is served at once. False when every connection here is being answered.
+    /// newcomer is served at once, and hands its slot of the budget to the caller (never back to
+    /// the pool, where another loop's accept could take it first). False when every connection
+    /// here is being answered.
     ///
     /// The victim is taken from the peer address holding the most such connections, so that one
     /// host trickling thousands of requests cannot lock out anyone else; within that peer, an idle
@@ -228,7 +230,7 @@ final class EventLoop: @unchecked Sendable {
             let bytes = Self.overCapacity.serialized(keepAlive: false, includeBody: true, date: HTTPDate.now())
             _ = bytes.withUnsafeBytes { send(victim.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
         }
-        close(victim)
+        close(victim, releasingSlot: false)
         return true
     }
 
@@ -458,13 +460,13 @@ final class EventLoop: @unchecked Sendable {
         epoll_ctl(epfd, EPOLL_CTL_MOD, connection.fd, &event)
     }
 
-    private func close(_ connection: HTTPConnection) {
+    private func close(_ connection: HTTPConnection, releasingSlot: Bool = true) {
         guard !connection.closed else { return }
         connection.closed = true
         epoll_ctl(epfd, EPOLL_CTL_DEL, connection.fd, nil)
         Glibc.close(connection.fd)
         connections[connection.fd] = nil
-        budget.give()
+        if releasingSlot { budget.give() }
         setCount()
     }
 
