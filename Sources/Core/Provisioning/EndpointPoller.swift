@@ -106,12 +106,12 @@ public final class EndpointPoller: @unchecked Sendable {
             let now = Timestamp.string(clock.now())
             for row in waiting {
                 let found = described[row.vpcEndpointID]
-                let current = try db.firstRow("SELECT state FROM endpoints WHERE id = ?", [.text(row.endpointID)]) { $0.string(0) }
+                let current = try EndpointRows.state(db, endpointID: row.endpointID)
                 // Gone from AWS: the end of a deletion, or an endpoint removed behind our back.
-                let state = found?.state ?? (current == EndpointState.deleting.rawValue ? .deleted : .missing)
+                let state = found?.state ?? (current == .deleting ? .deleted : .missing)
                 // A teardown marks a row `deleting` just before its delete call: a describe answered
                 // before that call still says available, and must not undo the mark.
-                if current == EndpointState.deleting.rawValue && [.available, .pending, .pendingAcceptance].contains(state) { continue }
+                if current == .deleting && [.available, .pending, .pendingAcceptance].contains(state) { continue }
                 if try EndpointRows.updateState(db, endpointID: row.endpointID, to: state, lastError: found?.failureReason,
                                                 dnsName: found?.dnsNames.first, networkInterfaceIDs: found?.networkInterfaceIDs,
                                                 actor: "poller", reason: found == nil ? "AWS no longer lists \(row.vpcEndpointID)" : nil, now: now) {
@@ -121,14 +121,7 @@ public final class EndpointPoller: @unchecked Sendable {
             }
         }
         for setupID in settledSetups {
-            let (stillWaiting, anyFailed) = try database.read { db in
-                try db.firstRow(
-                    """
-                    SELECT coalesce(sum(state IN ('pending', 'pendingAcceptance', 'deleting')), 0),
-                           coalesce(sum(state IN ('failed', 'rejected', 'expired', 'partial', 'missing')), 0)
-                    FROM endpoints WHERE setup_id = ?
-                    """, [.text(setupID)]) { ($0.int(0), $0.int(1)) } ?? (0, 0)
-            }
+            let (stillWaiting, anyFailed) = try database.read { try EndpointRows.settlement($0, setupID: setupID) }
             if stillWaiting == 0 || anyFailed > 0 { try queue.wake(setupID: setupID) }
         }
         return changed

@@ -19,35 +19,10 @@ public final class Reconciler: @unchecked Sendable {
         self.clock = clock
     }
 
-    struct Tracked {
-        let endpointID: String
-        let vpcEndpointID: String
-        let state: String
-        let setupID: String
-        let setupStatus: String
-        let accountID: String?
-        let region: String
-        let roleARN: String?
-        let externalID: String?
-    }
-
     /// One pass; returns the setups whose status it changed.
     @discardableResult
     public func reconcileOnce() throws -> [String] {
-        let tracked = try database.read { db in
-            try db.rows(
-                """
-                SELECT e.id, e.vpc_endpoint_id, e.state, s.id, s.status, s.account_id, s.region, s.role_arn,
-                       json_extract(s.request, '$.external_id')
-                FROM endpoints e JOIN setups s ON s.id = e.setup_id
-                WHERE s.status IN ('ready', 'degraded') AND e.vpc_endpoint_id IS NOT NULL
-                ORDER BY s.region, e.id
-                """, []) {
-                Tracked(endpointID: $0.string(0), vpcEndpointID: $0.string(1), state: $0.string(2), setupID: $0.string(3),
-                        setupStatus: $0.string(4), accountID: $0.optionalString(5), region: $0.string(6), roleARN: $0.optionalString(7),
-                        externalID: $0.optionalString(8))
-            }
-        }
+        let tracked = try database.read { try EndpointRows.tracked($0) }
         let described = try aws.describeEndpoints(tracked, owner: {
             AWSAccess.EndpointOwner(account: $0.accountID, region: $0.region, roleARN: $0.roleARN, externalID: $0.externalID)
         }, id: \.vpcEndpointID)
@@ -63,12 +38,12 @@ public final class Reconciler: @unchecked Sendable {
             }
         }
         // Writes only where something changed.
-        let changedRows = tracked.filter { (observed[$0.endpointID] ?? .missing).rawValue != $0.state }
+        let changedRows = tracked.filter { (observed[$0.endpointID] ?? .missing) != $0.state }
         var changedSetups: [String] = []
         let bySetup = Dictionary(grouping: tracked, by: \.setupID)
         let needsWrite = !changedRows.isEmpty || bySetup.contains { setupID, rows in
             let healthy = rows.allSatisfy { (observed[$0.endpointID] ?? .missing) == .available }
-            return (rows[0].setupStatus == SetupStatus.ready.rawValue) != healthy
+            return (rows[0].setupStatus == .ready) != healthy
         }
         guard needsWrite else { return [] }
         try database.write { db in
@@ -88,37 +63,5 @@ public final class Reconciler: @unchecked Sendable {
             }
         }
         return changedSetups
-    }
-}
-
-extension SetupStore {
-    /// `POST /v1/setups/{id}/reconcile`: for a degraded setup, recreates exactly the endpoints that
-    /// are gone or failed (new ClientToken generation) and waits for them; the rest is untouched.
-    /// It looks for a live endpoint for the same service first: when setups shared the one that
-    /// vanished, the first repaired creates a new one and the others adopt it.
-    public func requestRepair(_ id: String, actor: String) throws -> SetupDetail {
-        try database.write { db in
-            let now = Timestamp.string(clock.now())
-            guard let status = try db.firstRow("SELECT status FROM setups WHERE id = ?", [.text(id)], { $0.string(0) }) else {
-                throw NotFound(kind: "setup", id: id)
-            }
-            guard status == SetupStatus.degraded.rawValue else {
-                throw StateConflict(message: "only a degraded setup can be repaired; \(id) is \(status)")
-            }
-            let broken = try db.rows("SELECT \(Self.endpointColumns) FROM endpoints WHERE setup_id = ? AND state NOT IN ('available', 'pending', 'pendingAcceptance')",
-                                     [.text(id)], Self.endpoint)
-            guard !broken.isEmpty else { throw StateConflict(message: "setup \(id) has nothing to repair; wait for the next reconcile") }
-            for endpoint in broken {
-                // Deleted or missing ones have nothing left to delete; failed ones are deleted by the create step.
-                let keepID = [.failed, .rejected, .expired, .partial].contains(endpoint.state)
-                try db.run("UPDATE endpoints SET generation = generation + 1, vpc_endpoint_id = CASE WHEN ? THEN vpc_endpoint_id END WHERE id = ?",
-                           [.int(keepID ? 1 : 0), .text(endpoint.id)])
-                try TransitionLog.moveEndpoint(db, id: endpoint.id, to: .requested, actor: actor, reason: "repair: create it again", now: now)
-            }
-            try Self.enqueue(db, setupID: id, kind: .provision, steps: [.preflightExistingEndpoints] + broken.map { .createEndpoint($0.services[0]) } + [.waitAvailable],
-                             actor: actor, now: now)
-            try TransitionLog.moveSetup(db, id: id, to: .pending, actor: actor, reason: "repair requested", now: now)
-            return try Self.detail(db, id: id)!
-        }
     }
 }

@@ -8,6 +8,9 @@ public protocol StateMachine: RawRepresentable, Hashable, CaseIterable, Sendable
 }
 
 extension StateMachine {
+    /// `'a', 'b'`: states for an SQL `IN (…)`, spelled by the enum rather than by hand.
+    public static func sqlList(_ states: [Self]) -> String { states.map { "'\($0.rawValue)'" }.joined(separator: ", ") }
+
     /// Whether `from` (nil: a new row) may move to `to`.
     public static func allows(from: Self?, to: Self) -> Bool {
         guard let from else { return initial.contains(to) }

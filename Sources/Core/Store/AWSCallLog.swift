@@ -44,10 +44,10 @@ public final class AWSCallLog: AWSCallRecorder {
         }
     }
 
-    static func record(_ row: Row) -> AWSCallRecord {
-        AWSCallRecord(
+    static func record(_ row: Row) throws -> AWSCallRecord {
+        try AWSCallRecord(
             at: Timestamp.date(row.string(0)) ?? Date(timeIntervalSince1970: 0), accountID: row.optionalString(1),
-            region: row.string(2), service: AWSService(rawValue: row.string(3)) ?? .ec2, action: row.string(4),
+            region: row.string(2), service: try StoredValueError.decode(AWSService.self, row.string(3)), action: row.string(4),
             attempt: row.int(5), httpStatus: row.optionalInt(6), errorCode: row.optionalString(7),
             errorMessage: row.optionalString(8), requestID: row.optionalString(9), durationMilliseconds: row.double(10),
             throttleWaitMilliseconds: row.double(11), setupID: row.optionalString(12), jobID: row.optionalString(13))

@@ -1,11 +1,13 @@
 import CSQLite
 import Foundation
 
-/// One SQLite connection, used by one thread at a time (the `Database` pool guarantees it).
+/// One SQLite connection, used by one thread at a time (the `Database` pool guarantees it, and the
+/// type is not `Sendable`, so a connection cannot escape the closure it was lent to).
 ///
-/// Opened in WAL mode with foreign keys on and a busy timeout; prepared statements are cached by
-/// their SQL text and finalized when the connection goes away.
-public final class Connection: @unchecked Sendable {
+/// Opened with foreign keys on and a busy timeout, and unless read-only in WAL mode with
+/// `synchronous = NORMAL`; prepared statements are cached by their SQL text and finalized when the
+/// connection goes away.
+public final class Connection {
     let handle: OpaquePointer
     public let path: String
     private var cache: [String: Statement] = [:]
@@ -90,3 +92,6 @@ public final class Connection: @unchecked Sendable {
             sql: sql)
     }
 }
+
+@available(*, unavailable, message: "a Connection belongs to the closure it was lent to; pass values out, not the connection")
+extension Connection: Sendable {}

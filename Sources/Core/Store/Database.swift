@@ -12,6 +12,8 @@ import Glibc
 public final class Database: Sendable {
     public let path: String
     private let writer: Locked<Connection?>
+    /// The thread inside `write`, to catch a nested one.
+    private let writingThread = Locked<pthread_t?>(nil)
     private let readers: Locked<[Connection]>
     private let readerSlots: DispatchSemaphore
     private let readerCount: Int
@@ -21,8 +23,9 @@ public final class Database: Sendable {
         try Self.restrictToOwner(path)
         let writer = try Connection(path: path)
         self.writer = Locked(writer)
-        // Readers are opened read-write without WAL pragmas: a read-only open cannot create the
-        // -shm file when the writer has not yet created it.
+        // Readers are opened read-write (a read-only open cannot create the -shm file before the
+        // writer has), so they run the same pragmas as the writer, then refuse writes with
+        // `query_only`.
         var pool: [Connection] = []
         for _ in 0..<max(1, readers) {
             pool.append(try Connection(path: path, readOnly: false))
@@ -48,10 +51,22 @@ public final class Database: Sendable {
         }
     }
 
-    /// Runs `body` in a write transaction (`BEGIN IMMEDIATE`).
+    /// Answers when a reader connection can run a statement (the health check).
+    public func ping() throws {
+        _ = try read { try $0.firstRow("SELECT 1", [], { $0.int(0) }) }
+    }
+
+    /// Runs `body` in a write transaction (`BEGIN IMMEDIATE`). A `write` inside a `write` on the
+    /// same thread would wait for itself forever: it stops the process at once instead (pass the
+    /// `Connection` down, as every persistence function takes it).
     public func write<T>(_ body: (Connection) throws -> T) throws -> T {
-        try writer.withLock { connection in
+        let me = pthread_self()
+        precondition(writingThread.withLock { $0.map { pthread_equal($0, me) == 0 } ?? true },
+                     "Database.write called inside Database.write on the same thread")
+        return try writer.withLock { connection in
             guard let connection else { throw DatabaseClosedError() }
+            writingThread.withLock { $0 = me }
+            defer { writingThread.withLock { $0 = nil } }
             return try connection.transaction { try body(connection) }
         }
     }
@@ -64,24 +79,17 @@ public final class Database: Sendable {
         }
     }
 
-    /// Runs `body` on a reader connection. Multi-statement reads that must agree with each other
-    /// should use `readTransaction`.
+    /// Runs `body` on a reader connection inside a deferred transaction: every statement in it
+    /// sees one consistent snapshot, whatever writers do meanwhile.
     public func read<T>(_ body: (Connection) throws -> T) throws -> T {
         readerSlots.wait()
         defer { readerSlots.signal() }
         let connection = readers.withLock { $0.popLast() }
         guard let connection else { throw DatabaseClosedError() }
         defer { readers.withLock { $0.append(connection) } }
+        try connection.run("BEGIN DEFERRED")
+        defer { try? connection.run("COMMIT") }
         return try body(connection)
-    }
-
-    /// Runs `body` on a reader inside a deferred transaction: one consistent snapshot.
-    public func readTransaction<T>(_ body: (Connection) throws -> T) throws -> T {
-        try read { connection in
-            try connection.run("BEGIN DEFERRED")
-            defer { try? connection.run("COMMIT") }
-            return try body(connection)
-        }
     }
 
     /// Closes every connection (after waiting for readers in use). Further calls throw.

@@ -74,6 +74,49 @@ public enum EndpointRows {
         return try TransitionLog.moveEndpoint(db, id: endpointID, to: state, actor: actor, reason: reason ?? lastError, now: now)
     }
 
+    /// An endpoint of a `ready` or `degraded` setup, for the reconciler's drift check.
+    public struct Tracked: Sendable {
+        public let endpointID: String
+        public let vpcEndpointID: String
+        public let state: EndpointState
+        public let setupID: String
+        public let setupStatus: SetupStatus
+        public let accountID: String?
+        public let region: String
+        public let roleARN: String?
+        public let externalID: String?
+    }
+
+    public static func tracked(_ db: Connection) throws -> [Tracked] {
+        try db.rows(
+            """
+            SELECT e.id, e.vpc_endpoint_id, e.state, s.id, s.status, s.account_id, s.region, s.role_arn,
+                   json_extract(s.request, '$.external_id')
+            FROM endpoints e JOIN setups s ON s.id = e.setup_id
+            WHERE s.status IN (\(SetupStatus.sqlList([.ready, .degraded]))) AND e.vpc_endpoint_id IS NOT NULL
+            ORDER BY s.region, e.id
+            """, []) {
+            Tracked(endpointID: $0.string(0), vpcEndpointID: $0.string(1), state: try StoredValueError.decode(EndpointState.self, $0.string(2)),
+                    setupID: $0.string(3), setupStatus: try StoredValueError.decode(SetupStatus.self, $0.string(4)),
+                    accountID: $0.optionalString(5), region: $0.string(6), roleARN: $0.optionalString(7), externalID: $0.optionalString(8))
+        }
+    }
+
+    /// An endpoint's state now.
+    public static func state(_ db: Connection, endpointID: String) throws -> EndpointState? {
+        try db.firstRow("SELECT state FROM endpoints WHERE id = ?", [.text(endpointID)]) { try StoredValueError.decode(EndpointState.self, $0.string(0)) }
+    }
+
+    /// How many of a setup's endpoints AWS is still working on, and how many ended badly.
+    public static func settlement(_ db: Connection, setupID: String) throws -> (waiting: Int, failed: Int) {
+        try db.firstRow(
+            """
+            SELECT coalesce(sum(state IN (\(EndpointState.sqlList([.pending, .pendingAcceptance, .deleting])))), 0),
+                   coalesce(sum(state IN (\(EndpointState.sqlList([.failed, .rejected, .expired, .partial, .missing])))), 0)
+            FROM endpoints WHERE setup_id = ?
+            """, [.text(setupID)]) { ($0.int(0), $0.int(1)) } ?? (0, 0)
+    }
+
     /// An endpoint AWS is still working on, for the poller's batched describe.
     public struct Waiting: Sendable {
         public let endpointID: String

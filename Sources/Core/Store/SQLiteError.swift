@@ -40,4 +40,10 @@ public struct StoredValueError: Error, Sendable, CustomStringConvertible {
     public let column: String
     public let value: String
     public var description: String { "unreadable stored \(column): \(Echo.text(value))" }
+
+    /// The enum case a stored text names, or this error.
+    public static func decode<T: RawRepresentable>(_ type: T.Type, _ text: String) throws -> T where T.RawValue == String {
+        guard let value = T(rawValue: text) else { throw StoredValueError(column: String(describing: T.self), value: text) }
+        return value
+    }
 }

@@ -68,6 +68,36 @@ extension SetupStore {
         }
     }
 
+    /// `POST /v1/setups/{id}/reconcile`: for a degraded setup, recreates exactly the endpoints that
+    /// are gone or failed (new ClientToken generation) and waits for them; the rest is untouched.
+    /// It looks for a live endpoint for the same service first: when setups shared the one that
+    /// vanished, the first repaired creates a new one and the others adopt it.
+    public func requestRepair(_ id: String, actor: String) throws -> SetupDetail {
+        try database.write { db in
+            let now = Timestamp.string(clock.now())
+            guard let status = try db.firstRow("SELECT status FROM setups WHERE id = ?", [.text(id)], { $0.string(0) }) else {
+                throw NotFound(kind: "setup", id: id)
+            }
+            guard status == SetupStatus.degraded.rawValue else {
+                throw StateConflict(message: "only a degraded setup can be repaired; \(id) is \(status)")
+            }
+            let broken = try db.rows("SELECT \(Self.endpointColumns) FROM endpoints WHERE setup_id = ? AND state NOT IN (\(EndpointState.sqlList([.available, .pending, .pendingAcceptance])))",
+                                     [.text(id)], Self.endpoint)
+            guard !broken.isEmpty else { throw StateConflict(message: "setup \(id) has nothing to repair; wait for the next reconcile") }
+            for endpoint in broken {
+                // Deleted or missing ones have nothing left to delete; failed ones are deleted by the create step.
+                let keepID = [.failed, .rejected, .expired, .partial].contains(endpoint.state)
+                try db.run("UPDATE endpoints SET generation = generation + 1, vpc_endpoint_id = CASE WHEN ? THEN vpc_endpoint_id END WHERE id = ?",
+                           [.int(keepID ? 1 : 0), .text(endpoint.id)])
+                try TransitionLog.moveEndpoint(db, id: endpoint.id, to: .requested, actor: actor, reason: "repair: create it again", now: now)
+            }
+            try Self.enqueue(db, setupID: id, kind: .provision, steps: [.preflightExistingEndpoints] + broken.map { .createEndpoint($0.services[0]) } + [.waitAvailable],
+                             actor: actor, now: now)
+            try TransitionLog.moveSetup(db, id: id, to: .pending, actor: actor, reason: "repair requested", now: now)
+            return try Self.detail(db, id: id)!
+        }
+    }
+
     @discardableResult
     static func enqueue(_ db: Connection, setupID: String, kind: JobKind, steps: [Step], actor: String, now: String) throws -> String {
         let jobID = Identifier.make(prefix: "jb_")

@@ -111,7 +111,7 @@ public final class SetupStore: Sendable {
     // MARK: Reads
 
     public func get(_ id: String) throws -> SetupDetail? {
-        try database.readTransaction { db in try Self.detail(db, id: id) }
+        try database.read { db in try Self.detail(db, id: id) }
     }
 
     /// The setup's revision: bumped by triggers on any change to it, its endpoints or its jobs.
@@ -121,7 +121,7 @@ public final class SetupStore: Sendable {
     }
 
     public func events(_ id: String) throws -> [TransitionRecord]? {
-        try database.readTransaction { db in
+        try database.read { db in
             guard try db.firstRow("SELECT 1 FROM setups WHERE id = ?", [.text(id)], { _ in true }) != nil else { return nil }
             return try TransitionLog.forSetup(db, setupID: id)
         }
@@ -162,34 +162,34 @@ public final class SetupStore: Sendable {
         return SetupDetail(setup: setup, endpoints: endpoints, jobs: jobs, latestVerification: try VerificationRows.latest(db, setupID: id))
     }
 
-    static func setup(_ row: Row) -> SetupRecord {
+    static func setup(_ row: Row) throws -> SetupRecord {
         SetupRecord(
-            id: row.string(0), site: row.string(1), mode: SetupMode(rawValue: row.string(2)) ?? .sameRegion,
+            id: row.string(0), site: row.string(1), mode: try StoredValueError.decode(SetupMode.self, row.string(2)),
             region: row.string(3), serviceRegion: row.string(4), vpcID: row.string(5),
             subnetIDs: StoredJSON.stringArray(row.string(6)), securityGroupIDs: StoredJSON.stringArray(row.string(7)),
             services: StoredJSON.stringArray(row.string(8)), accountID: row.optionalString(9),
             roleARN: row.optionalString(10), peer: StoredJSON.value(row.optionalString(11)),
-            agentVersion: row.optionalString(12), status: SetupStatus(rawValue: row.string(13)) ?? .failed,
+            agentVersion: row.optionalString(12), status: try StoredValueError.decode(SetupStatus.self, row.string(13)),
             currentStep: row.optionalString(14), errorCode: row.optionalString(15), errorMessage: row.optionalString(16),
             createdAt: row.string(17), updatedAt: row.string(18), revision: row.int(19),
             extraServices: StoredJSON.stringArray(row.string(20)))
     }
 
-    static func endpoint(_ row: Row) -> EndpointRecord {
+    static func endpoint(_ row: Row) throws -> EndpointRecord {
         EndpointRecord(
             id: row.string(0), setupID: row.string(1), services: StoredJSON.stringArray(row.string(2)),
             serviceName: row.string(3), privateDNSName: row.string(4),
-            state: EndpointState(rawValue: row.string(5)) ?? .missing, vpcEndpointID: row.optionalString(6),
+            state: try StoredValueError.decode(EndpointState.self, row.string(5)), vpcEndpointID: row.optionalString(6),
             dnsName: row.optionalString(7), clientToken: row.optionalString(8), adopted: row.int(9) != 0,
             lastError: row.optionalString(10), createdAt: row.string(11), updatedAt: row.string(12),
             generation: row.int(13), dnsHostedZoneID: row.optionalString(14),
             networkInterfaceIDs: row.optionalString(15).map(StoredJSON.stringArray) ?? [], createdBy: row.optionalString(16))
     }
 
-    static func job(_ row: Row) -> JobRecord {
+    static func job(_ row: Row) throws -> JobRecord {
         JobRecord(
-            id: row.string(0), setupID: row.string(1), kind: JobKind(rawValue: row.string(2)) ?? .provision,
-            state: JobState(rawValue: row.string(3)) ?? .failed, steps: StoredJSON.stringArray(row.string(4)),
+            id: row.string(0), setupID: row.string(1), kind: try StoredValueError.decode(JobKind.self, row.string(2)),
+            state: try StoredValueError.decode(JobState.self, row.string(3)), steps: StoredJSON.stringArray(row.string(4)),
             currentStep: row.optionalString(5), completedSteps: row.int(6), attempts: row.int(7),
             runAfter: row.string(8), leaseOwner: row.optionalString(9), leaseExpiresAt: row.optionalString(10),
             lastError: row.optionalString(11), createdAt: row.string(12), updatedAt: row.string(13))

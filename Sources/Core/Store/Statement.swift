@@ -5,7 +5,7 @@ private let SQLITE_TRANSIENT = unsafeBitCast(-1, to: sqlite3_destructor_type.sel
 
 /// A prepared statement. Finalized in `deinit`; reset and cleared before each use so that a cached
 /// statement never carries bindings from a previous call.
-public final class Statement: @unchecked Sendable {
+public final class Statement {
     let handle: OpaquePointer
     public let sql: String
     private unowned let connection: Connection
@@ -99,3 +99,6 @@ public struct Row {
     public func optionalInt(_ i: Int32) -> Int? { isNull(i) ? nil : int(i) }
     public func double(_ i: Int32) -> Double { sqlite3_column_double(statement.handle, i) }
 }
+
+@available(*, unavailable, message: "a Statement belongs to its Connection's thread")
+extension Statement: Sendable {}

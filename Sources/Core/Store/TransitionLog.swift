@@ -16,7 +16,7 @@ public enum TransitionLog {
             guard let text = try db.firstRow("SELECT status FROM setups WHERE id = ?", [.text(id)], { $0.string(0) }) else {
                 throw NotFound(kind: "setup", id: id)
             }
-            current = try decode(SetupStatus.self, text, entity: .setup, id: id)
+            current = try StoredValueError.decode(SetupStatus.self, text)
             guard current != status else { return false }
         }
         try check(current, status, entity: .setup, id: id)
@@ -40,7 +40,7 @@ public enum TransitionLog {
         guard let (setupID, text) = try db.firstRow("SELECT setup_id, state FROM endpoints WHERE id = ?", [.text(id)],
                                                     { ($0.string(0), $0.string(1)) })
         else { throw NotFound(kind: "endpoint", id: id) }
-        let current = created ? nil : try decode(EndpointState.self, text, entity: .endpoint, id: id)
+        let current = created ? nil : try StoredValueError.decode(EndpointState.self, text)
         if current == state {
             guard note else { return false }
         } else {
@@ -62,7 +62,7 @@ public enum TransitionLog {
         guard let (setupID, text) = try db.firstRow("SELECT setup_id, state FROM jobs WHERE id = ?", [.text(id)],
                                                     { ($0.string(0), $0.string(1)) })
         else { throw NotFound(kind: "job", id: id) }
-        let current = created ? nil : try decode(JobState.self, text, entity: .job, id: id)
+        let current = created ? nil : try StoredValueError.decode(JobState.self, text)
         try check(current, state, entity: .job, id: id)
         if current != nil {
             try db.run("UPDATE jobs SET state = ?, updated_at = ? WHERE id = ?", [.text(state.rawValue), .text(now), .text(id)])
@@ -75,11 +75,6 @@ public enum TransitionLog {
         guard S.allows(from: from, to: to) else {
             throw IllegalMove(entity: entity.rawValue, id: id, from: from?.rawValue, to: to.rawValue)
         }
-    }
-
-    private static func decode<S: StateMachine>(_ type: S.Type, _ text: String, entity: Entity, id: String) throws -> S {
-        guard let value = S(rawValue: text) else { throw StoredValueError(column: "\(entity.rawValue) state", value: text) }
-        return value
     }
 
     private static func record(

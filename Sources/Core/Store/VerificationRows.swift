@@ -105,8 +105,8 @@ enum VerificationRows {
         let checks = !withChecks ? nil : try db.rows("SELECT \(checkColumns) FROM verification_checks WHERE verification_id = ? ORDER BY position",
                                               [.text(id)], check)
         return VerificationRecord(
-            id: id, setupID: row.string(1), jobID: row.optionalString(2), trigger: .init(rawValue: row.string(3)) ?? .manual,
-            state: .init(rawValue: row.string(4)) ?? .error, requestedBy: row.string(5), resolver: row.optionalString(6),
+            id: id, setupID: row.string(1), jobID: row.optionalString(2), trigger: try StoredValueError.decode(VerificationRecord.Trigger.self, row.string(3)),
+            state: try StoredValueError.decode(VerificationRecord.State.self, row.string(4)), requestedBy: row.string(5), resolver: row.optionalString(6),
             endpointAddressesKnown: row.optionalInt(7).map { $0 == 1 }, note: row.optionalString(8), checksTotal: row.optionalInt(9),
             checksPassed: row.optionalInt(10), createdAt: row.string(11), startedAt: row.optionalString(12), finishedAt: row.optionalString(13),
             checks: checks)

@@ -37,7 +37,7 @@ struct SetupsAPI: Sendable {
         case "yaml": return HTTPResponse(status: 200, headers: [("Content-Type", "application/yaml; charset=utf-8")], body: Array(configuration.yaml.utf8))
         case "env": return HTTPResponse(status: 200, headers: [("Content-Type", "text/plain; charset=utf-8")], body: Array(configuration.environmentFile.utf8))
         case let other:
-            throw APIError.validation([ValidationProblem(field: "format", code: "invalid_value", message: "format must be json, yaml or env, got \(other)")], status: 400)
+            throw APIError.validation([ValidationProblem(field: "format", code: "invalid_value", message: "format must be json, yaml or env, got \(Echo.text(other))")], status: 400)
         }
     }
 

@@ -21,7 +21,7 @@ struct HealthAPI: Sendable {
 
     func register(_ router: inout Router) {
         router.add("GET", "/healthz") { _ in
-            _ = try database.read { try $0.firstRow("SELECT 1", [], { $0.int(0) }) }
+            try database.ping()
             return .json(200, .object([("status", "ok")]))
         }
     }
