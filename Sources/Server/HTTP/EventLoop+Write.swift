@@ -1,0 +1,90 @@
+import CSystem
+import Core
+import Foundation
+import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Answers: handed back by workers, written in order, flushed as the socket allows.
+extension EventLoop {
+    // MARK: Write
+
+    /// Called on a worker thread.
+    func complete(_ connection: HTTPConnection, request: HTTPRequest, response: HTTPResponse, started: Double) {
+        lock.lock()
+        completions.append((connection, request, response, started))
+        let needsWake = !wakePending
+        wakePending = true
+        lock.unlock()
+        if needsWake { wake() }
+    }
+
+    func wake() {
+        var one: UInt64 = 1
+        _ = write(wakeFD, &one, 8)
+    }
+
+    func drainCompletions() {
+        var counter: UInt64 = 0
+        _ = read(wakeFD, &counter, 8)
+        lock.lock()
+        let batch = completions
+        completions.removeAll(keepingCapacity: true)
+        wakePending = false
+        lock.unlock()
+        for (connection, request, response, started) in batch where !connection.closed {
+            respond(connection, request: request, response: response, started: started)
+        }
+        adoptPending()
+    }
+
+    func respond(_ connection: HTTPConnection, request: HTTPRequest, response: HTTPResponse, started: Double) {
+        let (isDraining, _) = lockedFlags()
+        let keepAlive = request.keepAlive && !connection.closeAfterWrite && !isDraining
+            && !(response.header("Connection")?.lowercased() == "close")
+        if !keepAlive { connection.closeAfterWrite = true }
+        var response = response
+        response.headers.removeAll { $0.name.caseInsensitiveEquals("Connection") }
+        let bytes = response.serialized(keepAlive: keepAlive, includeBody: request.method != "HEAD", date: HTTPDate.now())
+        connection.output.append(contentsOf: bytes)
+        connection.phase = .writing
+        connection.writeStartedAt = monotonicSeconds()
+        connection.served += 1
+        let elapsed = (monotonicSeconds() - started) * 1000
+        logger.info("\(request.method) \(request.path) \(response.status) \(String(format: "%.2f", elapsed))ms \(response.body.count)B",
+                    metadata: ["peer": "\(connection.peer)"])
+        flush(connection)
+    }
+
+    func flush(_ connection: HTTPConnection) {
+        while connection.outputOffset < connection.output.count {
+            let n = connection.output.withUnsafeBytes { buffer in
+                send(connection.fd, buffer.baseAddress! + connection.outputOffset,
+                     buffer.count - connection.outputOffset, Int32(MSG_NOSIGNAL))
+            }
+            if n > 0 {
+                connection.outputOffset += n
+                connection.lastActivity = monotonicSeconds()
+            } else if n < 0 && errno == EINTR {
+                continue
+            } else if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+                setInterest(connection, EPOLLOUT.rawValue | EPOLLRDHUP.rawValue)
+                return
+            } else {
+                close(connection)
+                return
+            }
+        }
+        connection.output.removeAll(keepingCapacity: true)
+        connection.outputOffset = 0
+        connection.writeStartedAt = nil
+        if connection.closeAfterWrite {
+            close(connection)
+            return
+        }
+        connection.phase = .reading
+        setInterest(connection, EPOLLIN.rawValue | EPOLLRDHUP.rawValue)
+        processBuffered(connection)  // a pipelined request may be waiting already
+    }
+}
