@@ -14,15 +14,6 @@ public struct APIError: Error, Sendable {
         .error(status, code: code, message: message, details: details, extra: extra, headers: headers)
     }
 
-    /// Runs a store operation, answering its `NotFound` with 404 and its `StateConflict` with 409.
-    static func mappingStoreErrors<T>(_ body: () throws -> T) throws -> T {
-        do { return try body() } catch let missing as NotFound {
-            throw APIError.notFound("\(missing.kind) \(missing.id)")
-        } catch let conflict as StateConflict {
-            throw APIError(status: 409, code: "conflict", message: conflict.message)
-        }
-    }
-
     /// `what` names the missing thing and may hold request input (an id, a path): it is cut and
     /// escaped.
     public static func notFound(_ what: String) -> APIError {

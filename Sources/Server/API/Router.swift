@@ -6,17 +6,31 @@ public struct RequestContext: Sendable {
     public let request: HTTPRequest
     public let parameters: [String: String]
 
-    public func parameter(_ name: String) -> String { parameters[name] ?? "" }
+    /// A captured path parameter; a route that names one always captures it, so a missing one is
+    /// a 400, never an empty string handed on.
+    public func parameter(_ name: String) throws -> String {
+        guard let value = parameters[name], !value.isEmpty else {
+            throw APIError(status: 400, code: "bad_request", message: "the path has no \(name)")
+        }
+        return value
+    }
 }
 
-/// Maps `METHOD /path/{param}` to handlers. A path that exists under another method answers 405
-/// with `Allow`; an unknown path 404.
+/// Maps `METHOD /path/{param}` to handlers. Each route says where it runs: `.inline` on the event
+/// loop (reads from WAL-mode SQLite, which never wait) or `.worker` on the handler pool (anything
+/// that may wait on the writer). A path that exists under another method answers 405 with
+/// `Allow`; an unknown path 404. Registering the same method and pattern twice is a programming
+/// error, caught at start-up.
 public struct Router: Sendable {
     public typealias Handler = @Sendable (RequestContext) throws -> HTTPResponse
 
-    private struct Route: Sendable {
+    public enum Execution: Sendable { case inline, worker }
+
+    struct Route: Sendable {
         let method: String
+        let pattern: String
         let segments: [Substring]
+        let execution: Execution
         let handler: Handler
     }
 
@@ -24,38 +38,54 @@ public struct Router: Sendable {
 
     public init() {}
 
-    public mutating func add(_ method: String, _ pattern: String, _ handler: @escaping Handler) {
-        routes.append(Route(method: method, segments: pattern.split(separator: "/"), handler: handler))
+    public mutating func add(_ method: String, _ pattern: String, runs execution: Execution, _ handler: @escaping Handler) {
+        precondition(!routes.contains { $0.method == method && $0.pattern == pattern }, "route \(method) \(pattern) registered twice")
+        routes.append(Route(method: method, pattern: pattern, segments: pattern.split(separator: "/"), execution: execution, handler: handler))
     }
 
     public enum Match {
-        case found(Handler, [String: String])
+        case found(Handler, [String: String], Execution)
         case methodNotAllowed(allowed: [String])
         case notFound
     }
 
     public func match(method: String, path: String) -> Match {
         let parts = path.split(separator: "/", omittingEmptySubsequences: true)
-        var allowed: [String] = []
+        var found: (Route, [String: String])?
         for route in routes where route.segments.count == parts.count {
-            var parameters: [String: String] = [:]
-            var matched = true
-            for (pattern, part) in zip(route.segments, parts) {
-                if pattern.first == "{" && pattern.last == "}" {
-                    parameters[String(pattern.dropFirst().dropLast())] = String(part).removingPercentEncoding ?? String(part)
-                } else if pattern != part {
-                    matched = false
-                    break
-                }
-            }
-            guard matched else { continue }
+            guard let parameters = Self.capture(route.segments, parts) else { continue }
             if route.method == method || (method == "HEAD" && route.method == "GET") {
-                return .found(route.handler, parameters)
+                found = (route, parameters)
+                break
             }
-            allowed.append(route.method)
         }
-        if allowed.isEmpty { return .notFound }
+        if let (route, parameters) = found { return .found(route.handler, parameters, route.execution) }
+        let allowed = methods(path)
+        return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed: allowed)
+    }
+
+    /// Every method the path answers to (with HEAD beside GET, and OPTIONS), or none for an
+    /// unknown path.
+    public func methods(_ path: String) -> [String] {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
+        var allowed: [String] = []
+        for route in routes where route.segments.count == parts.count && Self.capture(route.segments, parts) != nil {
+            if !allowed.contains(route.method) { allowed.append(route.method) }
+        }
+        if allowed.isEmpty { return [] }
         if allowed.contains("GET") { allowed.append("HEAD") }
-        return .methodNotAllowed(allowed: allowed + ["OPTIONS"])
+        return allowed + ["OPTIONS"]
+    }
+
+    private static func capture(_ pattern: [Substring], _ parts: [Substring]) -> [String: String]? {
+        var parameters: [String: String] = [:]
+        for (segment, part) in zip(pattern, parts) {
+            if segment.first == "{" && segment.last == "}" {
+                parameters[String(segment.dropFirst().dropLast())] = String(part).removingPercentEncoding ?? String(part)
+            } else if segment != part {
+                return nil
+            }
+        }
+        return parameters
     }
 }

@@ -14,20 +14,20 @@ struct SetupsAPI: Sendable {
     static let idempotencyScope = "POST /v1/setups"
 
     func register(_ router: inout Router) {
-        router.add("POST", "/v1/setups", create)
-        router.add("GET", "/v1/setups", list)
-        router.add("GET", "/v1/setups/{id}", show)
-        router.add("GET", "/v1/setups/{id}/events", events)
-        router.add("DELETE", "/v1/setups/{id}", delete)
-        router.add("POST", "/v1/setups/{id}/retry", retry)
-        router.add("POST", "/v1/setups/{id}/reconcile", reconcile)
-        router.add("GET", "/v1/setups/{id}/agent-config", agentConfig)
+        router.add("POST", "/v1/setups", runs: .worker, create)
+        router.add("GET", "/v1/setups", runs: .inline, list)
+        router.add("GET", "/v1/setups/{id}", runs: .inline, show)
+        router.add("GET", "/v1/setups/{id}/events", runs: .inline, events)
+        router.add("DELETE", "/v1/setups/{id}", runs: .worker, delete)
+        router.add("POST", "/v1/setups/{id}/retry", runs: .worker, retry)
+        router.add("POST", "/v1/setups/{id}/reconcile", runs: .worker, reconcile)
+        router.add("GET", "/v1/setups/{id}/agent-config", runs: .inline, agentConfig)
     }
 
     /// What to put on the Agents: `?format=json` (default), `yaml` (a datadog.yaml fragment) or
     /// `env` (container environment variables).
     @Sendable func agentConfig(_ context: RequestContext) throws -> HTTPResponse {
-        let id = context.parameter("id")
+        let id = try context.parameter("id")
         guard let detail = try store.get(id) else { throw APIError.notFound("setup \(id)") }
         guard let site = catalog.site(detail.setup.site) else { throw APIError.internalError() }
         let zones = try store.database.read { try PeeringRows.zones($0, setupID: id) }
@@ -43,8 +43,8 @@ struct SetupsAPI: Sendable {
 
     /// Repairs a degraded setup: recreates exactly the endpoints that drifted away.
     @Sendable func reconcile(_ context: RequestContext) throws -> HTTPResponse {
-        let id = context.parameter("id")
-        let detail = try lifecycle { try store.requestRepair(id, actor: "api") }
+        let id = try context.parameter("id")
+        let detail = try store.requestRepair(id, actor: "api")
         workQueued()
         return .json(202, Representation.setup(detail), headers: [("Location", "/v1/setups/\(id)")])
     }
@@ -53,23 +53,19 @@ struct SetupsAPI: Sendable {
     /// `?delete_adopted=true` also deletes endpoints that existed before privatelinkd once no other
     /// setup uses them.
     @Sendable func delete(_ context: RequestContext) throws -> HTTPResponse {
-        let id = context.parameter("id")
+        let id = try context.parameter("id")
         let deleteAdopted = ["true", "1", "yes"].contains(context.request.queryValue("delete_adopted")?.lowercased() ?? "")
-        let detail = try lifecycle { try store.requestTeardown(id, deleteAdopted: deleteAdopted, actor: "api") }
+        let detail = try store.requestTeardown(id, deleteAdopted: deleteAdopted, actor: "api")
         workQueued()
         return .json(202, Representation.setup(detail), headers: [("Location", "/v1/setups/\(id)")])
     }
 
     /// Runs a failed setup again from its failed step.
     @Sendable func retry(_ context: RequestContext) throws -> HTTPResponse {
-        let id = context.parameter("id")
-        let detail = try lifecycle { try store.requestRetry(id, actor: "api") }
+        let id = try context.parameter("id")
+        let detail = try store.requestRetry(id, actor: "api")
         workQueued()
         return .json(202, Representation.setup(detail), headers: [("Location", "/v1/setups/\(id)")])
-    }
-
-    private func lifecycle(_ body: () throws -> SetupDetail) throws -> SetupDetail {
-        try APIError.mappingStoreErrors(body)
     }
 
     @Sendable func create(_ context: RequestContext) throws -> HTTPResponse {
@@ -105,14 +101,8 @@ struct SetupsAPI: Sendable {
             idempotency = IdempotencyKey(scope: Self.idempotencyScope, key: key, request: request.json)
         }
 
-        let outcome: CreateOutcome
-        do {
-            outcome = try store.create(request: request, plan: plan, idempotency: idempotency, actor: "api") { detail in
-                (202, HTTPResponse.json(202, Representation.setup(detail, plan: plan)).body)
-            }
-        } catch let conflict as IdempotencyConflict {
-            throw APIError(status: 409, code: "conflict",
-                           message: "Idempotency-Key \(conflict.key) was already used with a different request")
+        let outcome = try store.create(request: request, plan: plan, idempotency: idempotency, actor: "api") { detail in
+            (202, HTTPResponse.json(202, Representation.setup(detail, plan: plan)).body)
         }
         switch outcome {
         case let .created(detail, status, body):
@@ -177,7 +167,7 @@ struct SetupsAPI: Sendable {
     /// The setup with its endpoints and jobs. `ETag` is its revision: `If-None-Match` answers 304,
     /// and an unchanged setup is answered from the rendered-body cache after one indexed lookup.
     @Sendable func show(_ context: RequestContext) throws -> HTTPResponse {
-        let id = context.parameter("id")
+        let id = try context.parameter("id")
         guard let revision = try store.revision(id) else { throw APIError.notFound("setup \(id)") }
         let etag = "\"\(id).\(revision)\""
         if context.request.header("If-None-Match")?.split(separator: ",").contains(where: {
@@ -198,7 +188,7 @@ struct SetupsAPI: Sendable {
     }
 
     @Sendable func events(_ context: RequestContext) throws -> HTTPResponse {
-        let id = context.parameter("id")
+        let id = try context.parameter("id")
         guard let events = try store.events(id) else { throw APIError.notFound("setup \(id)") }
         return .json(200, .object([("setup_id", .string(id)), ("events", .array(events.map(Representation.transition)))]))
     }

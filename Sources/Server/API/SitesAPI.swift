@@ -5,11 +5,12 @@ struct SitesAPI: Sendable {
     let catalog: Catalog
 
     func register(_ router: inout Router) {
-        router.add("GET", "/v1/sites") { _ in
+        router.add("GET", "/v1/sites", runs: .inline) { _ in
             .json(200, .object([("sites", .array(catalog.sites.map { Representation.site($0, message: catalog.unsupportedMessage) }))]))
         }
-        router.add("GET", "/v1/sites/{id}") { context in
-            guard let site = catalog.site(context.parameter("id")) else { throw APIError.notFound("site \(context.parameter("id"))") }
+        router.add("GET", "/v1/sites/{id}", runs: .inline) { context in
+            let id = try context.parameter("id")
+            guard let site = catalog.site(id) else { throw APIError.notFound("site \(id)") }
             return .json(200, Representation.site(site, message: catalog.unsupportedMessage))
         }
     }
@@ -20,7 +21,7 @@ struct HealthAPI: Sendable {
     let database: Database
 
     func register(_ router: inout Router) {
-        router.add("GET", "/healthz") { _ in
+        router.add("GET", "/healthz", runs: .inline) { _ in
             try database.ping()
             return .json(200, .object([("status", "ok")]))
         }

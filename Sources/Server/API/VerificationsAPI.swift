@@ -9,28 +9,28 @@ struct VerificationsAPI: Sendable {
     let workQueued: @Sendable () -> Void
 
     func register(_ router: inout Router) {
-        router.add("POST", "/v1/setups/{id}/verify", verify)
-        router.add("GET", "/v1/setups/{id}/verifications", list)
-        router.add("GET", "/v1/setups/{id}/verifications/{vid}", show)
+        router.add("POST", "/v1/setups/{id}/verify", runs: .worker, verify)
+        router.add("GET", "/v1/setups/{id}/verifications", runs: .inline, list)
+        router.add("GET", "/v1/setups/{id}/verifications/{vid}", runs: .inline, show)
     }
 
     /// Queues a verification (202, `Location` of the run); asking while one is open returns it.
     @Sendable func verify(_ context: RequestContext) throws -> HTTPResponse {
-        let id = context.parameter("id")
-        let record = try APIError.mappingStoreErrors { try store.requestVerification(id, actor: "api") }
+        let id = try context.parameter("id")
+        let record = try store.requestVerification(id, actor: "api")
         workQueued()
         return .json(202, Representation.verification(record), headers: [("Location", "/v1/setups/\(id)/verifications/\(record.id)")])
     }
 
     @Sendable func show(_ context: RequestContext) throws -> HTTPResponse {
-        let id = context.parameter("id"), vid = context.parameter("vid")
+        let id = try context.parameter("id"), vid = try context.parameter("vid")
         guard let record = try store.verification(vid, setupID: id) else { throw APIError.notFound("verification \(vid) of setup \(id)") }
         return .json(200, Representation.verification(record))
     }
 
     /// Newest first, `limit` (1–50, default 10) per page, `cursor` from the previous page.
     @Sendable func list(_ context: RequestContext) throws -> HTTPResponse {
-        let id = context.parameter("id")
+        let id = try context.parameter("id")
         var problems: [ValidationProblem] = []
         var limit = 10
         if let text = context.request.queryValue("limit") {

@@ -52,8 +52,11 @@ extension EventLoop {
         connection.writeStartedAt = monotonicSeconds()
         connection.served += 1
         let elapsed = (monotonicSeconds() - started) * 1000
-        logger.info("\(request.method) \(request.path) \(response.status) \(String(format: "%.2f", elapsed))ms \(response.body.count)B",
-                    metadata: ["peer": "\(connection.peer)"])
+        // Requests that reached the responder are logged by its access log; here, the ones refused
+        // while reading (malformed, too large, too slow) at info, and every write's timing at debug.
+        logger.log(level: request.method == "-" ? .info : .debug,
+                   "\(request.method) \(request.path) \(response.status) \(String(format: "%.2f", elapsed))ms \(response.body.count)B",
+                   metadata: ["peer": "\(connection.peer)"])
         flush(connection)
     }
 

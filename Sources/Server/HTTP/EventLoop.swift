@@ -204,6 +204,8 @@ final class EventLoop: @unchecked Sendable {
     }
 
     func dispatch(_ connection: HTTPConnection, request: HTTPRequest) {
+        var request = request
+        request.peer = connection.peer.description
         let started = connection.requestStartedAt ?? monotonicSeconds()
         connection.requestStartedAt = nil
         if responder.answersInline(request) {

@@ -9,6 +9,10 @@ public struct HTTPRequest: Sendable {
     /// Header fields in order, names as sent.
     public var headers: [(name: String, value: String)]
     public var body: [UInt8]
+    /// Set by `RequestIDMiddleware`: the caller's `X-Request-Id` or one made for it.
+    public var requestID = ""
+    /// The client's address, as the event loop accepted it.
+    public var peer = ""
 
     public init(method: String, target: String, version: HTTPVersion = .http11,
                 headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
