@@ -59,6 +59,17 @@ public struct EndpointServiceDetail: Sendable, Equatable {
     public let privateDNSName: String?
     public let acceptanceRequired: Bool
 
+    /// As described; for tests of the judgements that read it.
+    public init(serviceName: String, availabilityZones: [String], availabilityZoneIDs: [String] = [], serviceRegion: String? = nil) {
+        self.serviceName = serviceName
+        self.serviceID = nil
+        self.serviceRegion = serviceRegion
+        self.availabilityZones = availabilityZones
+        self.availabilityZoneIDs = availabilityZoneIDs
+        self.privateDNSName = nil
+        self.acceptanceRequired = false
+    }
+
     init(_ x: XMLTree) {
         serviceName = x.text("serviceName") ?? ""
         serviceID = x.text("serviceId")
@@ -92,6 +103,14 @@ public struct Subnet: Sendable, Equatable {
     public let availabilityZoneID: String?
     public let cidrBlock: String
 
+    public init(id: String, vpcID: String, availabilityZone: String, availabilityZoneID: String? = nil, cidrBlock: String = "") {
+        self.id = id
+        self.vpcID = vpcID
+        self.availabilityZone = availabilityZone
+        self.availabilityZoneID = availabilityZoneID
+        self.cidrBlock = cidrBlock
+    }
+
     init(_ x: XMLTree) {
         id = x.text("subnetId") ?? ""
         vpcID = x.text("vpcId") ?? ""
@@ -121,6 +140,12 @@ public struct SecurityGroup: Sendable, Equatable {
     public let id: String
     public let vpcID: String?
     public let ingress: [IngressRule]
+
+    public init(id: String, vpcID: String? = nil, ingress: [IngressRule]) {
+        self.id = id
+        self.vpcID = vpcID
+        self.ingress = ingress
+    }
 
     init(_ x: XMLTree) {
         id = x.text("groupId") ?? ""

@@ -33,28 +33,12 @@ struct EndpointSteps {
         for attribute in ["enableDnsSupport", "enableDnsHostnames"] where try !ec2.describeVpcAttribute(vpcID: setup.vpcID, attribute: attribute) {
             off.append(attribute)
         }
-        if !off.isEmpty {
-            throw StepFailure("vpc_dns_disabled", "\(off.joined(separator: " and ")) must be on for \(setup.vpcID) so that private DNS works; "
-                              + off.map { "aws ec2 modify-vpc-attribute --vpc-id \(setup.vpcID) --\($0.camelToKebab) '{\"Value\":true}'" }.joined(separator: "; "))
-        }
+        if let failure = Preflight.dnsAttributes(vpcID: setup.vpcID, off: off) { throw failure }
     }
 
     func preflightSubnets() throws -> [Subnet] {
         let subnets = try userResource("subnet", setup.subnetIDs.joined(separator: ", ")) { try ec2.describeSubnets(ids: setup.subnetIDs) }
-        for id in setup.subnetIDs where !subnets.contains(where: { $0.id == id }) {
-            throw StepFailure("subnet_not_found", "\(id) was not found in \(setup.region)")
-        }
-        for subnet in subnets where subnet.vpcID != setup.vpcID {
-            throw StepFailure("subnet_wrong_vpc", "\(subnet.id) belongs to \(subnet.vpcID), not \(setup.vpcID); choose subnets of \(setup.vpcID)")
-        }
-        var byZone: [String: String] = [:]
-        for subnet in subnets {
-            let zone = subnet.availabilityZoneID ?? subnet.availabilityZone
-            if let other = byZone[zone] {
-                throw StepFailure("subnets_share_zone", "\(other) and \(subnet.id) are both in \(zone); an endpoint takes at most one subnet per Availability Zone")
-            }
-            byZone[zone] = subnet.id
-        }
+        if let failure = Preflight.subnets(subnets, requested: setup.subnetIDs, vpcID: setup.vpcID, region: setup.region) { throw failure }
         return subnets
     }
 
@@ -70,40 +54,15 @@ struct EndpointSteps {
         } catch let error as AWSError where error.code == "InvalidServiceName" {
             throw StepFailure("service_not_found", "a PrivateLink service was not found (\(error.message)); if the catalog is current, contact Datadog support")
         }
-        for name in all where !found.contains(where: { $0.serviceName == name }) {
-            if AWSServiceEndpoints.isAWSService(name) { throw StepFailure("service_not_found", "\(name) is not offered in \(setup.region)") }
-            throw StepFailure("service_not_found", "\(name) was not found" + (crossRegion ? " in service region \(setup.serviceRegion)" : "")
-                              + "; if the catalog is current, contact Datadog support")
-        }
-        // The zones of a cross-region service are in another region: only AWS's own are compared.
-        if crossRegion { found = found.filter { AWSServiceEndpoints.isAWSService($0.serviceName) } }
-        // Compare zone ids where AWS gives them (zone names differ between accounts), else names.
-        for service in found {
-            let offered = service.availabilityZoneIDs.isEmpty ? Set(service.availabilityZones) : Set(service.availabilityZoneIDs)
-            for subnet in subnets {
-                let zone = service.availabilityZoneIDs.isEmpty ? subnet.availabilityZone : (subnet.availabilityZoneID ?? subnet.availabilityZone)
-                if !offered.contains(zone) {
-                    throw StepFailure("subnet_zone_not_offered", "\(subnet.id) is in \(zone), which \(service.serviceName) does not offer (it offers \(offered.sorted().joined(separator: ", "))); choose subnets in those zones")
-                }
-            }
-        }
+        if let failure = Preflight.services(found: found, required: all, subnets: subnets, crossRegion: crossRegion,
+                                            region: setup.region, serviceRegion: setup.serviceRegion) { throw failure }
     }
 
     func preflightSecurityGroups(sourceCIDRs: [String]) throws {
         let groups = try userResource("security_group", setup.securityGroupIDs.joined(separator: ", ")) {
             try ec2.describeSecurityGroups(ids: setup.securityGroupIDs)
         }
-        for id in setup.securityGroupIDs {
-            guard let group = groups.first(where: { $0.id == id }) else { throw StepFailure("security_group_not_found", "\(id) was not found") }
-            for cidr in sourceCIDRs {
-                let admitted = group.ingress.contains { rule in
-                    rule.allowsTCP(port: 443) && (rule.cidrBlocks.contains { CIDR.contains($0, cidr) } || !rule.sourceGroupIDs.isEmpty)
-                }
-                if !admitted {
-                    throw StepFailure("security_group_blocks_443", "\(id) does not accept inbound TCP 443 from \(cidr); add the rule: aws ec2 authorize-security-group-ingress --group-id \(id) --protocol tcp --port 443 --cidr \(cidr)")
-                }
-            }
-        }
+        if let failure = Preflight.securityGroups(groups, requested: setup.securityGroupIDs, sourceCIDRs: sourceCIDRs) { throw failure }
     }
 
     func vpcCIDRs() throws -> [String] { try ec2.describeVpcs(ids: [setup.vpcID]).first?.cidrBlocks ?? [] }
