@@ -171,23 +171,16 @@ import Testing
 
     // MARK: Idempotency keys expire
 
-    /// A clock the test moves by hand.
-    final class ManualClock: @unchecked Sendable {
-        private let now = Locked(Date(timeIntervalSince1970: 1_800_000_000))
-        var clock: Clock { Clock { [now] in now.withLock { $0 } } }
-        func advance(_ seconds: TimeInterval) { now.withLock { $0 = $0.addingTimeInterval(seconds) } }
-    }
-
     @Test func anIdempotencyKeyReplaysForItsLifetimeThenIsFreeAgain() throws {
         let (database, _) = try makeTestDatabase()
-        let time = ManualClock()
+        let time = VirtualClock()
         let store = SetupStore(database: database, clock: time.clock, idempotencyTTL: 24 * 3600)
         let first = try #require(createdID(try create(store, key: "team-a-1")))
-        time.advance(23 * 3600)
+        time.sleep(23 * 3600)
         guard case let .replayed(_, body) = try create(store, key: "team-a-1") else { Issue.record("not replayed"); return }
         #expect(try JSON.parse(body)["id"]?.stringValue == first)
         #expect(throws: IdempotencyConflict.self) { try create(store, [("services", ["metrics"])], key: "team-a-1") }
-        time.advance(2 * 3600)  // 25 hours after the first answer
+        time.sleep(2 * 3600)  // 25 hours after the first answer
         let second = try #require(createdID(try create(store, [("services", ["metrics"])], key: "team-a-1")))
         #expect(second != first)
         #expect(try count(database, "idempotency_keys") == 1)  // the expired row was replaced
@@ -195,12 +188,12 @@ import Testing
 
     @Test func theJanitorDeletesExpiredKeysInSmallBatches() throws {
         let (database, _) = try makeTestDatabase()
-        let time = ManualClock()
+        let time = VirtualClock()
         let store = SetupStore(database: database, clock: time.clock, idempotencyTTL: 3600)
         for i in 0..<7 { _ = try create(store, key: "old-\(i)") }
-        time.advance(3000)
+        time.sleep(3000)
         _ = try create(store, key: "young")
-        time.advance(700)  // the seven are 3,700 s old, the young one 700 s
+        time.sleep(700)  // the seven are 3,700 s old, the young one 700 s
         var logger = Logger(label: "test")
         logger.logLevel = .error
         let janitor = IdempotencyJanitor(store: store, batchSize: 3, logger: logger)
@@ -209,9 +202,9 @@ import Testing
         #expect(try janitor.sweep() == 0)
         #expect(try count(database, "setups") == 8)  // only the keys go; the setups stay
         // A sweep bounded to two batches leaves the rest for the next one.
-        time.advance(3600)
+        time.sleep(3600)
         for i in 0..<7 { _ = try create(store, key: "later-\(i)") }
-        time.advance(3601)
+        time.sleep(3601)
         #expect(try janitor.sweep(maxBatches: 2) == 6)
         #expect(try janitor.sweep() == 2)
     }}

@@ -8,7 +8,7 @@ struct EndpointSteps {
     let owner: String
     let queue: JobQueue
     let store: SetupStore
-    let ec2: EC2Client
+    let ec2: any EndpointEC2
     let endpointTimeout: TimeInterval
     let clock: Clock
 

@@ -8,7 +8,7 @@ struct TeardownSteps {
     let owner: String
     let queue: JobQueue
     let store: SetupStore
-    let ec2: EC2Client
+    let ec2: any EndpointEC2
     let timeout: TimeInterval
     let clock: Clock
 
