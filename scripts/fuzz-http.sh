@@ -13,7 +13,8 @@ out=.build-fuzz
 mkdir -p "$out/corpus" "$out/crashes"
 
 swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name Server \
-    Sources/Server/HTTP/RequestParser.swift Sources/Server/HTTP/HTTPRequest.swift \
+    Sources/Server/HTTP/RequestParser.swift Sources/Server/HTTP/RequestParser+Bytes.swift \
+    Sources/Server/HTTP/HTTPRequestHead.swift Sources/Server/HTTP/HTTPRequest.swift \
     Sources/Server/HTTP/HTTPLimits.swift Sources/Core/Support/ASCIIDecimal.swift \
     Fuzz/http/FuzzRequestParser.swift -o "$out/fuzz-http" 2>"$out/build.log" \
     || { cat "$out/build.log"; exit 1; }  # (gold's "cannot export local symbol" warnings are noise)

@@ -30,8 +30,8 @@ public struct RequestParser {
     }
 
     public let limits: HTTPLimits
-    private var buffer: [UInt8] = []
-    private var start = 0  // consumed prefix of buffer
+    private(set) var buffer: [UInt8] = []
+    private(set) var start = 0  // consumed prefix of buffer
     private var state: State = .head
     private var body: [UInt8] = []
     /// Bytes of trailer lines read for the current chunked body.
@@ -187,81 +187,6 @@ public struct RequestParser {
         HTTPParseError(status: 400, code: "bad_request", message: message)
     }
 
-    private static let bareLF = HTTPParseError(
-        status: 400, code: "bad_request", message: "a line ends in a bare LF; end every line of the request head with CRLF")
-
-    /// Where a line or the head ends, if it has arrived; `bareLF` as soon as an LF without its CR
-    /// shows up, so such a client gets its 400 at once rather than a 408 later.
-    private enum Scan { case complete(Int), incomplete, bareLF }
-
-    /// Finds the CRLF CRLF that ends the head. Lines end in CRLF only (RFC 9112 §2.2 lets a server
-    /// refuse a bare LF, and accepting it would let two parsers disagree on where a line ends).
-    private func scanHead() -> Scan {
-        var i = start
-        while i < buffer.count {
-            if buffer[i] == 10 {
-                guard i > start, buffer[i - 1] == 13 else { return .bareLF }
-                if i - start >= 3, buffer[i - 2] == 10, buffer[i - 3] == 13 { return .complete(i - 3) }
-            }
-            i += 1
-        }
-        return .incomplete
-    }
-
-    /// Finds the CRLF that ends the line starting at `index`.
-    private func scanLine(from index: Int) -> Scan {
-        var i = index
-        while i < buffer.count {
-            if buffer[i] == 10 {
-                guard i > index, buffer[i - 1] == 13 else { return .bareLF }
-                return .complete(i - 1)
-            }
-            i += 1
-        }
-        return .incomplete
-    }
-
-    /// The first line's end, for the request-line limit.
-    private func findCRLF(from index: Int) -> Int? {
-        if case let .complete(end) = scanLine(from: index) { return end }
-        return nil
-    }
-
-    /// `chunk-size [BWS ";" chunk-ext]` (RFC 9112 §7.1): 1 to 8 hex digits and nothing else before
-    /// the extensions; no sign, no spaces in front, no overflow. The extensions are ignored, but
-    /// may not hold control characters.
-    static func chunkSize(_ line: ArraySlice<UInt8>) -> Int? {
-        let digits = line.prefix(while: isHexDigit)
-        guard !digits.isEmpty, digits.count <= 8 else { return nil }
-        var rest = line[digits.endIndex...]
-        while let first = rest.first, first == 32 || first == 9 { rest = rest.dropFirst() }
-        if let first = rest.first {
-            guard first == UInt8(ascii: ";"), !rest.contains(where: isForbiddenInValue) else { return nil }
-        } else if digits.endIndex != line.endIndex {
-            return nil  // whitespace after the size with no extension
-        }
-        var size = 0
-        for digit in digits {
-            size = size << 4 | hexValue(digit)  // at most 8 digits: never above 2^32 - 1
-        }
-        return size
-    }
-
-    private static func isHexDigit(_ b: UInt8) -> Bool {
-        (48...57).contains(b) || (65...70).contains(b) || (97...102).contains(b)
-    }
-
-    private static func hexValue(_ b: UInt8) -> Int {
-        switch b {
-        case 48...57: return Int(b - 48)
-        case 65...70: return Int(b - 55)
-        default: return Int(b - 87)
-        }
-    }
-
-    /// Control characters other than HTAB, and DEL, may not appear in a field value or extension.
-    static func isForbiddenInValue(_ b: UInt8) -> Bool { b < 32 && b != 9 || b == 127 }
-
     /// The head is not complete: is it already too large to be allowed?
     private func oversizedHead() -> HTTPParseError? {
         let pending = bufferedByteCount
@@ -328,93 +253,5 @@ public struct RequestParser {
         let head = HTTPRequestHead(method: String(decoding: parts[0], as: UTF8.self),
                                    target: String(decoding: parts[1], as: UTF8.self), version: version, headers: headers)
         return head.resolveFraming()
-    }
-
-    static func isTokenByte(_ b: UInt8) -> Bool {
-        switch b {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            return true
-        default:
-            return "!#$%&'*+-.^_`|~".utf8.contains(b)
-        }
-    }
-}
-
-/// A parsed request line and headers, with how its body is framed.
-public struct HTTPRequestHead: Equatable, Sendable {
-    public enum Framing: Equatable, Sendable { case none, length(Int), chunked }
-
-    public let method: String
-    public let target: String
-    public let version: HTTPVersion
-    public let headers: [(name: String, value: String)]
-    public var framing: Framing = .none
-    public var expectsContinue = false
-
-    init(method: String, target: String, version: HTTPVersion, headers: [(name: String, value: String)]) {
-        self.method = method
-        self.target = target
-        self.version = version
-        self.headers = headers
-    }
-
-    public static func == (a: HTTPRequestHead, b: HTTPRequestHead) -> Bool {
-        a.method == b.method && a.target == b.target && a.version == b.version && a.framing == b.framing
-            && a.headers.map(\.name) == b.headers.map(\.name) && a.headers.map(\.value) == b.headers.map(\.value)
-    }
-
-    /// Body framing per RFC 9112 §6: both `Transfer-Encoding` and `Content-Length` is refused
-    /// (request smuggling), as are conflicting lengths and codings other than `chunked`. Also the
-    /// `Host` rule of RFC 9112 §3.2: exactly one in HTTP/1.1, at most one in 1.0, well-formed.
-    func resolveFraming() -> Result<HTTPRequestHead, HTTPParseError> {
-        var head = self
-        let hosts = headers.filter { $0.name.caseInsensitiveEquals("Host") }.map(\.value)
-        if hosts.count > 1 {
-            return .failure(.init(status: 400, code: "bad_request", message: "more than one Host header; send exactly one"))
-        }
-        if version == .http11 && hosts.isEmpty {
-            return .failure(.init(status: 400, code: "bad_request", message: "an HTTP/1.1 request needs a Host header, e.g. Host: localhost:8080"))
-        }
-        if let host = hosts.first, !host.utf8.allSatisfy(Self.isHostByte) {
-            return .failure(.init(status: 400, code: "bad_request", message: "the Host header is not a host name or address with an optional port"))
-        }
-        let lengths = headers.filter { $0.name.caseInsensitiveEquals("Content-Length") }.map(\.value)
-        let codings = headers.filter { $0.name.caseInsensitiveEquals("Transfer-Encoding") }.map(\.value)
-        let bad = { (m: String) in Result<HTTPRequestHead, HTTPParseError>.failure(.init(status: 400, code: "bad_request", message: m)) }
-        if !codings.isEmpty {
-            guard lengths.isEmpty else { return bad("both Transfer-Encoding and Content-Length") }
-            let tokens = codings.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-            guard tokens == ["chunked"] else {
-                return .failure(.init(status: 501, code: "not_implemented", message: "only Transfer-Encoding: chunked is supported"))
-            }
-            guard version == .http11 else { return bad("chunked encoding needs HTTP/1.1") }
-            head.framing = .chunked
-        } else if !lengths.isEmpty {
-            let values = Set(lengths.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) })
-            guard values.count == 1, let text = values.first, let n = ASCIIDecimal.parse(text, maxDigits: 15)
-            else { return bad("invalid Content-Length: send one decimal number of bytes") }
-            head.framing = n > 0 ? .length(n) : .none
-        }
-        if let expect = headers.first(where: { $0.name.caseInsensitiveEquals("Expect") })?.value {
-            guard expect.lowercased() == "100-continue" else {
-                return .failure(.init(status: 417, code: "expectation_failed", message: "only Expect: 100-continue is supported"))
-            }
-            head.expectsContinue = version == .http11 && head.framing != .none
-        }
-        return .success(head)
-    }
-
-    /// `uri-host [":" port]` characters (RFC 3986): reg-name, IPv4 or a bracketed IPv6 literal.
-    private static func isHostByte(_ b: UInt8) -> Bool {
-        switch b {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            return true
-        default:
-            return "-._~!$&'()*+,;=%:[]".utf8.contains(b)
-        }
-    }
-
-    func request(body: [UInt8]) -> HTTPRequest {
-        HTTPRequest(method: method, target: target, version: version, headers: headers, body: body)
     }
 }
