@@ -164,35 +164,36 @@ public final class SetupStore: Sendable {
 
     static func setup(_ row: Row) throws -> SetupRecord {
         SetupRecord(
-            id: row.string(0), site: row.string(1), mode: try StoredValueError.decode(SetupMode.self, row.string(2)),
-            region: row.string(3), serviceRegion: row.string(4), vpcID: row.string(5),
-            subnetIDs: StoredJSON.stringArray(row.string(6)), securityGroupIDs: StoredJSON.stringArray(row.string(7)),
-            services: StoredJSON.stringArray(row.string(8)), accountID: row.optionalString(9),
-            roleARN: row.optionalString(10), peer: StoredJSON.value(row.optionalString(11)),
-            agentVersion: row.optionalString(12), status: try StoredValueError.decode(SetupStatus.self, row.string(13)),
-            currentStep: row.optionalString(14), errorCode: row.optionalString(15), errorMessage: row.optionalString(16),
-            createdAt: row.string(17), updatedAt: row.string(18), revision: row.int(19),
-            extraServices: StoredJSON.stringArray(row.string(20)))
+            id: row.string("id"), site: row.string("site"), mode: try StoredValueError.decode(SetupMode.self, row.string("mode")),
+            region: row.string("region"), serviceRegion: row.string("service_region"), vpcID: row.string("vpc_id"),
+            subnetIDs: StoredJSON.stringArray(row.string("subnet_ids")), securityGroupIDs: StoredJSON.stringArray(row.string("security_group_ids")),
+            services: StoredJSON.stringArray(row.string("services")), accountID: row.optionalString("account_id"),
+            roleARN: row.optionalString("role_arn"), peer: StoredJSON.value(row.optionalString("peer")),
+            agentVersion: row.optionalString("agent_version"), status: try StoredValueError.decode(SetupStatus.self, row.string("status")),
+            currentStep: row.optionalString("current_step"), errorCode: row.optionalString("error_code"),
+            errorMessage: row.optionalString("error_message"), createdAt: row.string("created_at"), updatedAt: row.string("updated_at"),
+            revision: row.int("revision"), extraServices: StoredJSON.stringArray(row.string("extra_services")))
     }
 
     static func endpoint(_ row: Row) throws -> EndpointRecord {
         EndpointRecord(
-            id: row.string(0), setupID: row.string(1), services: StoredJSON.stringArray(row.string(2)),
-            serviceName: row.string(3), privateDNSName: row.string(4),
-            state: try StoredValueError.decode(EndpointState.self, row.string(5)), vpcEndpointID: row.optionalString(6),
-            dnsName: row.optionalString(7), clientToken: row.optionalString(8), adopted: row.int(9) != 0,
-            lastError: row.optionalString(10), createdAt: row.string(11), updatedAt: row.string(12),
-            generation: row.int(13), dnsHostedZoneID: row.optionalString(14),
-            networkInterfaceIDs: row.optionalString(15).map(StoredJSON.stringArray) ?? [], createdBy: row.optionalString(16))
+            id: row.string("id"), setupID: row.string("setup_id"), services: StoredJSON.stringArray(row.string("services")),
+            serviceName: row.string("service_name"), privateDNSName: row.string("private_dns_name"),
+            state: try StoredValueError.decode(EndpointState.self, row.string("state")), vpcEndpointID: row.optionalString("vpc_endpoint_id"),
+            dnsName: row.optionalString("dns_name"), clientToken: row.optionalString("client_token"), adopted: row.int("adopted") != 0,
+            lastError: row.optionalString("last_error"), createdAt: row.string("created_at"), updatedAt: row.string("updated_at"),
+            generation: row.int("generation"), dnsHostedZoneID: row.optionalString("dns_hosted_zone_id"),
+            networkInterfaceIDs: row.optionalString("network_interface_ids").map(StoredJSON.stringArray) ?? [],
+            createdBy: row.optionalString("created_by"))
     }
 
     static func job(_ row: Row) throws -> JobRecord {
         JobRecord(
-            id: row.string(0), setupID: row.string(1), kind: try StoredValueError.decode(JobKind.self, row.string(2)),
-            state: try StoredValueError.decode(JobState.self, row.string(3)), steps: StoredJSON.stringArray(row.string(4)),
-            currentStep: row.optionalString(5), completedSteps: row.int(6), attempts: row.int(7),
-            runAfter: row.string(8), leaseOwner: row.optionalString(9), leaseExpiresAt: row.optionalString(10),
-            lastError: row.optionalString(11), createdAt: row.string(12), updatedAt: row.string(13))
+            id: row.string("id"), setupID: row.string("setup_id"), kind: try StoredValueError.decode(JobKind.self, row.string("kind")),
+            state: try StoredValueError.decode(JobState.self, row.string("state")), steps: StoredJSON.stringArray(row.string("steps")),
+            currentStep: row.optionalString("current_step"), completedSteps: row.int("completed_steps"), attempts: row.int("attempts"),
+            runAfter: row.string("run_after"), leaseOwner: row.optionalString("lease_owner"), leaseExpiresAt: row.optionalString("lease_expires_at"),
+            lastError: row.optionalString("last_error"), createdAt: row.string("created_at"), updatedAt: row.string("updated_at"))
     }
 }
 

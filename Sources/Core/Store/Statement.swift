@@ -9,6 +9,8 @@ public final class Statement {
     let handle: OpaquePointer
     public let sql: String
     private unowned let connection: Connection
+    /// Result column name → index, built at the first lookup by name.
+    private var columnIndexes: [String: Int32]?
 
     init(connection: Connection, sql: String) throws {
         var handle: OpaquePointer?
@@ -22,6 +24,20 @@ public final class Statement {
     }
 
     deinit { sqlite3_finalize(handle) }
+
+    /// The index of a result column by its name (or alias). A name the statement does not return
+    /// is a programming error: the query and its decoder disagree.
+    func columnIndex(_ name: String) -> Int32 {
+        if columnIndexes == nil {
+            var indexes: [String: Int32] = [:]
+            for i in 0..<sqlite3_column_count(handle) {
+                if let text = sqlite3_column_name(handle, i) { indexes[String(cString: text)] = i }
+            }
+            columnIndexes = indexes
+        }
+        guard let index = columnIndexes?[name] else { preconditionFailure("no column \(name) in `\(sql)`") }
+        return index
+    }
 
     /// Resets the statement and binds `values` to its parameters, in order.
     public func bind(_ values: [SQLValue]) throws {
@@ -98,6 +114,12 @@ public struct Row {
     public func int(_ i: Int32) -> Int { Int(sqlite3_column_int64(statement.handle, i)) }
     public func optionalInt(_ i: Int32) -> Int? { isNull(i) ? nil : int(i) }
     public func double(_ i: Int32) -> Double { sqlite3_column_double(statement.handle, i) }
+
+    // By column name: decoders that read many columns say which one they mean.
+    public func string(_ column: String) -> String { string(statement.columnIndex(column)) }
+    public func optionalString(_ column: String) -> String? { optionalString(statement.columnIndex(column)) }
+    public func int(_ column: String) -> Int { int(statement.columnIndex(column)) }
+    public func optionalInt(_ column: String) -> Int? { optionalInt(statement.columnIndex(column)) }
 }
 
 @available(*, unavailable, message: "a Statement belongs to its Connection's thread")
