@@ -172,7 +172,7 @@ public final class Provisioner: @unchecked Sendable {
         do {
             guard let setup = try store.get(job.setupID)?.setup else { return }
             if job.kind == .provision && setup.status == .pending {
-                try queue.whileHeld(job.id, owner: owner) { db, now in
+                _ = try queue.whileHeld(job.id, owner: owner) { db, now in
                     try TransitionLog.moveSetup(db, id: setup.id, to: .provisioning, actor: owner, reason: "provisioning started", now: now)
                 }
             }
@@ -194,7 +194,7 @@ public final class Provisioner: @unchecked Sendable {
                 let outcome = try runStep(step, steps: steps, teardown: teardown, peering: peering, subnets: &subnets, peerCIDRs: &peerCIDRs)
                 if case let .park(until, reason) = outcome {
                     if job.kind == .provision {
-                        try queue.whileHeld(job.id, owner: owner) { db, now in
+                        _ = try queue.whileHeld(job.id, owner: owner) { db, now in
                             try TransitionLog.moveSetup(db, id: setup.id, to: .waiting, actor: owner, reason: reason, now: now)
                         }
                     }

@@ -45,7 +45,7 @@ public final class AWSCallLog: AWSCallRecorder {
     }
 
     static func record(_ row: Row) throws -> AWSCallRecord {
-        try AWSCallRecord(
+        AWSCallRecord(
             at: Timestamp.date(row.string(0)) ?? Date(timeIntervalSince1970: 0), accountID: row.optionalString(1),
             region: row.string(2), service: try StoredValueError.decode(AWSService.self, row.string(3)), action: row.string(4),
             attempt: row.int(5), httpStatus: row.optionalInt(6), errorCode: row.optionalString(7),

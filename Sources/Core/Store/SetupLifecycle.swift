@@ -19,9 +19,9 @@ extension SetupStore {
             guard status != SetupStatus.deleting.rawValue && status != SetupStatus.deleted.rawValue else {
                 throw StateConflict(message: "setup \(id) is already \(status)")
             }
-            let open = try db.rows("SELECT id, state FROM jobs WHERE setup_id = ? AND kind = 'provision' AND state IN ('queued', 'running')",
-                                   [.text(id)]) { ($0.string(0), $0.string(1)) }
-            for (jobID, state) in open {
+            let open = try db.rows("SELECT id FROM jobs WHERE setup_id = ? AND kind = 'provision' AND state IN (\(JobState.sqlList([.queued, .running])))",
+                                   [.text(id)]) { $0.string(0) }
+            for jobID in open {
                 try db.run("UPDATE jobs SET lease_owner = NULL, lease_expires_at = NULL WHERE id = ?", [.text(jobID)])
                 try TransitionLog.moveJob(db, id: jobID, to: .cancelled, actor: actor, reason: "setup deletion requested", now: now)
             }
