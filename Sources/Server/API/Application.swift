@@ -39,8 +39,7 @@ public struct Application: HTTPResponder {
     /// Each route says whether it runs on the event loop (reads that never wait) or on a worker;
     /// what matches no route (404, 405, preflights) is answered on the loop.
     public func answersInline(_ request: HTTPRequest) -> Bool {
-        if case let .found(_, _, execution) = router.match(method: request.method, path: request.path) { return execution == .inline }
-        return true
+        (router.execution(method: request.method, path: request.path) ?? .inline) == .inline
     }
 
     private func route(_ request: HTTPRequest) -> HTTPResponse {
