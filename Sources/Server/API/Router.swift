@@ -29,9 +29,15 @@ public struct Router: Sendable {
     struct Route: Sendable {
         let method: String
         let pattern: String
-        let segments: [Substring]
+        /// The pattern's segments as bytes; a `{name}` segment matches any one path segment.
+        let segments: [Segment]
         let execution: Execution
         let handler: Handler
+    }
+
+    enum Segment: Sendable {
+        case literal([UInt8])
+        case parameter(String)
     }
 
     private var routes: [Route] = []
@@ -40,7 +46,10 @@ public struct Router: Sendable {
 
     public mutating func add(_ method: String, _ pattern: String, runs execution: Execution, _ handler: @escaping Handler) {
         precondition(!routes.contains { $0.method == method && $0.pattern == pattern }, "route \(method) \(pattern) registered twice")
-        routes.append(Route(method: method, pattern: pattern, segments: pattern.split(separator: "/"), execution: execution, handler: handler))
+        let segments = pattern.split(separator: "/").map { part -> Segment in
+            part.first == "{" && part.last == "}" ? .parameter(String(part.dropFirst().dropLast())) : .literal(Array(part.utf8))
+        }
+        routes.append(Route(method: method, pattern: pattern, segments: segments, execution: execution, handler: handler))
     }
 
     public enum Match {
@@ -49,36 +58,32 @@ public struct Router: Sendable {
         case notFound
     }
 
+    /// The path's segments, as bytes (this runs for every request: no `Character` work).
+    private static func parts(_ path: String) -> [ArraySlice<UInt8>] {
+        Array(path.utf8).split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true)
+    }
+
     public func match(method: String, path: String) -> Match {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
-        var found: (Route, [String: String])?
-        for route in routes where route.segments.count == parts.count {
-            guard let parameters = Self.capture(route.segments, parts) else { continue }
-            if route.method == method || (method == "HEAD" && route.method == "GET") {
-                found = (route, parameters)
-                break
-            }
+        let parts = Self.parts(path)
+        for route in routes where route.segments.count == parts.count && Self.answers(route, method) && Self.matches(route.segments, parts) {
+            return .found(route.handler, Self.capture(route.segments, parts), route.execution)
         }
-        if let (route, parameters) = found { return .found(route.handler, parameters, route.execution) }
-        let allowed = methods(path)
+        let allowed = methods(parts)
         return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed: allowed)
     }
 
     /// Where the route for this request runs, or nil when no route matches; cheaper than `match`
     /// (nothing is captured), since the event loop asks it of every request.
     public func execution(method: String, path: String) -> Execution? {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
-        for route in routes where route.segments.count == parts.count
-            && (route.method == method || (method == "HEAD" && route.method == "GET")) && Self.matches(route.segments, parts) {
-            return route.execution
-        }
-        return nil
+        let parts = Self.parts(path)
+        return routes.first { $0.segments.count == parts.count && Self.answers($0, method) && Self.matches($0.segments, parts) }?.execution
     }
 
     /// Every method the path answers to (with HEAD beside GET, and OPTIONS), or none for an
     /// unknown path.
-    public func methods(_ path: String) -> [String] {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
+    public func methods(_ path: String) -> [String] { methods(Self.parts(path)) }
+
+    private func methods(_ parts: [ArraySlice<UInt8>]) -> [String] {
         var allowed: [String] = []
         for route in routes where route.segments.count == parts.count && Self.matches(route.segments, parts) {
             if !allowed.contains(route.method) { allowed.append(route.method) }
@@ -88,16 +93,24 @@ public struct Router: Sendable {
         return allowed + ["OPTIONS"]
     }
 
-    private static func matches(_ pattern: [Substring], _ parts: [Substring]) -> Bool {
-        zip(pattern, parts).allSatisfy { segment, part in segment.first == "{" || segment == part }
+    private static func answers(_ route: Route, _ method: String) -> Bool {
+        route.method == method || (method == "HEAD" && route.method == "GET")
     }
 
-    private static func capture(_ pattern: [Substring], _ parts: [Substring]) -> [String: String]? {
-        guard matches(pattern, parts) else { return nil }
+    private static func matches(_ segments: [Segment], _ parts: [ArraySlice<UInt8>]) -> Bool {
+        zip(segments, parts).allSatisfy { segment, part in
+            if case let .literal(bytes) = segment { return bytes.elementsEqual(part) }
+            return true
+        }
+    }
+
+    private static func capture(_ segments: [Segment], _ parts: [ArraySlice<UInt8>]) -> [String: String] {
         var parameters: [String: String] = [:]
-        for (segment, part) in zip(pattern, parts) where segment.first == "{" && segment.last == "}" {
+        for (segment, part) in zip(segments, parts) {
+            guard case let .parameter(name) = segment else { continue }
+            let text = String(decoding: part, as: UTF8.self)
             // Foundation's percent decoding is costly: only for a part that has a percent sign.
-            parameters[String(segment.dropFirst().dropLast())] = part.contains("%") ? (part.removingPercentEncoding ?? String(part)) : String(part)
+            parameters[name] = part.contains(UInt8(ascii: "%")) ? (text.removingPercentEncoding ?? text) : text
         }
         return parameters
     }

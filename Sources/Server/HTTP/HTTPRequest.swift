@@ -30,7 +30,7 @@ public struct HTTPRequest: Sendable {
 
     /// The path, without the query.
     public var path: String {
-        if let q = target.firstIndex(of: "?") { return String(target[..<q]) }
+        if let q = target.utf8.firstIndex(of: UInt8(ascii: "?")) { return String(target[..<q]) }
         return target
     }
 
