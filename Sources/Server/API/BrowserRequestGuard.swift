@@ -55,7 +55,7 @@ public struct BrowserRequestGuard: Sendable {
                     """)
             }
         }
-        let fromBrowser = origin != nil || request.headers.contains { $0.name.utf8.count > 10 && $0.name.lowercased().hasPrefix("sec-fetch-") }
+        let fromBrowser = origin != nil || request.headers.contains { Self.isFetchMetadata($0.name) }
         if fromBrowser && !request.body.isEmpty && !Self.isJSON(request.header("Content-Type")) {
             return APIError(status: 415, code: "unsupported_media_type", message: """
                 a browser request with a body must send it as Content-Type: application/json, \
@@ -63,6 +63,13 @@ public struct BrowserRequestGuard: Sendable {
                 """)
         }
         return nil
+    }
+
+    /// `Sec-Fetch-*`, compared without allocating (every request's every header is asked).
+    static func isFetchMetadata(_ name: String) -> Bool {
+        let prefix = "sec-fetch-".utf8
+        guard name.utf8.count > prefix.count else { return false }
+        return zip(name.utf8, prefix).allSatisfy { a, b in (a >= 65 && a <= 90 ? a | 0x20 : a) == b }
     }
 
     /// GET, HEAD and OPTIONS change nothing.
