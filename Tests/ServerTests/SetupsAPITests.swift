@@ -63,7 +63,7 @@ import Testing
 
         // A change written behind the API's back (as a worker would) shows at once.
         let endpointID = try #require(firstJSON?["endpoints"]?.arrayValue?.first?["id"]?.stringValue)
-        try app.store.database.write { try TransitionLog.moveEndpoint($0, id: endpointID, to: .available, actor: "worker", reason: nil, now: Timestamp.string(Date())) }
+        _ = try app.store.database.write { try TransitionLog.moveEndpoint($0, id: endpointID, to: .available, actor: "worker", reason: nil, now: Timestamp.string(Date())) }
         let (changed, changedJSON) = call("GET", "/v1/setups/\(id)", headers: [(name: "If-None-Match", value: etag)])
         #expect(changed.status == 200)
         #expect(changed.header("ETag") != etag)

@@ -75,7 +75,7 @@ struct TeardownSteps {
             // first scan: one more look by tag before calling the teardown done.
             let stray = try unrecordedTaggedEndpoints()
             guard stray.isEmpty else {
-                try ec2.deleteVpcEndpoints(ids: stray)
+                _ = try ec2.deleteVpcEndpoints(ids: stray)
                 return .park(until: clock.now().addingTimeInterval(5), reason: "deleting \(stray.joined(separator: ", ")), created while the setup was being cancelled")
             }
             return .done
