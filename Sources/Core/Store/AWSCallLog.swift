@@ -46,10 +46,11 @@ public final class AWSCallLog: AWSCallRecorder {
 
     static func record(_ row: Row) throws -> AWSCallRecord {
         AWSCallRecord(
-            at: Timestamp.date(row.string(0)) ?? Date(timeIntervalSince1970: 0), accountID: row.optionalString(1),
-            region: row.string(2), service: try StoredValueError.decode(AWSService.self, row.string(3)), action: row.string(4),
-            attempt: row.int(5), httpStatus: row.optionalInt(6), errorCode: row.optionalString(7),
-            errorMessage: row.optionalString(8), requestID: row.optionalString(9), durationMilliseconds: row.double(10),
-            throttleWaitMilliseconds: row.double(11), setupID: row.optionalString(12), jobID: row.optionalString(13))
+            at: Timestamp.date(row.string("at")) ?? Date(timeIntervalSince1970: 0), accountID: row.optionalString("account_id"),
+            region: row.string("region"), service: try StoredValueError.decode(AWSService.self, row.string("service")),
+            action: row.string("action"), attempt: row.int("attempt"), httpStatus: row.optionalInt("http_status"),
+            errorCode: row.optionalString("error_code"), errorMessage: row.optionalString("error_message"),
+            requestID: row.optionalString("request_id"), durationMilliseconds: row.double("duration_ms"),
+            throttleWaitMilliseconds: row.double("throttle_wait_ms"), setupID: row.optionalString("setup_id"), jobID: row.optionalString("job_id"))
     }
 }

@@ -21,9 +21,11 @@ public enum PeeringRows {
 
     public static func zones(_ db: Connection, setupID: String) throws -> [HostedZoneRecord] {
         try db.rows("SELECT \(columns) FROM hosted_zones WHERE setup_id = ? ORDER BY id", [.text(setupID)]) {
-            HostedZoneRecord(id: $0.string(0), setupID: $0.string(1), endpointID: $0.string(2), name: $0.string(3), zoneID: $0.optionalString(4),
-                             callerReference: $0.string(5), adopted: $0.int(6) != 0, recordUpserted: $0.int(7) != 0,
-                             associatedVPCs: StoredJSON.stringArray($0.string(8)), authorizedVPCs: StoredJSON.stringArray($0.string(9)))
+            HostedZoneRecord(id: $0.string("id"), setupID: $0.string("setup_id"), endpointID: $0.string("endpoint_id"), name: $0.string("name"),
+                             zoneID: $0.optionalString("zone_id"), callerReference: $0.string("caller_reference"),
+                             adopted: $0.int("adopted") != 0, recordUpserted: $0.int("record_upserted") != 0,
+                             associatedVPCs: StoredJSON.stringArray($0.string("associated_vpcs")),
+                             authorizedVPCs: StoredJSON.stringArray($0.string("authorized_vpcs")))
         }
     }
 

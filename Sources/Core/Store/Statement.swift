@@ -120,6 +120,7 @@ public struct Row {
     public func optionalString(_ column: String) -> String? { optionalString(statement.columnIndex(column)) }
     public func int(_ column: String) -> Int { int(statement.columnIndex(column)) }
     public func optionalInt(_ column: String) -> Int? { optionalInt(statement.columnIndex(column)) }
+    public func double(_ column: String) -> Double { double(statement.columnIndex(column)) }
 }
 
 @available(*, unavailable, message: "a Statement belongs to its Connection's thread")

@@ -101,23 +101,27 @@ enum VerificationRows {
     }
 
     static func record(_ db: Connection, _ row: Row, withChecks: Bool) throws -> VerificationRecord {
-        let id = row.string(0)
+        let id = row.string("id")
         let checks = !withChecks ? nil : try db.rows("SELECT \(checkColumns) FROM verification_checks WHERE verification_id = ? ORDER BY position",
                                               [.text(id)], check)
         return VerificationRecord(
-            id: id, setupID: row.string(1), jobID: row.optionalString(2), trigger: try StoredValueError.decode(VerificationRecord.Trigger.self, row.string(3)),
-            state: try StoredValueError.decode(VerificationRecord.State.self, row.string(4)), requestedBy: row.string(5), resolver: row.optionalString(6),
-            endpointAddressesKnown: row.optionalInt(7).map { $0 == 1 }, note: row.optionalString(8), checksTotal: row.optionalInt(9),
-            checksPassed: row.optionalInt(10), createdAt: row.string(11), startedAt: row.optionalString(12), finishedAt: row.optionalString(13),
+            id: id, setupID: row.string("setup_id"), jobID: row.optionalString("job_id"),
+            trigger: try StoredValueError.decode(VerificationRecord.Trigger.self, row.string("trigger")),
+            state: try StoredValueError.decode(VerificationRecord.State.self, row.string("state")), requestedBy: row.string("requested_by"),
+            resolver: row.optionalString("resolver"), endpointAddressesKnown: row.optionalInt("endpoint_addresses_known").map { $0 == 1 },
+            note: row.optionalString("note"), checksTotal: row.optionalInt("checks_total"), checksPassed: row.optionalInt("checks_passed"),
+            createdAt: row.string("created_at"), startedAt: row.optionalString("started_at"), finishedAt: row.optionalString("finished_at"),
             checks: checks)
     }
 
     static func check(_ row: Row) -> JSON {
         .object([
-            ("service", .string(row.string(0))), ("hostname", .string(row.string(1))), ("answers", StoredJSON.value(row.string(2))),
-            ("passed", .bool(row.int(3) == 1)), ("code", .string(row.string(4))), ("message", .string(row.string(5))),
-            ("dns_status", .string(row.string(6))), ("resolver", .string(row.string(7))), ("addresses", StoredJSON.value(row.string(8))),
-            ("expected_addresses", StoredJSON.value(row.optionalString(9))), ("probes", StoredJSON.value(row.string(10))),
+            ("service", .string(row.string("service"))), ("hostname", .string(row.string("hostname"))),
+            ("answers", StoredJSON.value(row.string("answers"))), ("passed", .bool(row.int("passed") == 1)),
+            ("code", .string(row.string("code"))), ("message", .string(row.string("message"))),
+            ("dns_status", .string(row.string("dns_status"))), ("resolver", .string(row.string("resolver"))),
+            ("addresses", StoredJSON.value(row.string("addresses"))), ("expected_addresses", StoredJSON.value(row.optionalString("expected_addresses"))),
+            ("probes", StoredJSON.value(row.string("probes"))),
         ])
     }
 
