@@ -54,7 +54,7 @@ public struct Application: HTTPResponder {
             return APIError.notFound("path \(path)").response
         case let .methodNotAllowed(allowed):
             return APIError(status: 405, code: "method_not_allowed",
-                            message: "\(request.method) is not allowed on \(Echo.text(path, limit: 120)); use \(allowed.joined(separator: ", "))",
+                            message: "\(Echo.text(request.method, limit: 32)) is not allowed on \(Echo.text(path, limit: 120)); use \(allowed.joined(separator: ", "))",
                             headers: [("Allow", allowed.joined(separator: ", "))]).response
         case let .found(handler, parameters, _):
             do {
