@@ -62,33 +62,22 @@ final class RawClient {
     /// Connects to 127.0.0.1:`port`, from the loopback address `source` when given (127.0.0.2…:
     /// another peer host, as far as the server can tell).
     init(port: Int, timeout: Double = 5, from source: String? = nil) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        if let source {
-            var local = sockaddr_in()
-            local.sin_family = sa_family_t(AF_INET)
-            local.sin_addr.s_addr = inet_addr(source)
-            let bound = withUnsafePointer(to: &local) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-            if bound != 0 {
-                let code = errno
-                Glibc.close(fd)
-                throw RawClientError.connect(code)
-            }
-        }
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)  // closed by deinit, also when init throws
+        if let source { try attach(to: source, port: 0, with: bind) }
+        try attach(to: "127.0.0.1", port: port, with: connect)
+        setTimeout(timeout)
+    }
+
+    /// `bind` or `connect` to an IPv4 address; `.connect(errno)` when it fails.
+    private func attach(to host: String, port: Int, with call: (Int32, UnsafePointer<sockaddr>, socklen_t) -> Int32) throws {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = UInt16(port).bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_addr.s_addr = inet_addr(host)
         let rc = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { call(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        if rc != 0 {
-            let code = errno
-            Glibc.close(fd)
-            throw RawClientError.connect(code)
-        }
-        setTimeout(timeout)
+        if rc != 0 { throw RawClientError.connect(errno) }
     }
 
     deinit { Glibc.close(fd) }

@@ -228,22 +228,17 @@ struct PeeringSteps {
     /// Removes the routes privatelinkd added and the peering connection it created, unless another
     /// live setup still uses that connection; the last user removes them whoever created them.
     func deletePeering() throws {
-        let (id, created, ownRoutes) = try store.database.read { try PeeringRows.peering($0, setupID: setup.id) }
-        var routes = ownRoutes
-        var delete = created
-        if let id {
-            let use = try store.database.read { try PeeringRows.peeringUse($0, peeringConnectionID: id, excluding: setup.id) }
-            guard use.setups.isEmpty else { return }  // the connection and its routes serve another setup
-            routes = use.routes
-            delete = use.createdByPrivatelinkd
-        }
-        for route in routes {
+        // Routes are only ever added through a recorded connection: without one there is nothing.
+        guard let id = try store.database.read({ try PeeringRows.peering($0, setupID: setup.id) }).id else { return }
+        let use = try store.database.read { try PeeringRows.peeringUse($0, peeringConnectionID: id, excluding: setup.id) }
+        guard use.setups.isEmpty else { return }  // the connection and its routes serve another setup
+        for route in use.routes {
             let parts = route.split(separator: ":", maxSplits: 1).map(String.init)
             // The table is in one of the two VPCs; try the endpoint side first, then the agents' side.
             do { try ec2.deleteRoute(routeTableID: parts[0], destinationCIDR: parts[1]) } catch {
                 try Self.ignoringGone { try peerEC2.deleteRoute(routeTableID: parts[0], destinationCIDR: parts[1]) }
             }
         }
-        if delete, let id { try Self.ignoringGone { try ec2.deleteVpcPeeringConnection(id: id) } }
+        if use.createdByPrivatelinkd { try Self.ignoringGone { try ec2.deleteVpcPeeringConnection(id: id) } }
     }
 }

@@ -31,7 +31,7 @@ public enum EndpointRows {
             """
             SELECT DISTINCT e.setup_id FROM endpoints e JOIN setups s ON s.id = e.setup_id
             WHERE e.vpc_endpoint_id = ? AND e.setup_id <> ?
-              AND s.status NOT IN ('deleting', 'deleted') AND e.state NOT IN ('deleted', 'missing')
+              AND s.status NOT IN (\(SetupStatus.sqlList([.deleting, .deleted]))) AND e.state NOT IN (\(EndpointState.sqlList([.deleted, .missing])))
             ORDER BY e.setup_id
             """, [.text(vpcEndpointID), .text(setupID)]) { $0.string(0) }
     }
@@ -41,7 +41,7 @@ public enum EndpointRows {
         try db.firstRow(
             """
             SELECT e.setup_id FROM endpoints e JOIN setups s ON s.id = e.setup_id
-            WHERE e.vpc_endpoint_id = ? AND e.state = 'deleting' AND s.status IN ('deleting', 'deleted')
+            WHERE e.vpc_endpoint_id = ? AND e.state = \(EndpointState.sqlList([.deleting])) AND s.status IN (\(SetupStatus.sqlList([.deleting, .deleted])))
             ORDER BY e.setup_id LIMIT 1
             """, [.text(vpcEndpointID)]) { $0.string(0) }
     }
@@ -54,8 +54,7 @@ public enum EndpointRows {
     /// Notes on the endpoint's history that this setup let go of it without changing its state
     /// (another setup still uses it, or it existed before privatelinkd).
     public static func recordKept(_ db: Connection, row: EndpointRecord, actor: String, reason: String, now: String) throws {
-        let current = try db.firstRow("SELECT state FROM endpoints WHERE id = ?", [.text(row.id)]) { EndpointState(rawValue: $0.string(0)) } ?? nil
-        try TransitionLog.moveEndpoint(db, id: row.id, to: current ?? row.state, actor: actor, reason: reason, note: true, now: now)
+        try TransitionLog.moveEndpoint(db, id: row.id, to: nil, actor: actor, reason: reason, note: true, now: now)
     }
 
     /// Moves an endpoint to AWS's latest state; no write when nothing changed.
@@ -63,15 +62,14 @@ public enum EndpointRows {
     public static func updateState(_ db: Connection, endpointID: String, to state: EndpointState, lastError: String?,
                                    dnsName: String? = nil, networkInterfaceIDs: [String]? = nil,
                                    actor: String, reason: String?, now: String) throws -> Bool {
-        guard let current = try db.firstRow("SELECT state FROM endpoints WHERE id = ?", [.text(endpointID)], { $0.string(0) }),
-              current != state.rawValue else { return false }
+        guard try TransitionLog.moveEndpoint(db, id: endpointID, to: state, actor: actor, reason: reason ?? lastError, now: now) else { return false }
         try db.run(
             """
             UPDATE endpoints SET last_error = coalesce(?, last_error), dns_name = coalesce(?, dns_name),
                 network_interface_ids = coalesce(?, network_interface_ids) WHERE id = ?
             """,
             [.optional(lastError), .optional(dnsName), networkInterfaceIDs.map { StoredJSON.text($0) } ?? .null, .text(endpointID)])
-        return try TransitionLog.moveEndpoint(db, id: endpointID, to: state, actor: actor, reason: reason ?? lastError, now: now)
+        return true
     }
 
     /// An endpoint of a `ready` or `degraded` setup, for the reconciler's drift check.

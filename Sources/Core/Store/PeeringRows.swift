@@ -75,7 +75,7 @@ public enum PeeringRows {
 
     /// A live setup: not being torn down and not deleted. Only live setups keep a shared zone or
     /// peering connection alive.
-    static let liveSetup = "s.status NOT IN ('deleting', 'deleted')"
+    static let liveSetup = "s.status NOT IN (\(SetupStatus.sqlList([.deleting, .deleted])))"
 
     /// How the other live setups that use a zone refer to it.
     public struct ZoneUse: Sendable {

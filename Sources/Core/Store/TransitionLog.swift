@@ -30,17 +30,18 @@ public enum TransitionLog {
     }
 
     /// Moves an endpoint (nil `from` via `created`: just planned, to `requested`). With `note`, a row
-    /// is written even when the state stays (a teardown that kept a shared endpoint says why).
-    /// Returns whether anything was written.
+    /// is written even when the state stays (a teardown that kept a shared endpoint says why); a nil
+    /// `state` means the one it is in now. Returns whether anything was written.
     @discardableResult
     public static func moveEndpoint(
-        _ db: Connection, id: String, to state: EndpointState, actor: String, reason: String?,
+        _ db: Connection, id: String, to target: EndpointState?, actor: String, reason: String?,
         created: Bool = false, note: Bool = false, now: String
     ) throws -> Bool {
         guard let (setupID, text) = try db.firstRow("SELECT setup_id, state FROM endpoints WHERE id = ?", [.text(id)],
                                                     { ($0.string(0), $0.string(1)) })
         else { throw NotFound(kind: "endpoint", id: id) }
         let current = created ? nil : try StoredValueError.decode(EndpointState.self, text)
+        guard let state = target ?? current else { preconditionFailure("a new endpoint needs a state") }
         if current == state {
             guard note else { return false }
         } else {

@@ -90,7 +90,6 @@ extension EventLoop {
     /// The victim is taken from the peer address holding the most such connections, so that one
     /// host trickling thousands of requests cannot lock out anyone else; within that peer, an idle
     /// keep-alive connection goes first (longest idle), then the request that started longest ago.
-    @discardableResult
     func makeRoom() -> Bool {
         var perPeer: [String: [HTTPConnection]] = [:]
         for connection in connections.values where connection.phase == .reading {

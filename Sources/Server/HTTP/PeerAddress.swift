@@ -7,6 +7,8 @@ import Glibc
 struct PeerAddress: CustomStringConvertible, Sendable {
     let host: String
     let port: String
+    /// `host:port` (`[host]:port` for IPv6), made once: every request of the connection carries it.
+    let description: String
 
     init(_ address: sockaddr_storage) {
         var address = address
@@ -20,6 +22,7 @@ struct PeerAddress: CustomStringConvertible, Sendable {
         }
         self.host = rc == 0 ? String(nulTerminated: host) : "?"
         self.port = rc == 0 ? String(nulTerminated: port) : "?"
+        description = self.host.contains(":") ? "[\(self.host)]:\(self.port)" : "\(self.host):\(self.port)"
     }
 
     /// The peer of a connected socket (one handed over by a sibling loop).
@@ -32,5 +35,4 @@ struct PeerAddress: CustomStringConvertible, Sendable {
         self.init(rc == 0 ? address : sockaddr_storage())  // an unknown family reads as "?"
     }
 
-    var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }
