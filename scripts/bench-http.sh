@@ -10,15 +10,18 @@ cd "$(dirname "$0")/.."
 DURATION="${1:-10}"
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
 
-swift build -c release --product privatelinkd >/dev/null
+# Built as the Dockerfile builds it (static Swift runtime), into its own folder.
+swift build -c release --static-swift-stdlib --scratch-path .build-static --product privatelinkd >/dev/null
 WORK="$(mktemp -d)"
 trap 'kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 # --workers 0: no provisioning (this measures the API; nothing may call AWS from a benchmark).
-.build/release/privatelinkd --port 0 --db "$WORK/bench.sqlite" --log-level warning --workers 0 \
+.build-static/release/privatelinkd --port 0 --db "$WORK/bench.sqlite" --log-level warning --workers 0 \
     --http-workers "${BENCH_WORKERS:-4}" --event-loops "${BENCH_LOOPS:-2}" >"$WORK/out" 2>"$WORK/err" &
 PID=$!
 for _ in $(seq 1 100); do grep -q listening "$WORK/out" 2>/dev/null && break; sleep 0.1; done
 URL="$(grep -o 'http://[^ ]*' "$WORK/out")"
+sleep 1  # let start-up settle before reading its memory (a figure, not synchronisation)
+START_RSS="$(awk '/VmRSS/ {print $2" "$3}' /proc/$PID/status), $(ls /proc/$PID/task | wc -l) threads"
 [ -n "$URL" ] || { echo "server did not start:" >&2; cat "$WORK/err" >&2; exit 1; }
 
 BODY='{"site":"us1","region":"us-east-1","vpc_id":"vpc-0123456789abcdef0","subnet_ids":["subnet-01234567","subnet-89abcdef"],"security_group_ids":["sg-01234567"]}'
@@ -51,4 +54,5 @@ run "POST /v1/setups" 1 1 -s "$WORK/post.lua" "$URL/v1/setups"
 run "POST /v1/setups" 64 2 -s "$WORK/post.lua" "$URL/v1/setups"
 run "GET /v1/setups/{id}" 1024 2 "$URL/v1/setups/$ID"
 echo "setups stored: $(sqlite3 "$WORK/bench.sqlite" 'SELECT count(*) FROM setups')"
+echo "server RSS at start: $START_RSS"
 echo "server RSS after the runs: $(awk '/VmRSS/ {print $2" "$3}' /proc/$PID/status)"

@@ -49,16 +49,21 @@ public struct TransportFailure: Error, Sendable {
 }
 
 /// HTTP through Foundation's URLSession (libcurl on Linux), blocking the calling worker thread.
+/// The session is made on the first call, not at start: creating one initialises libcurl and
+/// OpenSSL, about 4 MB of resident memory that an idle server (or one with no AWS work) never needs.
 public final class URLSessionTransport: HTTPTransport {
-    private let session: URLSession
-
-    public init() {
+    /// One session for the process (a `static let` is initialised once, thread-safely, on first use).
+    private static let session: URLSession = {
         let configuration = URLSessionConfiguration.ephemeral
         configuration.httpShouldSetCookies = false
         configuration.urlCache = nil
         configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
-        session = URLSession(configuration: configuration)
-    }
+        return URLSession(configuration: configuration)
+    }()
+
+    public init() {}
+
+    private var session: URLSession { Self.session }
 
     public func send(_ request: TransportRequest) throws -> TransportResponse {
         var urlRequest = URLRequest(url: request.url, timeoutInterval: request.timeout)

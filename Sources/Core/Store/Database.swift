@@ -14,26 +14,29 @@ public final class Database: Sendable {
     private let writer: Locked<Connection?>
     /// The thread inside `write`, to catch a nested one.
     private let writingThread = Locked<pthread_t?>(nil)
+    /// Idle reader connections. Readers are opened on demand, up to `readerCount`: an idle server
+    /// keeps one (each open connection holds its own schema and page cache).
     private let readers: Locked<[Connection]>
     private let readerSlots: DispatchSemaphore
     private let readerCount: Int
+    private let isClosed = Locked(false)
 
     public init(path: String, readers: Int = 4) throws {
         self.path = path
         try Self.restrictToOwner(path)
         let writer = try Connection(path: path)
         self.writer = Locked(writer)
-        // Readers are opened read-write (a read-only open cannot create the -shm file before the
-        // writer has), so they run the same pragmas as the writer, then refuse writes with
-        // `query_only`.
-        var pool: [Connection] = []
-        for _ in 0..<max(1, readers) {
-            pool.append(try Connection(path: path, readOnly: false))
-        }
-        for reader in pool { try reader.execute("PRAGMA query_only = ON") }
-        self.readerCount = pool.count
-        self.readers = Locked(pool)
-        self.readerSlots = DispatchSemaphore(value: pool.count)
+        self.readerCount = max(1, readers)
+        self.readers = Locked([try Self.openReader(path)])
+        self.readerSlots = DispatchSemaphore(value: readerCount)
+    }
+
+    /// Readers are opened read-write (a read-only open cannot create the -shm file before the
+    /// writer has), so they run the same pragmas as the writer, then refuse writes with `query_only`.
+    private static func openReader(_ path: String) throws -> Connection {
+        let reader = try Connection(path: path, readOnly: false)
+        try reader.execute("PRAGMA query_only = ON")
+        return reader
     }
 
     /// The database holds customers' role ARNs and external ids: its file is created `0600` (and an
@@ -84,8 +87,10 @@ public final class Database: Sendable {
     public func read<T>(_ body: (Connection) throws -> T) throws -> T {
         readerSlots.wait()
         defer { readerSlots.signal() }
-        let connection = readers.withLock { $0.popLast() }
-        guard let connection else { throw DatabaseClosedError() }
+        // Holding a slot means fewer than `readerCount` readers are busy: take an idle one or open one.
+        let idle = readers.withLock { $0.popLast() }
+        guard !isClosed.withLock({ $0 }) else { throw DatabaseClosedError() }
+        let connection = try idle ?? Self.openReader(path)
         defer { readers.withLock { $0.append(connection) } }
         try connection.run("BEGIN DEFERRED")
         defer { try? connection.run("COMMIT") }
@@ -95,6 +100,7 @@ public final class Database: Sendable {
     /// Closes every connection (after waiting for readers in use). Further calls throw.
     public func close() {
         for _ in 0..<readerCount { readerSlots.wait() }
+        isClosed.withLock { $0 = true }
         readers.withLock { $0.removeAll() }
         for _ in 0..<readerCount { readerSlots.signal() }
         writer.withLock { connection in

@@ -33,22 +33,46 @@ public struct TLSOutcome: Sendable, Equatable {
 
 /// An OpenSSL client context: the system's CAs plus, optionally, an extra CA file (as behind a
 /// TLS-inspecting proxy). Built once and shared by probes; freed with the last reference.
+///
+/// Without an extra CA file the context is built on the first handshake, not at start: loading
+/// the system's CAs initialises OpenSSL and keeps about 2.5 MB resident that a server which never
+/// verifies does not need. With one, it is built at once, so an unreadable file stops the start.
 public final class TLSProbe: @unchecked Sendable {
-    private let context: UnsafeMutableRawPointer
+    private let extraCAFile: String?
+    private let lock = NSLock()
+    private var built: UnsafeMutableRawPointer?  // guarded by `lock`
 
     /// Fails when the extra CA file cannot be read as PEM certificates.
     public init(extraCAFile: String? = nil) throws {
+        self.extraCAFile = extraCAFile
+        if extraCAFile != nil { built = try Self.makeContext(extraCAFile) }
+    }
+
+    deinit { if let built { ctls_context_free(built) } }
+
+    private static func makeContext(_ extraCAFile: String?) throws -> UnsafeMutableRawPointer {
         var error = [CChar](repeating: 0, count: 256)
         guard let context = ctls_context_new(extraCAFile, &error, Int32(error.count)) else {
             throw VerificationSetupError(message: "TLS: \(String(nulTerminated: error))" + (extraCAFile.map { " (\($0))" } ?? ""))
         }
-        self.context = context
+        return context
     }
 
-    deinit { ctls_context_free(context) }
+    private func context() throws -> UnsafeMutableRawPointer {
+        lock.lock()
+        defer { lock.unlock() }
+        if let built { return built }
+        let made = try Self.makeContext(extraCAFile)
+        built = made
+        return made
+    }
 
     /// Runs the handshake on a connected socket (left open for the caller to close).
     public func handshake(fd: Int32, hostname: String, timeout: TimeInterval) -> TLSOutcome {
+        let context: UnsafeMutableRawPointer
+        do { context = try self.context() } catch {
+            return TLSOutcome(status: .handshakeFailed, detail: "\(error)", subject: "", issuer: "", protocolVersion: "")
+        }
         var result = ctls_result()
         let code = ctls_handshake(context, fd, hostname, Int32(timeout * 1000), &result)
         let status: TLSOutcome.Status

@@ -1,33 +1,54 @@
 import Foundation
 
-/// A fixed set of threads that run handlers. Handlers only ever see complete requests, so a slow
-/// client never occupies one; a handler may block on SQLite without stalling socket I/O.
+/// Threads that run handlers. Handlers only ever see complete requests, so a slow client never
+/// occupies one; a handler may block on SQLite without stalling socket I/O.
+///
+/// Threads start on demand, when work waits and none is idle, up to `threads`, and then stay: an
+/// idle server holds none of their stacks or malloc arenas.
 final class WorkerPool: @unchecked Sendable {
     private let condition = NSCondition()
     private var queue: [() -> Void] = []
     private var head = 0
     private var stopping = false
-    private var running = 0
+    /// Threads started, and how many of them wait for work (guarded by `condition`).
+    private var started = 0
+    private var idle = 0
+    private let maxThreads: Int
+    private let name: String
     private let finished = DispatchGroup()
 
     init(threads: Int, name: String) {
-        for index in 0..<max(1, threads) {
-            finished.enter()
-            let thread = Thread { [self] in
-                self.run()
-                self.finished.leave()
-            }
-            thread.name = "\(name)-\(index)"
-            thread.stackSize = 1 << 20
-            thread.start()
-        }
+        self.maxThreads = max(1, threads)
+        self.name = name
+    }
+
+    /// How many threads have started so far.
+    var threadsStarted: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return started
     }
 
     func submit(_ work: @escaping () -> Void) {
         condition.lock()
         queue.append(work)
+        let spawn = queue.count - head > idle && started < maxThreads && !stopping
+        if spawn { started += 1 }
+        let index = started
         condition.signal()
         condition.unlock()
+        if spawn { startThread(index) }
+    }
+
+    private func startThread(_ index: Int) {
+        finished.enter()
+        let thread = Thread { [self] in
+            self.run()
+            self.finished.leave()
+        }
+        thread.name = "\(name)-\(index)"
+        thread.stackSize = 1 << 20
+        thread.start()
     }
 
     /// Runs what is queued, then stops every thread and waits for them.
@@ -42,7 +63,11 @@ final class WorkerPool: @unchecked Sendable {
     private func run() {
         while true {
             condition.lock()
-            while head == queue.count && !stopping { condition.wait() }
+            while head == queue.count && !stopping {
+                idle += 1
+                condition.wait()
+                idle -= 1
+            }
             if head == queue.count {
                 condition.unlock()
                 return
