@@ -12,6 +12,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
     ],
     targets: [
         // The system SQLite (Debian: libsqlite3-dev), reached through its C API.
@@ -44,6 +45,7 @@ let package = Package(
             dependencies: [
                 "Core",
                 "CSystem",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -52,7 +54,9 @@ let package = Package(
         // Helpers both test targets use (the verification fixture); not part of any product.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "CoreTests", dependencies: ["Core", "TestSupport"], resources: [.copy("Resources")]),
-        .testTarget(name: "ServerTests", dependencies: ["Server", "Core", "TestSupport"]),
+        .testTarget(name: "ServerTests", dependencies: [
+            "Server", "Core", "TestSupport", .product(name: "HTTPTypes", package: "swift-http-types"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -12,9 +12,14 @@ seconds="${1:-60}"
 out=.build-fuzz
 mkdir -p "$out/corpus" "$out/crashes"
 
-swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name Server \
+# swift-http-types first, as its own module (the parser's method and header fields are its values).
+httptypes=.build/checkouts/swift-http-types/Sources/HTTPTypes
+[ -d "$httptypes" ] || swift package resolve >/dev/null
+swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name HTTPTypes -emit-module -emit-module-path "$out/HTTPTypes.swiftmodule" \
+    -emit-library -static "$httptypes"/*.swift -o "$out/libHTTPTypes.a" 2>"$out/build.log" || { cat "$out/build.log"; exit 1; }
+swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name Server -I "$out" -L "$out" -lHTTPTypes \
     Sources/Server/HTTP/RequestParser.swift Sources/Server/HTTP/RequestParser+Bytes.swift \
-    Sources/Server/HTTP/HTTPRequestHead.swift Sources/Server/HTTP/HTTPRequest.swift \
+    Sources/Server/HTTP/HTTPRequestHead.swift Sources/Server/HTTP/Request.swift \
     Sources/Server/HTTP/HTTPLimits.swift Sources/Core/Support/ASCIIDecimal.swift \
     Fuzz/http/FuzzRequestParser.swift -o "$out/fuzz-http" 2>"$out/build.log" \
     || { cat "$out/build.log"; exit 1; }  # (gold's "cannot export local symbol" warnings are noise)

@@ -6,6 +6,8 @@
 // fuzzer explores partial heads, chunk lines cut in two and pipelining as they arrive on a socket.
 // Beyond "no trap, no memory error", it checks the parser's own promises.
 
+import HTTPTypes
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzRequestParser(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     guard size > 0 else { return 0 }
@@ -37,10 +39,10 @@ public func fuzzRequestParser(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt
                 _ = request.path
                 _ = request.query
                 _ = request.keepAlive
-                _ = request.header("Host")
+                _ = request.header(.hostHeader)
                 continue
             case let .failure(error):
-                precondition((400..<600).contains(error.status), "a failure that is not an error status")
+                precondition((400..<600).contains(error.status.code), "a failure that is not an error status")
                 precondition(!error.code.isEmpty && !error.message.isEmpty)
                 failed = true
             }

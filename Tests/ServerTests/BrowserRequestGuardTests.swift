@@ -72,8 +72,8 @@ import Testing
     func onALoopbackListener(_ c: Case) throws {
         let app = try Self.application(loopback: true)
         let body = c.method == "POST" ? Array(validSetupJSON.utf8) : []
-        let response = app.respond(to: HTTPRequest(method: c.method, target: c.path, headers: c.headers, body: body))
-        #expect(response.status == c.status)
+        let response = app.respond(to: Request(method: c.method, target: c.path, headers: c.headers, body: body))
+        #expect(response.status.code == c.status)
         let json = try? JSON.parse(response.body)
         if let code = c.code {
             #expect(json?["error"]?["code"]?.stringValue == code)
@@ -85,10 +85,10 @@ import Testing
 
     @Test func anyHostOnANonLoopbackListener() throws {
         let app = try Self.application(loopback: false)
-        let response = app.respond(to: HTTPRequest(method: "GET", target: "/v1/sites/us1", headers: [("Host", "privatelinkd.corp.example")]))
+        let response = app.respond(to: Request(method: "GET", target: "/v1/sites/us1", headers: [("Host", "privatelinkd.corp.example")]))
         #expect(response.status == 200)
         // The browser rules still hold there.
-        let post = app.respond(to: HTTPRequest(method: "POST", target: "/v1/setups",
+        let post = app.respond(to: Request(method: "POST", target: "/v1/setups",
                                                headers: [("Host", "privatelinkd.corp.example"), ("Origin", "https://evil.example"), ("Content-Type", "text/plain")],
                                                body: Array(validSetupJSON.utf8)))
         #expect(post.status == 403)
@@ -96,10 +96,10 @@ import Testing
 
     @Test func refusedRequestsStoreNothing() throws {
         let app = try Self.application(loopback: true)
-        _ = app.respond(to: HTTPRequest(method: "POST", target: "/v1/setups",
+        _ = app.respond(to: Request(method: "POST", target: "/v1/setups",
                                         headers: [("Host", "localhost"), ("Origin", "https://evil.example"), ("Content-Type", "text/plain")],
                                         body: Array(validSetupJSON.utf8)))
-        let list = try JSON.parse(app.respond(to: HTTPRequest(method: "GET", target: "/v1/setups", headers: [("Host", "localhost")])).body)
+        let list = try JSON.parse(app.respond(to: Request(method: "GET", target: "/v1/setups", headers: [("Host", "localhost")])).body)
         #expect(list["setups"]?.arrayValue?.isEmpty == true)
     }
 

@@ -268,7 +268,7 @@ final class Gate: @unchecked Sendable {
 /// Holds each request until the test releases it.
 struct BlockingResponder: HTTPResponder {
     let gate: Gate
-    func respond(to request: HTTPRequest) -> HTTPResponse {
+    func respond(to request: Request) -> Response {
         gate.entered.signal()
         gate.release.wait()
         return .json(200, .object([("done", true)]))

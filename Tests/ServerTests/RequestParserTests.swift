@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Testing
 @testable import Server
 
@@ -9,7 +10,7 @@ import Testing
         return RequestParser(limits: limits)
     }
 
-    func request(_ event: RequestParser.Event) -> HTTPRequest? {
+    func request(_ event: RequestParser.Event) -> Request? {
         if case let .request(head, body) = event { return head.request(body: body) }
         return nil
     }
@@ -23,7 +24,7 @@ import Testing
         var p = parser()
         p.append(Array("GET /v1/sites?x=1 HTTP/1.1\r\nHost: a\r\n\r\n".utf8))
         let r = try #require(request(p.next()))
-        #expect(r.method == "GET")
+        #expect(r.method == .get)
         #expect(r.path == "/v1/sites")
         #expect(r.queryValue("x") == "1")
         #expect(r.header("host") == "a")
@@ -258,7 +259,7 @@ import Testing
                         if case let .failure(error) = event { failed = error } else { event = p.next() }
                     }
                 }
-                if let failed { #expect((400..<600).contains(failed.status), "\(folder)/\(name)") }
+                if let failed { #expect((400..<600).contains(failed.status.code), "\(folder)/\(name)") }
                 if folder.hasSuffix("regressions") { #expect(failed?.status == 400, "\(name) is refused as a bad request") }
                 replayed += 1
             }

@@ -26,8 +26,8 @@ import Testing
                            corsOrigins: ["https://dash.example"], logger: Logger(label: "test"))
     }
 
-    func call(_ method: String, _ target: String, body: String? = nil, headers: [(name: String, value: String)] = []) -> (HTTPResponse, JSON?) {
-        let response = app.respond(to: HTTPRequest(method: method, target: target, headers: headers, body: Array((body ?? "").utf8)))
+    func call(_ method: String, _ target: String, body: String? = nil, headers: [(name: String, value: String)] = []) -> (Response, JSON?) {
+        let response = app.respond(to: Request(method: method, target: target, headers: headers, body: Array((body ?? "").utf8)))
         return (response, try? JSON.parse(response.body))
     }
 
@@ -168,7 +168,7 @@ import Testing
         ]
         for (method, target, body, status, code) in cases {
             let (response, json) = call(method, target, body: body)
-            #expect(response.status == status, "\(method) \(target)")
+            #expect(response.status.code == status, "\(method) \(target)")
             #expect(json?["error"]?["code"]?.stringValue == code, "\(method) \(target)")
             #expect(json?["error"]?["message"]?.stringValue?.isEmpty == false)
             #expect(json?["error"]?["details"]?.arrayValue != nil)
@@ -237,7 +237,7 @@ import Testing
     }
 
     @Test func corsForTheConfiguredDashboardOnly() {
-        let preflight = app.respond(to: HTTPRequest(method: "OPTIONS", target: "/v1/setups", headers: [
+        let preflight = app.respond(to: Request(method: "OPTIONS", target: "/v1/setups", headers: [
             ("Origin", "https://dash.example"), ("Access-Control-Request-Method", "POST"),
             ("Access-Control-Request-Headers", "content-type, idempotency-key"),
         ]))
@@ -246,7 +246,7 @@ import Testing
         #expect(preflight.header("Access-Control-Allow-Methods")?.contains("POST") == true)
         #expect(preflight.header("Access-Control-Allow-Headers") == "content-type, idempotency-key")
 
-        let stranger = app.respond(to: HTTPRequest(method: "OPTIONS", target: "/v1/setups", headers: [
+        let stranger = app.respond(to: Request(method: "OPTIONS", target: "/v1/setups", headers: [
             ("Origin", "https://evil.example"), ("Access-Control-Request-Method", "POST"),
         ]))
         #expect(stranger.header("Access-Control-Allow-Origin") == nil)

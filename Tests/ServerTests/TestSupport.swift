@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Logging
 @testable import Core
 @testable import Server
@@ -157,4 +158,24 @@ let validSetupJSON = #"{"site":"us1","region":"us-east-1","vpc_id":"vpc-01234567
 
 func post(_ path: String, _ body: String, extraHeaders: String = "") -> String {
     "POST \(path) HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\(extraHeaders)\r\n\(body)"
+}
+
+/// Requests and responses written as a test reads them: methods and header names as text. The
+/// server's own code uses swift-http-types' values; a typo here fails the test at once.
+extension Request {
+    init(method: String, target: String, headers: [(String, String)] = [], body: [UInt8] = []) {
+        guard let typed = HTTPRequest.Method(method) else { preconditionFailure("not a method: \(method)") }
+        self.init(method: typed, target: target, headerFields: HTTPFields(headers), body: body)
+    }
+
+    func header(_ name: String) -> String? { header(HTTPField.Name(name)!) }
+}
+
+extension Response {
+    func header(_ name: String) -> String? { header(HTTPField.Name(name)!) }
+}
+
+extension HTTPRequestHead {
+    /// The fields as `(name, value)` text pairs, names as sent.
+    var headers: [(name: String, value: String)] { headerFields.map { ($0.name.rawName, $0.value) } }
 }

@@ -1,17 +1,18 @@
 import Core
+import HTTPTypes
 
 /// An error answered as `{"error": {"code", "message", "details"}}`. Codes are stable: clients and
 /// dashboards switch on them.
 public struct APIError: Error, Sendable {
-    public let status: Int
+    public let status: HTTPResponse.Status
     public let code: String
     public let message: String
     public var details: [JSON] = []
     public var extra: [(String, JSON)] = []
-    public var headers: [(name: String, value: String)] = []
+    public var headerFields: HTTPFields = [:]
 
-    public var response: HTTPResponse {
-        .error(status, code: code, message: message, details: details, extra: extra, headers: headers)
+    public var response: Response {
+        .error(status, code: code, message: message, details: details, extra: extra, headerFields: headerFields)
     }
 
     /// `what` names the missing thing and may hold request input (an id, a path): it is cut and
@@ -24,7 +25,7 @@ public struct APIError: Error, Sendable {
         APIError(status: 400, code: "invalid_json", message: "the body is not valid JSON: \(reason)")
     }
 
-    public static func validation(_ problems: [ValidationProblem], status: Int = 422) -> APIError {
+    public static func validation(_ problems: [ValidationProblem], status: HTTPResponse.Status = 422) -> APIError {
         APIError(status: status, code: "validation_failed",
                  message: problems.count == 1 ? problems[0].message : "the request has \(problems.count) problems",
                  details: problems.map(\.json))

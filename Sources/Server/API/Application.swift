@@ -1,4 +1,5 @@
 import Core
+import HTTPTypes
 import Logging
 
 /// The privatelinkd HTTP API: the middleware chain (request id, access log, CORS, browser rules)
@@ -32,19 +33,19 @@ public struct Application: HTTPResponder {
         ])
     }
 
-    public func respond(to request: HTTPRequest) -> HTTPResponse {
+    public func respond(to request: Request) -> Response {
         chain.respond(to: request, endpoint: route)
     }
 
     /// Each route says whether it runs on the event loop (reads that never wait) or on a worker;
     /// what matches no route (404, 405, preflights) is answered on the loop.
-    public func answersInline(_ request: HTTPRequest) -> Bool {
+    public func answersInline(_ request: Request) -> Bool {
         (router.execution(method: request.method, path: request.path) ?? .inline) == .inline
     }
 
-    private func route(_ request: HTTPRequest) -> HTTPResponse {
+    private func route(_ request: Request) -> Response {
         let path = request.path
-        if request.method == "OPTIONS" {
+        if request.method == .options {
             let allowed = router.methods(path)
             guard !allowed.isEmpty else { return APIError.notFound("path \(path)").response }
             return cors.preflight(request, allowedMethods: allowed)
@@ -54,8 +55,8 @@ public struct Application: HTTPResponder {
             return APIError.notFound("path \(path)").response
         case let .methodNotAllowed(allowed):
             return APIError(status: 405, code: "method_not_allowed",
-                            message: "\(Echo.text(request.method, limit: 32)) is not allowed on \(Echo.text(path, limit: 120)); use \(allowed.joined(separator: ", "))",
-                            headers: [("Allow", allowed.joined(separator: ", "))]).response
+                            message: "\(Echo.text(request.method.rawValue, limit: 32)) is not allowed on \(Echo.text(path, limit: 120)); use \(allowed.map(\.rawValue).joined(separator: ", "))",
+                            headerFields: [.allow: allowed.map(\.rawValue).joined(separator: ", ")]).response
         case let .found(handler, parameters, _):
             do {
                 return try handler(RequestContext(request: request, parameters: parameters))

@@ -1,4 +1,5 @@
 import Core
+import HTTPTypes
 
 /// Refuses what only a browser sends on behalf of a page the operator happens to visit, so that no
 /// web page can drive the API (create setups, i.e. AWS resources, or read and delete them):
@@ -28,8 +29,8 @@ public struct BrowserRequestGuard: Sendable {
     }
 
     /// The refusal for a request, or nil when it may go on.
-    public func refusal(for request: HTTPRequest) -> APIError? {
-        if loopbackListener, let host = request.header("Host") {
+    public func refusal(for request: Request) -> APIError? {
+        if loopbackListener, let host = request.header(.hostHeader) {
             let name = Self.hostName(of: host)
             if !Self.loopbackHosts.contains(name) && !allowedHosts.contains(name) {
                 return APIError(status: 421, code: "misdirected_request", message: """
@@ -39,8 +40,8 @@ public struct BrowserRequestGuard: Sendable {
                     """)
             }
         }
-        let origin = request.header("Origin")
-        let fetchSite = request.header("Sec-Fetch-Site")?.lowercased()
+        let origin = request.header(.origin)
+        let fetchSite = request.header(.secFetchSite)?.lowercased()
         if !Self.isSafe(request.method) {
             if let origin, !isOwnOrigin(origin, of: request), !cors.allows(origin) {
                 return APIError(status: 403, code: "cross_origin_refused", message: """
@@ -55,11 +56,11 @@ public struct BrowserRequestGuard: Sendable {
                     """)
             }
         }
-        let fromBrowser = origin != nil || request.headers.contains { Self.isFetchMetadata($0.name) }
-        if fromBrowser && !request.body.isEmpty && !Self.isJSON(request.header("Content-Type")) {
+        let fromBrowser = origin != nil || request.headerFields.contains { Self.isFetchMetadata($0.name.canonicalName) }
+        if fromBrowser && !request.body.isEmpty && !Self.isJSON(request.header(.contentType)) {
             return APIError(status: 415, code: "unsupported_media_type", message: """
                 a browser request with a body must send it as Content-Type: application/json, \
-                not \(Echo.text(request.header("Content-Type") ?? "no Content-Type"))
+                not \(Echo.text(request.header(.contentType) ?? "no Content-Type"))
                 """)
         }
         return nil
@@ -73,11 +74,11 @@ public struct BrowserRequestGuard: Sendable {
     }
 
     /// GET, HEAD and OPTIONS change nothing.
-    static func isSafe(_ method: String) -> Bool { method == "GET" || method == "HEAD" || method == "OPTIONS" }
+    static func isSafe(_ method: HTTPRequest.Method) -> Bool { method == .get || method == .head || method == .options }
 
     /// `Origin` equals `http://<Host>` (or https): the page came from this server.
-    private func isOwnOrigin(_ origin: String, of request: HTTPRequest) -> Bool {
-        guard let host = request.header("Host")?.lowercased() else { return false }
+    private func isOwnOrigin(_ origin: String, of request: Request) -> Bool {
+        guard let host = request.header(.hostHeader)?.lowercased() else { return false }
         let origin = origin.lowercased()
         return origin == "http://\(host)" || origin == "https://\(host)"
     }

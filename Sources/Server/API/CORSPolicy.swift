@@ -1,3 +1,5 @@
+import HTTPTypes
+
 /// Cross-origin access for a dashboard served from another origin (`--cors-origin`, repeatable;
 /// none by default). `*` allows any origin.
 public struct CORSPolicy: Sendable {
@@ -13,29 +15,28 @@ public struct CORSPolicy: Sendable {
     }
 
     /// Headers for an actual (non-preflight) response.
-    func headers(for request: HTTPRequest) -> [(name: String, value: String)] {
-        guard let origin = request.header("Origin"), allows(origin) else { return [] }
-        return [("Access-Control-Allow-Origin", origin), ("Vary", "Origin"),
-                ("Access-Control-Expose-Headers", Self.exposedHeaders)]
+    func headerFields(for request: Request) -> HTTPFields {
+        guard let origin = request.header(.origin), allows(origin) else { return [:] }
+        return [.accessControlAllowOrigin: origin, .vary: "Origin", .accessControlExposeHeaders: Self.exposedHeaders]
     }
 
     /// The answer to an `OPTIONS` request: a preflight when it carries `Origin` and
     /// `Access-Control-Request-Method`, otherwise the methods the path allows.
-    func preflight(_ request: HTTPRequest, allowedMethods: [String]) -> HTTPResponse {
-        let methods = allowedMethods.joined(separator: ", ")
-        guard let origin = request.header("Origin"), request.header("Access-Control-Request-Method") != nil else {
-            return HTTPResponse(status: 204, headers: [("Allow", methods)])
+    func preflight(_ request: Request, allowedMethods: [HTTPRequest.Method]) -> Response {
+        let methods = allowedMethods.map(\.rawValue).joined(separator: ", ")
+        guard let origin = request.header(.origin), request.header(.accessControlRequestMethod) != nil else {
+            return Response(status: .noContent, headerFields: [.allow: methods])
         }
         guard allows(origin) else {
-            return HTTPResponse(status: 204, headers: [("Allow", methods), ("Vary", "Origin")])
+            return Response(status: .noContent, headerFields: [.allow: methods, .vary: "Origin"])
         }
-        return HTTPResponse(status: 204, headers: [
-            ("Allow", methods),
-            ("Access-Control-Allow-Origin", origin),
-            ("Access-Control-Allow-Methods", methods),
-            ("Access-Control-Allow-Headers", request.header("Access-Control-Request-Headers") ?? Self.allowedHeaders),
-            ("Access-Control-Max-Age", "600"),
-            ("Vary", "Origin"),
+        return Response(status: .noContent, headerFields: [
+            .allow: methods,
+            .accessControlAllowOrigin: origin,
+            .accessControlAllowMethods: methods,
+            .accessControlAllowHeaders: request.header(.accessControlRequestHeaders) ?? Self.allowedHeaders,
+            .accessControlMaxAge: "600",
+            .vary: "Origin",
         ])
     }
 }

@@ -1,18 +1,19 @@
 import Core
+import HTTPTypes
 import Logging
 
 /// One step around the routes: sees the request first and the response last, and may answer
 /// without going on (`next`). The chain is composed once, at start-up.
 public protocol HTTPMiddleware: Sendable {
-    func respond(to request: HTTPRequest, next: (HTTPRequest) -> HTTPResponse) -> HTTPResponse
+    func respond(to request: Request, next: (Request) -> Response) -> Response
 }
 
 /// Middleware in order, around an innermost responder.
 struct MiddlewareChain: Sendable {
     let middleware: [any HTTPMiddleware]
 
-    func respond(to request: HTTPRequest, endpoint: (HTTPRequest) -> HTTPResponse) -> HTTPResponse {
-        func step(_ index: Int, _ request: HTTPRequest) -> HTTPResponse {
+    func respond(to request: Request, endpoint: (Request) -> Response) -> Response {
+        func step(_ index: Int, _ request: Request) -> Response {
             guard index < middleware.count else { return endpoint(request) }
             return middleware[index].respond(to: request) { step(index + 1, $0) }
         }
@@ -23,17 +24,15 @@ struct MiddlewareChain: Sendable {
 /// `X-Request-Id`: a caller's own (1 to 128 letters, digits and `-_.:`) is kept, otherwise one is
 /// made; it goes on the request (for handlers and the log) and on the response.
 struct RequestIDMiddleware: HTTPMiddleware {
-    static let header = "X-Request-Id"
-
-    func respond(to request: HTTPRequest, next: (HTTPRequest) -> HTTPResponse) -> HTTPResponse {
+    func respond(to request: Request, next: (Request) -> Response) -> Response {
         var request = request
-        if let given = request.header(Self.header), Self.isSane(given) {
+        if let given = request.header(.requestID), Self.isSane(given) {
             request.requestID = given
         } else {
             request.requestID = Identifier.make(prefix: "req_")
         }
         var response = next(request)
-        response.headers.append((Self.header, request.requestID))
+        response.headerFields.append(HTTPField(name: .requestID, value: request.requestID))
         return response
     }
 
@@ -47,11 +46,11 @@ struct RequestIDMiddleware: HTTPMiddleware {
 struct AccessLogMiddleware: HTTPMiddleware {
     let logger: Logger
 
-    func respond(to request: HTTPRequest, next: (HTTPRequest) -> HTTPResponse) -> HTTPResponse {
+    func respond(to request: Request, next: (Request) -> Response) -> Response {
         let started = monotonicSeconds()
         let response = next(request)
         let elapsed = (monotonicSeconds() - started) * 1000
-        logger.info("\(request.method) \(request.path) \(response.status) \(String(format: "%.2f", elapsed))ms \(response.body.count)B",
+        logger.info("\(request.method) \(request.path) \(response.status.code) \(String(format: "%.2f", elapsed))ms \(response.body.count)B",
                     metadata: ["request_id": "\(request.requestID)", "peer": "\(request.peer)"])
         return response
     }
@@ -62,9 +61,9 @@ struct AccessLogMiddleware: HTTPMiddleware {
 struct CORSMiddleware: HTTPMiddleware {
     let policy: CORSPolicy
 
-    func respond(to request: HTTPRequest, next: (HTTPRequest) -> HTTPResponse) -> HTTPResponse {
+    func respond(to request: Request, next: (Request) -> Response) -> Response {
         var response = next(request)
-        response.headers.append(contentsOf: policy.headers(for: request))
+        response.headerFields.append(contentsOf: policy.headerFields(for: request))
         return response
     }
 }
@@ -73,7 +72,7 @@ struct CORSMiddleware: HTTPMiddleware {
 struct BrowserGuardMiddleware: HTTPMiddleware {
     let guardRules: BrowserRequestGuard
 
-    func respond(to request: HTTPRequest, next: (HTTPRequest) -> HTTPResponse) -> HTTPResponse {
+    func respond(to request: Request, next: (Request) -> Response) -> Response {
         guardRules.refusal(for: request)?.response ?? next(request)
     }
 }

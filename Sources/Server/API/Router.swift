@@ -1,9 +1,10 @@
 import Foundation
 import Core
+import HTTPTypes
 
 /// What a handler gets: the request and the path parameters its route captured.
 public struct RequestContext: Sendable {
-    public let request: HTTPRequest
+    public let request: Request
     public let parameters: [String: String]
 
     /// A captured path parameter; a route that names one always captures it, so a missing one is
@@ -22,12 +23,12 @@ public struct RequestContext: Sendable {
 /// `Allow`; an unknown path 404. Registering the same method and pattern twice is a programming
 /// error, caught at start-up.
 public struct Router: Sendable {
-    public typealias Handler = @Sendable (RequestContext) throws -> HTTPResponse
+    public typealias Handler = @Sendable (RequestContext) throws -> Response
 
     public enum Execution: Sendable { case inline, worker }
 
     struct Route: Sendable {
-        let method: String
+        let method: HTTPRequest.Method
         let pattern: String
         /// The pattern's segments as bytes; a `{name}` segment matches any one path segment.
         let segments: [Segment]
@@ -44,7 +45,7 @@ public struct Router: Sendable {
 
     public init() {}
 
-    public mutating func add(_ method: String, _ pattern: String, runs execution: Execution, _ handler: @escaping Handler) {
+    public mutating func add(_ method: HTTPRequest.Method, _ pattern: String, runs execution: Execution, _ handler: @escaping Handler) {
         precondition(!routes.contains { $0.method == method && $0.pattern == pattern }, "route \(method) \(pattern) registered twice")
         let segments = pattern.split(separator: "/").map { part -> Segment in
             part.first == "{" && part.last == "}" ? .parameter(String(part.dropFirst().dropLast())) : .literal(Array(part.utf8))
@@ -54,7 +55,7 @@ public struct Router: Sendable {
 
     public enum Match {
         case found(Handler, [String: String], Execution)
-        case methodNotAllowed(allowed: [String])
+        case methodNotAllowed(allowed: [HTTPRequest.Method])
         case notFound
     }
 
@@ -63,7 +64,7 @@ public struct Router: Sendable {
         Array(path.utf8).split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true)
     }
 
-    public func match(method: String, path: String) -> Match {
+    public func match(method: HTTPRequest.Method, path: String) -> Match {
         let parts = Self.parts(path)
         for route in routes where route.segments.count == parts.count && Self.answers(route, method) && Self.matches(route.segments, parts) {
             return .found(route.handler, Self.capture(route.segments, parts), route.execution)
@@ -74,27 +75,27 @@ public struct Router: Sendable {
 
     /// Where the route for this request runs, or nil when no route matches; cheaper than `match`
     /// (nothing is captured), since the event loop asks it of every request.
-    public func execution(method: String, path: String) -> Execution? {
+    public func execution(method: HTTPRequest.Method, path: String) -> Execution? {
         let parts = Self.parts(path)
         return routes.first { $0.segments.count == parts.count && Self.answers($0, method) && Self.matches($0.segments, parts) }?.execution
     }
 
     /// Every method the path answers to (with HEAD beside GET, and OPTIONS), or none for an
     /// unknown path.
-    public func methods(_ path: String) -> [String] { methods(Self.parts(path)) }
+    public func methods(_ path: String) -> [HTTPRequest.Method] { methods(Self.parts(path)) }
 
-    private func methods(_ parts: [ArraySlice<UInt8>]) -> [String] {
-        var allowed: [String] = []
+    private func methods(_ parts: [ArraySlice<UInt8>]) -> [HTTPRequest.Method] {
+        var allowed: [HTTPRequest.Method] = []
         for route in routes where route.segments.count == parts.count && Self.matches(route.segments, parts) {
             if !allowed.contains(route.method) { allowed.append(route.method) }
         }
         if allowed.isEmpty { return [] }
-        if allowed.contains("GET") { allowed.append("HEAD") }
-        return allowed + ["OPTIONS"]
+        if allowed.contains(.get) { allowed.append(.head) }
+        return allowed + [.options]
     }
 
-    private static func answers(_ route: Route, _ method: String) -> Bool {
-        route.method == method || (method == "HEAD" && route.method == "GET")
+    private static func answers(_ route: Route, _ method: HTTPRequest.Method) -> Bool {
+        route.method == method || (method == .head && route.method == .get)
     }
 
     private static func matches(_ segments: [Segment], _ parts: [ArraySlice<UInt8>]) -> Bool {

@@ -1,4 +1,5 @@
 import Core
+import HTTPTypes
 import Foundation
 
 /// `POST /v1/setups`, `GET /v1/setups`, `GET /v1/setups/{id}`, `GET /v1/setups/{id}/events`.
@@ -14,19 +15,19 @@ struct SetupsAPI: Sendable {
     static let idempotencyScope = "POST /v1/setups"
 
     func register(_ router: inout Router) {
-        router.add("POST", "/v1/setups", runs: .worker, create)
-        router.add("GET", "/v1/setups", runs: .inline, list)
-        router.add("GET", "/v1/setups/{id}", runs: .inline, show)
-        router.add("GET", "/v1/setups/{id}/events", runs: .inline, events)
-        router.add("DELETE", "/v1/setups/{id}", runs: .worker, delete)
-        router.add("POST", "/v1/setups/{id}/retry", runs: .worker, retry)
-        router.add("POST", "/v1/setups/{id}/reconcile", runs: .worker, reconcile)
-        router.add("GET", "/v1/setups/{id}/agent-config", runs: .inline, agentConfig)
+        router.add(.post, "/v1/setups", runs: .worker, create)
+        router.add(.get, "/v1/setups", runs: .inline, list)
+        router.add(.get, "/v1/setups/{id}", runs: .inline, show)
+        router.add(.get, "/v1/setups/{id}/events", runs: .inline, events)
+        router.add(.delete, "/v1/setups/{id}", runs: .worker, delete)
+        router.add(.post, "/v1/setups/{id}/retry", runs: .worker, retry)
+        router.add(.post, "/v1/setups/{id}/reconcile", runs: .worker, reconcile)
+        router.add(.get, "/v1/setups/{id}/agent-config", runs: .inline, agentConfig)
     }
 
     /// What to put on the Agents: `?format=json` (default), `yaml` (a datadog.yaml fragment) or
     /// `env` (container environment variables).
-    @Sendable func agentConfig(_ context: RequestContext) throws -> HTTPResponse {
+    @Sendable func agentConfig(_ context: RequestContext) throws -> Response {
         let id = try context.parameter("id")
         guard let detail = try store.get(id) else { throw APIError.notFound("setup \(id)") }
         guard let site = catalog.site(detail.setup.site) else { throw APIError.internalError() }
@@ -34,41 +35,41 @@ struct SetupsAPI: Sendable {
         let configuration = AgentConfiguration(setup: detail.setup, site: site, zones: zones)
         switch context.request.queryValue("format") ?? "json" {
         case "json": return .json(200, configuration.json)
-        case "yaml": return HTTPResponse(status: 200, headers: [("Content-Type", "application/yaml; charset=utf-8")], body: Array(configuration.yaml.utf8))
-        case "env": return HTTPResponse(status: 200, headers: [("Content-Type", "text/plain; charset=utf-8")], body: Array(configuration.environmentFile.utf8))
+        case "yaml": return Response(status: .ok, headerFields: [.contentType: "application/yaml; charset=utf-8"], body: Array(configuration.yaml.utf8))
+        case "env": return Response(status: .ok, headerFields: [.contentType: "text/plain; charset=utf-8"], body: Array(configuration.environmentFile.utf8))
         case let other:
             throw APIError.validation([ValidationProblem(field: "format", code: "invalid_value", message: "format must be json, yaml or env, got \(Echo.text(other))")], status: 400)
         }
     }
 
     /// Repairs a degraded setup: recreates exactly the endpoints that drifted away.
-    @Sendable func reconcile(_ context: RequestContext) throws -> HTTPResponse {
+    @Sendable func reconcile(_ context: RequestContext) throws -> Response {
         let id = try context.parameter("id")
         let detail = try store.requestRepair(id, actor: "api")
         workQueued()
-        return .json(202, Representation.setup(detail), headers: [("Location", "/v1/setups/\(id)")])
+        return .json(202, Representation.setup(detail), headerFields: [.location: "/v1/setups/\(id)"])
     }
 
     /// Cancels running work and tears the setup down. Endpoints another live setup uses stay;
     /// `?delete_adopted=true` also deletes endpoints that existed before privatelinkd once no other
     /// setup uses them.
-    @Sendable func delete(_ context: RequestContext) throws -> HTTPResponse {
+    @Sendable func delete(_ context: RequestContext) throws -> Response {
         let id = try context.parameter("id")
         let deleteAdopted = ["true", "1", "yes"].contains(context.request.queryValue("delete_adopted")?.lowercased() ?? "")
         let detail = try store.requestTeardown(id, deleteAdopted: deleteAdopted, actor: "api")
         workQueued()
-        return .json(202, Representation.setup(detail), headers: [("Location", "/v1/setups/\(id)")])
+        return .json(202, Representation.setup(detail), headerFields: [.location: "/v1/setups/\(id)"])
     }
 
     /// Runs a failed setup again from its failed step.
-    @Sendable func retry(_ context: RequestContext) throws -> HTTPResponse {
+    @Sendable func retry(_ context: RequestContext) throws -> Response {
         let id = try context.parameter("id")
         let detail = try store.requestRetry(id, actor: "api")
         workQueued()
-        return .json(202, Representation.setup(detail), headers: [("Location", "/v1/setups/\(id)")])
+        return .json(202, Representation.setup(detail), headerFields: [.location: "/v1/setups/\(id)"])
     }
 
-    @Sendable func create(_ context: RequestContext) throws -> HTTPResponse {
+    @Sendable func create(_ context: RequestContext) throws -> Response {
         let body = try BodyReader.json(context.request)
         let validator = SetupValidator(catalog: catalog)
         let request: SetupRequest
@@ -93,7 +94,7 @@ struct SetupsAPI: Sendable {
         }
 
         var idempotency: IdempotencyKey?
-        if let key = context.request.header("Idempotency-Key") {
+        if let key = context.request.header(.idempotencyKey) {
             guard (1...255).contains(key.utf8.count), key.unicodeScalars.allSatisfy({ $0.value >= 0x21 && $0.value < 0x7F }) else {
                 throw APIError.validation([ValidationProblem(field: "Idempotency-Key", code: "invalid_format",
                                                              message: "Idempotency-Key must be 1 to 255 visible ASCII characters")], status: 400)
@@ -102,23 +103,23 @@ struct SetupsAPI: Sendable {
         }
 
         let outcome = try store.create(request: request, plan: plan, idempotency: idempotency, actor: "api") { detail in
-            (202, HTTPResponse.json(202, Representation.setup(detail, plan: plan)).body)
+            (202, Response.json(.accepted, Representation.setup(detail, plan: plan)).body)
         }
         switch outcome {
         case let .created(detail, status, body):
             workQueued()
-            return HTTPResponse(status: status, headers: [
-                ("Content-Type", HTTPResponse.jsonContentType), ("Location", "/v1/setups/\(detail.setup.id)"),
+            return Response(status: HTTPResponse.Status(code: status), headerFields: [
+                .contentType: Response.jsonContentType, .location: "/v1/setups/\(detail.setup.id)",
             ], body: body)
         case let .replayed(status, body):
             let id = (try? JSON.parse(body))?["id"]?.stringValue
-            var headers: [(name: String, value: String)] = [("Content-Type", HTTPResponse.jsonContentType), ("Idempotency-Replayed", "true")]
-            if let id { headers.append(("Location", "/v1/setups/\(id)")) }
-            return HTTPResponse(status: status, headers: headers, body: body)
+            var fields: HTTPFields = [.contentType: Response.jsonContentType, .idempotencyReplayed: "true"]
+            if let id { fields[.location] = "/v1/setups/\(id)" }
+            return Response(status: HTTPResponse.Status(code: status), headerFields: fields, body: body)
         }
     }
 
-    @Sendable func list(_ context: RequestContext) throws -> HTTPResponse {
+    @Sendable func list(_ context: RequestContext) throws -> Response {
         var problems: [ValidationProblem] = []
         var filter = SetupFilter()
         let request = context.request
@@ -166,28 +167,27 @@ struct SetupsAPI: Sendable {
 
     /// The setup with its endpoints and jobs. `ETag` is its revision: `If-None-Match` answers 304,
     /// and an unchanged setup is answered from the rendered-body cache after one indexed lookup.
-    @Sendable func show(_ context: RequestContext) throws -> HTTPResponse {
+    @Sendable func show(_ context: RequestContext) throws -> Response {
         let id = try context.parameter("id")
         guard let revision = try store.revision(id) else { throw APIError.notFound("setup \(id)") }
         let etag = "\"\(id).\(revision)\""
-        if context.request.header("If-None-Match")?.split(separator: ",").contains(where: {
+        if context.request.header(.ifNoneMatch)?.split(separator: ",").contains(where: {
             $0.trimmingCharacters(in: .whitespaces) == etag || $0.trimmingCharacters(in: .whitespaces) == "*"
         }) == true {
-            return HTTPResponse(status: 304, headers: [("ETag", etag)])
+            return Response(status: .notModified, headerFields: [.eTag: etag])
         }
-        let headers: [(name: String, value: String)] = [("Content-Type", HTTPResponse.jsonContentType), ("ETag", etag)]
         if let body = cache.body(for: id, revision: revision) {
-            return HTTPResponse(status: 200, headers: headers, body: body)
+            return Response(status: .ok, headerFields: [.contentType: Response.jsonContentType, .eTag: etag], body: body)
         }
         guard let detail = try store.get(id) else { throw APIError.notFound("setup \(id)") }
-        let body = HTTPResponse.json(200, Representation.setup(detail)).body
+        let body = Response.json(200, Representation.setup(detail)).body
         cache.store(body, for: id, revision: detail.setup.revision)
         // The revision read with the detail may be newer than the one checked above.
-        return HTTPResponse(status: 200, headers: [("Content-Type", HTTPResponse.jsonContentType),
-                                                   ("ETag", "\"\(id).\(detail.setup.revision)\"")], body: body)
+        return Response(status: .ok, headerFields: [.contentType: Response.jsonContentType, .eTag: "\"\(id).\(detail.setup.revision)\""],
+                        body: body)
     }
 
-    @Sendable func events(_ context: RequestContext) throws -> HTTPResponse {
+    @Sendable func events(_ context: RequestContext) throws -> Response {
         let id = try context.parameter("id")
         guard let events = try store.events(id) else { throw APIError.notFound("setup \(id)") }
         return .json(200, .object([("setup_id", .string(id)), ("events", .array(events.map(Representation.transition)))]))
@@ -215,7 +215,7 @@ enum Cursor {
 /// Reads request bodies as JSON whatever their `Content-Type`: `curl -d '{...}'` sends JSON labelled
 /// as a form, and users expect it to work.
 enum BodyReader {
-    static func json(_ request: HTTPRequest) throws -> JSON {
+    static func json(_ request: Request) throws -> JSON {
         guard !request.body.isEmpty else { throw APIError.invalidJSON("the body is empty; send a JSON object") }
         do { return try JSON.parse(request.body) } catch let error as JSONParseError {
             throw APIError.invalidJSON(Echo.text(error.message, limit: 120))

@@ -1,14 +1,15 @@
 import Core
+import HTTPTypes
 
 /// `GET /v1/sites`, `GET /v1/sites/{id}`: the Datadog site catalog.
 struct SitesAPI: Sendable {
     let catalog: Catalog
 
     func register(_ router: inout Router) {
-        router.add("GET", "/v1/sites", runs: .inline) { _ in
+        router.add(.get, "/v1/sites", runs: .inline) { _ in
             .json(200, .object([("sites", .array(catalog.sites.map { Representation.site($0, message: catalog.unsupportedMessage) }))]))
         }
-        router.add("GET", "/v1/sites/{id}", runs: .inline) { context in
+        router.add(.get, "/v1/sites/{id}", runs: .inline) { context in
             let id = try context.parameter("id")
             guard let site = catalog.site(id) else { throw APIError.notFound("site \(id)") }
             return .json(200, Representation.site(site, message: catalog.unsupportedMessage))
@@ -21,7 +22,7 @@ struct HealthAPI: Sendable {
     let database: Database
 
     func register(_ router: inout Router) {
-        router.add("GET", "/healthz", runs: .inline) { _ in
+        router.add(.get, "/healthz", runs: .inline) { _ in
             try database.ping()
             return .json(200, .object([("status", "ok")]))
         }

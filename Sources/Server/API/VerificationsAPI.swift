@@ -1,4 +1,6 @@
 import Core
+import HTTPTypes
+import HTTPTypes
 import Foundation
 
 /// `POST /v1/setups/{id}/verify`, `GET /v1/setups/{id}/verifications[/{vid}]`: checks that the
@@ -9,27 +11,27 @@ struct VerificationsAPI: Sendable {
     let workQueued: @Sendable () -> Void
 
     func register(_ router: inout Router) {
-        router.add("POST", "/v1/setups/{id}/verify", runs: .worker, verify)
-        router.add("GET", "/v1/setups/{id}/verifications", runs: .inline, list)
-        router.add("GET", "/v1/setups/{id}/verifications/{vid}", runs: .inline, show)
+        router.add(.post, "/v1/setups/{id}/verify", runs: .worker, verify)
+        router.add(.get, "/v1/setups/{id}/verifications", runs: .inline, list)
+        router.add(.get, "/v1/setups/{id}/verifications/{vid}", runs: .inline, show)
     }
 
     /// Queues a verification (202, `Location` of the run); asking while one is open returns it.
-    @Sendable func verify(_ context: RequestContext) throws -> HTTPResponse {
+    @Sendable func verify(_ context: RequestContext) throws -> Response {
         let id = try context.parameter("id")
         let record = try store.requestVerification(id, actor: "api")
         workQueued()
-        return .json(202, Representation.verification(record), headers: [("Location", "/v1/setups/\(id)/verifications/\(record.id)")])
+        return .json(202, Representation.verification(record), headerFields: [.location: "/v1/setups/\(id)/verifications/\(record.id)"])
     }
 
-    @Sendable func show(_ context: RequestContext) throws -> HTTPResponse {
+    @Sendable func show(_ context: RequestContext) throws -> Response {
         let id = try context.parameter("id"), vid = try context.parameter("vid")
         guard let record = try store.verification(vid, setupID: id) else { throw APIError.notFound("verification \(vid) of setup \(id)") }
         return .json(200, Representation.verification(record))
     }
 
     /// Newest first, `limit` (1–50, default 10) per page, `cursor` from the previous page.
-    @Sendable func list(_ context: RequestContext) throws -> HTTPResponse {
+    @Sendable func list(_ context: RequestContext) throws -> Response {
         let id = try context.parameter("id")
         var problems: [ValidationProblem] = []
         var limit = 10

@@ -1,5 +1,6 @@
 import CSystem
 import Core
+import HTTPTypes
 import Foundation
 import Logging
 #if canImport(Glibc)
@@ -113,7 +114,7 @@ extension EventLoop {
         return true
     }
 
-    static let overCapacity = HTTPResponse.error(
+    static let overCapacity = Response.error(
         503, code: "service_unavailable", message: "too many connections; send the whole request at once, or retry shortly",
-        headers: [("Retry-After", "1")])
+        headerFields: [.retryAfter: "1"])
 }

@@ -1,5 +1,6 @@
 import CSystem
 import Core
+import HTTPTypes
 import Foundation
 import Logging
 #if canImport(Glibc)
@@ -11,7 +12,7 @@ extension EventLoop {
     // MARK: Write
 
     /// Called on a worker thread.
-    func complete(_ connection: HTTPConnection, request: HTTPRequest, response: HTTPResponse, started: Double) {
+    func complete(_ connection: HTTPConnection, request: Request, response: Response, started: Double) {
         lock.lock()
         completions.append((connection, request, response, started))
         let needsWake = !wakePending
@@ -39,14 +40,16 @@ extension EventLoop {
         adoptPending()
     }
 
-    func respond(_ connection: HTTPConnection, request: HTTPRequest, response: HTTPResponse, started: Double) {
+    /// Queues the response's bytes; `request` is nil for a request refused while it was read
+    /// (malformed, too large, too slow), which always closes the connection.
+    func respond(_ connection: HTTPConnection, request: Request?, response: Response, started: Double) {
         let (isDraining, _) = lockedFlags()
-        let keepAlive = request.keepAlive && !connection.closeAfterWrite && !isDraining
-            && !(response.header("Connection")?.lowercased() == "close")
+        let keepAlive = (request?.keepAlive ?? false) && !connection.closeAfterWrite && !isDraining
+            && !(response.header(.connection)?.lowercased() == "close")
         if !keepAlive { connection.closeAfterWrite = true }
         var response = response
-        response.headers.removeAll { $0.name.caseInsensitiveEquals("Connection") }
-        let bytes = response.serialized(keepAlive: keepAlive, includeBody: request.method != "HEAD", date: HTTPDate.now())
+        response.headerFields[.connection] = nil
+        let bytes = response.serialized(keepAlive: keepAlive, includeBody: request?.method != .head, date: HTTPDate.now())
         connection.output.append(contentsOf: bytes)
         connection.phase = .writing
         connection.writeStartedAt = monotonicSeconds()
@@ -54,8 +57,8 @@ extension EventLoop {
         let elapsed = (monotonicSeconds() - started) * 1000
         // Requests that reached the responder are logged by its access log; here, the ones refused
         // while reading (malformed, too large, too slow) at info, and every write's timing at debug.
-        logger.log(level: request.method == "-" ? .info : .debug,
-                   "\(request.method) \(request.path) \(response.status) \(String(format: "%.2f", elapsed))ms \(response.body.count)B",
+        logger.log(level: request == nil ? .info : .debug,
+                   "\(request?.method.rawValue ?? "-") \(request?.path ?? "-") \(response.status.code) \(String(format: "%.2f", elapsed))ms \(response.body.count)B",
                    metadata: ["peer": "\(connection.peer)"])
         flush(connection)
     }

@@ -23,7 +23,7 @@ final class EventLoop: @unchecked Sendable {
 
     // Shared with worker threads and the server (guarded by `lock`).
     let lock = NSLock()
-    var completions: [(HTTPConnection, HTTPRequest, HTTPResponse, Double)] = []
+    var completions: [(HTTPConnection, Request, Response, Double)] = []
     /// Sockets handed over by a sibling loop at the connection cap (it had nothing idle to close).
     var adoptions: [Int32] = []
     /// Connections not yet being answered at the last sweep: where siblings send a newcomer at the cap.
@@ -194,16 +194,15 @@ final class EventLoop: @unchecked Sendable {
             case let .request(head, body):
                 dispatch(connection, request: head.request(body: body))
             case let .failure(error):
-                let request = HTTPRequest(method: "-", target: "-")
-                let response = HTTPResponse.error(error.status, code: error.code, message: error.message)
+                let response = Response.error(error.status, code: error.code, message: error.message)
                 connection.closeAfterWrite = true
-                respond(connection, request: request, response: response, started: connection.requestStartedAt ?? monotonicSeconds())
+                respond(connection, request: nil, response: response, started: connection.requestStartedAt ?? monotonicSeconds())
                 return
             }
         }
     }
 
-    func dispatch(_ connection: HTTPConnection, request: HTTPRequest) {
+    func dispatch(_ connection: HTTPConnection, request: Request) {
         var request = request
         request.peer = connection.peer.description
         let started = connection.requestStartedAt ?? monotonicSeconds()
@@ -240,7 +239,7 @@ final class EventLoop: @unchecked Sendable {
                 break
             case .requestTimedOut:
                 connection.closeAfterWrite = true
-                respond(connection, request: HTTPRequest(method: "-", target: "-"),
+                respond(connection, request: nil,
                         response: .error(408, code: "request_timeout", message: "the request did not arrive in full within \(Int(limits.requestTimeout))s"),
                         started: connection.requestStartedAt ?? now)
             case .close:
@@ -287,3 +286,4 @@ final class EventLoop: @unchecked Sendable {
 }
 
 import Core
+import HTTPTypes

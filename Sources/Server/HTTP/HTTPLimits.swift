@@ -1,3 +1,4 @@
+import HTTPTypes
 /// The server's limits; each one answers with a clear status when crossed.
 public struct HTTPLimits: Sendable {
     /// Request line alone (414 above it).
@@ -21,7 +22,7 @@ public struct HTTPLimits: Sendable {
 
 /// A request that cannot be served, found while reading it: answered, then the connection closes.
 public struct HTTPParseError: Error, Sendable, Equatable {
-    public let status: Int
+    public let status: HTTPResponse.Status
     public let code: String
     public let message: String
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 #if canImport(Core)
 import Core  // ASCIIDecimal (the fuzz build compiles that file into this module instead)
 #endif
@@ -7,23 +8,18 @@ import Core  // ASCIIDecimal (the fuzz build compiles that file into this module
 public struct HTTPRequestHead: Equatable, Sendable {
     public enum Framing: Equatable, Sendable { case none, length(Int), chunked }
 
-    public let method: String
+    public let method: HTTPRequest.Method
     public let target: String
     public let version: HTTPVersion
-    public let headers: [(name: String, value: String)]
+    public let headerFields: HTTPFields
     public var framing: Framing = .none
     public var expectsContinue = false
 
-    init(method: String, target: String, version: HTTPVersion, headers: [(name: String, value: String)]) {
+    init(method: HTTPRequest.Method, target: String, version: HTTPVersion, headerFields: HTTPFields) {
         self.method = method
         self.target = target
         self.version = version
-        self.headers = headers
-    }
-
-    public static func == (a: HTTPRequestHead, b: HTTPRequestHead) -> Bool {
-        a.method == b.method && a.target == b.target && a.version == b.version && a.framing == b.framing
-            && a.headers.map(\.name) == b.headers.map(\.name) && a.headers.map(\.value) == b.headers.map(\.value)
+        self.headerFields = headerFields
     }
 
     /// Body framing per RFC 9112 §6: both `Transfer-Encoding` and `Content-Length` is refused
@@ -31,7 +27,7 @@ public struct HTTPRequestHead: Equatable, Sendable {
     /// `Host` rule of RFC 9112 §3.2: exactly one in HTTP/1.1, at most one in 1.0, well-formed.
     func resolveFraming() -> Result<HTTPRequestHead, HTTPParseError> {
         var head = self
-        let hosts = headers.filter { $0.name.caseInsensitiveEquals("Host") }.map(\.value)
+        let hosts = headerFields[values: .hostHeader]
         if hosts.count > 1 {
             return .failure(.init(status: 400, code: "bad_request", message: "more than one Host header; send exactly one"))
         }
@@ -41,8 +37,8 @@ public struct HTTPRequestHead: Equatable, Sendable {
         if let host = hosts.first, !host.utf8.allSatisfy(Self.isHostByte) {
             return .failure(.init(status: 400, code: "bad_request", message: "the Host header is not a host name or address with an optional port"))
         }
-        let lengths = headers.filter { $0.name.caseInsensitiveEquals("Content-Length") }.map(\.value)
-        let codings = headers.filter { $0.name.caseInsensitiveEquals("Transfer-Encoding") }.map(\.value)
+        let lengths = headerFields[values: .contentLength]
+        let codings = headerFields[values: .transferEncoding]
         let bad = { (m: String) in Result<HTTPRequestHead, HTTPParseError>.failure(.init(status: 400, code: "bad_request", message: m)) }
         if !codings.isEmpty {
             guard lengths.isEmpty else { return bad("both Transfer-Encoding and Content-Length") }
@@ -58,7 +54,7 @@ public struct HTTPRequestHead: Equatable, Sendable {
             else { return bad("invalid Content-Length: send one decimal number of bytes") }
             head.framing = n > 0 ? .length(n) : .none
         }
-        if let expect = headers.first(where: { $0.name.caseInsensitiveEquals("Expect") })?.value {
+        if let expect = headerFields[values: .expect].first {
             guard expect.lowercased() == "100-continue" else {
                 return .failure(.init(status: 417, code: "expectation_failed", message: "only Expect: 100-continue is supported"))
             }
@@ -77,7 +73,7 @@ public struct HTTPRequestHead: Equatable, Sendable {
         }
     }
 
-    func request(body: [UInt8]) -> HTTPRequest {
-        HTTPRequest(method: method, target: target, version: version, headers: headers, body: body)
+    func request(body: [UInt8]) -> Request {
+        Request(method: method, target: target, version: version, headerFields: headerFields, body: body)
     }
 }

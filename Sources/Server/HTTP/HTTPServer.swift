@@ -8,14 +8,14 @@ import Glibc
 /// Answers one complete request. Called on a worker thread, where it may block (SQLite writes);
 /// or, when `answersInline(_:)` says so, directly on the event loop, which must then never wait.
 public protocol HTTPResponder: Sendable {
-    func respond(to request: HTTPRequest) -> HTTPResponse
+    func respond(to request: Request) -> Response
     /// True for requests answered quickly without waiting on anything (reads from WAL-mode SQLite):
     /// the event loop answers them itself and skips two thread hand-offs.
-    func answersInline(_ request: HTTPRequest) -> Bool
+    func answersInline(_ request: Request) -> Bool
 }
 
 extension HTTPResponder {
-    public func answersInline(_ request: HTTPRequest) -> Bool { false }
+    public func answersInline(_ request: Request) -> Bool { false }
 }
 
 /// A socket-level failure.

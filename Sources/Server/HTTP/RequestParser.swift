@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 #if canImport(Core)
 import Core  // ASCIIDecimal (the fuzz build compiles that file into this module instead)
 #endif
@@ -207,7 +208,7 @@ public struct RequestParser {
         // Walk the head once, line by line (`scanHead` has made sure every line ends in CRLF).
         var lineStart = bytes.startIndex
         var requestLine: ArraySlice<UInt8>?
-        var headers: [(name: String, value: String)] = []
+        var headers = HTTPFields()
         while lineStart < bytes.endIndex {
             let lineEnd = bytes[lineStart...].firstIndex(of: 10) ?? bytes.endIndex
             var line = bytes[lineStart..<lineEnd]
@@ -231,7 +232,10 @@ public struct RequestParser {
             guard !value.contains(where: Self.isForbiddenInValue) else {
                 return .failure(badRequest("control character in header value"))
             }
-            headers.append((String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self)))
+            guard let fieldName = HTTPField.Name(String(decoding: name, as: UTF8.self)) else {
+                return .failure(badRequest("malformed header name"))
+            }
+            headers.append(HTTPField(name: fieldName, value: value))
         }
         guard let requestLine else { return .failure(badRequest("empty request")) }
         if requestLine.count > limits.maxRequestLineBytes {
@@ -250,8 +254,11 @@ public struct RequestParser {
             guard versionText.hasPrefix("HTTP/"), versionText.count == 8 else { return .failure(badRequest("malformed HTTP version")) }
             return .failure(.init(status: 505, code: "http_version_not_supported", message: "\(versionText) is not supported; use HTTP/1.1"))
         }
-        let head = HTTPRequestHead(method: String(decoding: parts[0], as: UTF8.self),
-                                   target: String(decoding: parts[1], as: UTF8.self), version: version, headers: headers)
+        guard let method = HTTPRequest.Method(String(decoding: parts[0], as: UTF8.self)) else {
+            return .failure(badRequest("malformed request line"))
+        }
+        let head = HTTPRequestHead(method: method, target: String(decoding: parts[1], as: UTF8.self), version: version,
+                                   headerFields: headers)
         return head.resolveFraming()
     }
 }

@@ -1,31 +1,33 @@
 import Foundation
+import HTTPTypes
 
 /// A complete HTTP/1.x request: the whole head and body were read before anyone handles it.
-public struct HTTPRequest: Sendable {
-    public var method: String
+/// Method and header fields are swift-http-types' values.
+public struct Request: Sendable {
+    public var method: HTTPRequest.Method
     /// The request target as sent: `/v1/setups?limit=10`.
     public var target: String
     public var version: HTTPVersion
-    /// Header fields in order, names as sent.
-    public var headers: [(name: String, value: String)]
+    /// Header fields in order, names as sent (compared case-insensitively).
+    public var headerFields: HTTPFields
     public var body: [UInt8]
     /// Set by `RequestIDMiddleware`: the caller's `X-Request-Id` or one made for it.
     public var requestID = ""
     /// The client's address, as the event loop accepted it.
     public var peer = ""
 
-    public init(method: String, target: String, version: HTTPVersion = .http11,
-                headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
+    public init(method: HTTPRequest.Method, target: String, version: HTTPVersion = .http11,
+                headerFields: HTTPFields = [:], body: [UInt8] = []) {
         self.method = method
         self.target = target
         self.version = version
-        self.headers = headers
+        self.headerFields = headerFields
         self.body = body
     }
 
-    /// The first value of a header, by case-insensitive name.
-    public func header(_ name: String) -> String? {
-        headers.first { $0.name.caseInsensitiveEquals(name) }?.value
+    /// The first value of a header field.
+    public func header(_ name: HTTPField.Name) -> String? {
+        headerFields.first { $0.name == name }?.value
     }
 
     /// The path, without the query.
@@ -50,7 +52,7 @@ public struct HTTPRequest: Sendable {
 
     /// Whether the connection stays open after this request (RFC 9112 §9.3).
     public var keepAlive: Bool {
-        let connection = header("Connection")?.lowercased() ?? ""
+        let connection = header(.connection)?.lowercased() ?? ""
         let tokens = connection.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         switch version {
         case .http11: return !tokens.contains("close")
@@ -62,6 +64,29 @@ public struct HTTPRequest: Sendable {
 public enum HTTPVersion: String, Sendable {
     case http10 = "HTTP/1.0"
     case http11 = "HTTP/1.1"
+}
+
+/// Header names privatelinkd reads or writes beyond swift-http-types' registered ones.
+extension HTTPField.Name {
+    /// HTTP/1.1's `Host` (swift-http-types marks its `.host` unavailable, pointing HTTP/2 users
+    /// at `:authority`; an HTTP/1.1 server reads the header itself).
+    public static let hostHeader = HTTPField.Name("Host")!
+    public static let requestID = HTTPField.Name("X-Request-Id")!
+    public static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
+    public static let idempotencyReplayed = HTTPField.Name("Idempotency-Replayed")!
+    public static let secFetchSite = HTTPField.Name("Sec-Fetch-Site")!
+}
+
+extension HTTPFields {
+    /// Fields from `(name, value)` pairs, for tests and literals; a pair whose name is not a valid
+    /// token is a programming error.
+    public init(_ pairs: [(String, String)]) {
+        self.init()
+        for (name, value) in pairs {
+            guard let fieldName = HTTPField.Name(name) else { preconditionFailure("not a header name: \(name)") }
+            append(HTTPField(name: fieldName, value: value))
+        }
+    }
 }
 
 extension String {
