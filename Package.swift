@@ -54,9 +54,11 @@ let package = Package(
         // Helpers both test targets use (the verification fixture); not part of any product.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "CoreTests", dependencies: ["Core", "TestSupport"], resources: [.copy("Resources")]),
-        .testTarget(name: "ServerTests", dependencies: [
-            "Server", "Core", "TestSupport", .product(name: "HTTPTypes", package: "swift-http-types"),
-        ]),
+        .testTarget(
+            name: "ServerTests",
+            dependencies: [
+                "Server", "Core", "TestSupport", .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -53,7 +53,10 @@ final class AWSFaultProxy: @unchecked Sendable {
         if let fault {
             injected.withLock { $0.append("\(action):\(fault.code)") }
             if fault.status == 0 { return (0, "") }
-            return (fault.status, "<Response><Errors><Error><Code>\(fault.code)</Code><Message>injected \(fault.code)</Message></Error></Errors><RequestID>fault-\(UUID().uuidString.prefix(8))</RequestID></Response>")
+            return (
+                fault.status,
+                "<Response><Errors><Error><Code>\(fault.code)</Code><Message>injected \(fault.code)</Message></Error></Errors><RequestID>fault-\(UUID().uuidString.prefix(8))</RequestID></Response>"
+            )
         }
         var headers: [(name: String, value: String)] = []
         for (name, value) in request.headers where !["host", "content-length", "connection", "accept-encoding"].contains(name) {
@@ -61,12 +64,17 @@ final class AWSFaultProxy: @unchecked Sendable {
         }
         // ServiceRegion: ask moto in that region, as AWS would answer the cross-region lookup.
         if form["Action"] == "DescribeVpcEndpointServices", let region = form["ServiceRegion.1"],
-           let index = headers.firstIndex(where: { $0.name == "authorization" }) {
+            let index = headers.firstIndex(where: { $0.name == "authorization" })
+        {
             headers[index].value = headers[index].value.replacingOccurrences(
                 of: #"/[a-z0-9-]+/ec2/aws4_request"#, with: "/\(region)/ec2/aws4_request", options: .regularExpression)
         }
-        guard let response = try? transport.send(TransportRequest(method: request.method, url: URL(string: moto.url.absoluteString + request.path)!,
-                                                                  headers: headers, body: request.body)) else {
+        guard
+            let response = try? transport.send(
+                TransportRequest(
+                    method: request.method, url: URL(string: moto.url.absoluteString + request.path)!,
+                    headers: headers, body: request.body))
+        else {
             return (502, "<Response><Errors><Error><Code>ProxyError</Code><Message>moto did not answer</Message></Error></Errors></Response>")
         }
         var body = String(decoding: response.body, as: UTF8.self)
@@ -106,9 +114,10 @@ final class AWSFaultProxy: @unchecked Sendable {
                 extra = "<lastError><code>\(failure.state)</code><message>\(failure.message)</message></lastError>"
             }
             guard let state, let idRange = text.range(of: "<vpcEndpointId>\(id)</vpcEndpointId>"),
-                  let open = text.range(of: "<state>", range: idRange.upperBound..<text.endIndex),
-                  let close = text.range(of: "</state>", range: open.upperBound..<text.endIndex),
-                  text[open.upperBound..<close.lowerBound] == "available" else { continue }
+                let open = text.range(of: "<state>", range: idRange.upperBound..<text.endIndex),
+                let close = text.range(of: "</state>", range: open.upperBound..<text.endIndex),
+                text[open.upperBound..<close.lowerBound] == "available"
+            else { continue }
             text.replaceSubrange(open.lowerBound..<close.upperBound, with: "<state>\(state)</state>\(extra)")
         }
         return text

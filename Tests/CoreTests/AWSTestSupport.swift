@@ -11,8 +11,9 @@ struct MotoFixture {
     init(region: String = "us-east-1", recorder: (any AWSCallRecorder)? = nil, limiter: RateLimiter = RateLimiter()) throws {
         moto = try MotoServer.shared()
         self.region = region
-        aws = AWSClient(environment: moto.environment(region: region), credentials: StaticCredentialProvider(MotoServer.credentials),
-                        limiter: limiter, recorder: recorder, sleep: { _ in })
+        aws = AWSClient(
+            environment: moto.environment(region: region), credentials: StaticCredentialProvider(MotoServer.credentials),
+            limiter: limiter, recorder: recorder, sleep: { _ in })
     }
 
     func ec2(_ context: CallContext = CallContext()) -> EC2Client { EC2Client(client: aws, region: region, context: context) }
@@ -20,8 +21,9 @@ struct MotoFixture {
     /// Calls any EC2 action (for fixtures our client has no method for).
     @discardableResult
     func raw(_ action: String, _ parameters: [(String, String)]) throws -> XMLTree {
-        try aws.query(.ec2, action: action, version: "2016-11-15", region: region, parameters: parameters,
-                      actionClass: ActionClass.ec2(action), context: CallContext())
+        try aws.query(
+            .ec2, action: action, version: "2016-11-15", region: region, parameters: parameters,
+            actionClass: ActionClass.ec2(action), context: CallContext())
     }
 
     /// A VPC with DNS support and hostnames on, two subnets in two AZs, and a security group that
@@ -34,14 +36,21 @@ struct MotoFixture {
         let prefix = cidr.split(separator: ".").prefix(2).joined(separator: ".")
         var subnets: [String] = []
         for (i, zone) in zones.prefix(2).enumerated() {
-            subnets.append(try raw("CreateSubnet", [("VpcId", vpc), ("CidrBlock", "\(prefix).\(i + 1).0/24"), ("AvailabilityZone", zone.name)])
-                .text("subnet", "subnetId")!)
+            subnets.append(
+                try raw("CreateSubnet", [("VpcId", vpc), ("CidrBlock", "\(prefix).\(i + 1).0/24"), ("AvailabilityZone", zone.name)])
+                    .text("subnet", "subnetId")!)
         }
-        let group = try raw("CreateSecurityGroup", [("GroupName", "pl-\(UUID().uuidString.prefix(8))"), ("GroupDescription", "privatelinkd test"), ("VpcId", vpc)])
-            .text("groupId")!
-        try raw("AuthorizeSecurityGroupIngress", [("GroupId", group), ("IpPermissions.1.IpProtocol", "tcp"),
-                                                 ("IpPermissions.1.FromPort", "443"), ("IpPermissions.1.ToPort", "443"),
-                                                 ("IpPermissions.1.IpRanges.1.CidrIp", cidr)])
+        let group = try raw(
+            "CreateSecurityGroup", [("GroupName", "pl-\(UUID().uuidString.prefix(8))"), ("GroupDescription", "privatelinkd test"), ("VpcId", vpc)]
+        )
+        .text("groupId")!
+        try raw(
+            "AuthorizeSecurityGroupIngress",
+            [
+                ("GroupId", group), ("IpPermissions.1.IpProtocol", "tcp"),
+                ("IpPermissions.1.FromPort", "443"), ("IpPermissions.1.ToPort", "443"),
+                ("IpPermissions.1.IpRanges.1.CidrIp", cidr),
+            ])
         return (vpc, subnets, group)
     }
 }
@@ -50,13 +59,16 @@ struct MotoFixture {
 func boto3(_ moto: MotoServer, region: String = "us-east-1", _ script: String) throws -> JSON {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", """
+    process.arguments = [
+        "python3", "-c",
+        """
         import boto3, json, sys
         session = boto3.session.Session(aws_access_key_id="AKIATESTTESTTESTTEST", aws_secret_access_key="test-secret", region_name="\(region)")
         ec2 = session.client("ec2", endpoint_url="\(moto.url.absoluteString)")
         route53 = session.client("route53", endpoint_url="\(moto.url.absoluteString)")
         \(script)
-        """]
+        """,
+    ]
     let output = Pipe()
     let errors = Pipe()
     process.standardOutput = output

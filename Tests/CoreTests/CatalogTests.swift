@@ -53,7 +53,8 @@ import Testing
         let original = try Data(contentsOf: Catalog.bundledURL!)
         // A us1 service name pointing at another region is a catalog mistake.
         let broken = String(decoding: original, as: UTF8.self)
-            .replacingOccurrences(of: "com.amazonaws.vpce.us-east-1.vpce-svc-09a8006e245d1e7b8", with: "com.amazonaws.vpce.eu-west-1.vpce-svc-09a8006e245d1e7b8")
+            .replacingOccurrences(
+                of: "com.amazonaws.vpce.us-east-1.vpce-svc-09a8006e245d1e7b8", with: "com.amazonaws.vpce.eu-west-1.vpce-svc-09a8006e245d1e7b8")
         try Data(broken.utf8).write(to: url)
         #expect {
             try Catalog.load(from: url)

@@ -3,7 +3,7 @@ import Testing
 import TestSupport
 @testable import Core
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The real `privatelinkd` binary killed with SIGKILL at several points of a provisioning run and
@@ -16,8 +16,10 @@ import Glibc
     static func start(db: String, catalog: URL, proxy: AWSFaultProxy) throws -> (Process, Int) {
         let process = Process()
         process.executableURL = executable
-        process.arguments = ["--port", "0", "--db", db, "--catalog", catalog.path, "--poll-interval", "100ms",
-                             "--workers", "2", "--log-level", "error", "--no-verify-on-ready"]
+        process.arguments = [
+            "--port", "0", "--db", db, "--catalog", catalog.path, "--poll-interval", "100ms",
+            "--workers", "2", "--log-level", "error", "--no-verify-on-ready",
+        ]
         process.environment = ProcessInfo.processInfo.environment.merging([
             "AWS_ENDPOINT_URL": proxy.url, "AWS_ACCESS_KEY_ID": "AKIATESTTESTTESTTEST", "AWS_SECRET_ACCESS_KEY": "test",
             "AWS_EC2_METADATA_DISABLED": "true", "AWS_REGION": "us-east-1",
@@ -60,10 +62,14 @@ import Glibc
     static func state(_ db: String) -> String {
         guard let database = try? Database(path: db, readers: 1) else { return "no database" }
         defer { database.close() }
-        let jobs = (try? database.read { try $0.rows("SELECT state, current_step, completed_steps, attempts, run_after, lease_owner, lease_expires_at, last_error FROM jobs", []) {
-            "\($0.string(0)) \($0.optionalString(1) ?? "-") done=\($0.int(2)) attempts=\($0.int(3)) due=\($0.string(4)) owner=\($0.optionalString(5) ?? "-") lease=\($0.optionalString(6) ?? "-") err=\($0.optionalString(7) ?? "-")"
-        } }) ?? []
-        let endpoints = (try? database.read { try $0.rows("SELECT state, vpc_endpoint_id FROM endpoints", []) { "\($0.string(0)):\($0.optionalString(1) ?? "-")" } }) ?? []
+        let jobs =
+            (try? database.read {
+                try $0.rows("SELECT state, current_step, completed_steps, attempts, run_after, lease_owner, lease_expires_at, last_error FROM jobs", []) {
+                    "\($0.string(0)) \($0.optionalString(1) ?? "-") done=\($0.int(2)) attempts=\($0.int(3)) due=\($0.string(4)) owner=\($0.optionalString(5) ?? "-") lease=\($0.optionalString(6) ?? "-") err=\($0.optionalString(7) ?? "-")"
+                }
+            }) ?? []
+        let endpoints =
+            (try? database.read { try $0.rows("SELECT state, vpc_endpoint_id FROM endpoints", []) { "\($0.string(0)):\($0.optionalString(1) ?? "-")" } }) ?? []
         return "jobs \(jobs) endpoints \(endpoints) now \(Timestamp.string(Date()))"
     }
 
@@ -81,8 +87,10 @@ import Glibc
             ("site", "us1"), ("region", "us-east-1"), ("vpc_id", .string(world.net.vpc)), ("subnet_ids", .strings(world.net.subnets)),
             ("security_group_ids", .strings([world.net.securityGroup])), ("services", .strings(services)),
         ]).serialized()
-        let response = try URLSessionTransport().send(TransportRequest(method: "POST", url: URL(string: "http://127.0.0.1:\(port)/v1/setups")!,
-                                                                       headers: [("Content-Type", "application/json")], body: body))
+        let response = try URLSessionTransport().send(
+            TransportRequest(
+                method: "POST", url: URL(string: "http://127.0.0.1:\(port)/v1/setups")!,
+                headers: [("Content-Type", "application/json")], body: body))
         #expect(response.status == 202)
         let id = try #require(try JSON.parse(response.body)["id"]?.stringValue)
 

@@ -16,8 +16,11 @@ import Testing
 
     @Test func environmentComesFirst() throws {
         let home = try folder()
-        try "[default]\naws_access_key_id = AKIAFROMFILE\naws_secret_access_key = file\n".write(toFile: home + "/.aws/credentials", atomically: true, encoding: .utf8)
-        let chain = CredentialChain(variables: noMetadata.merging(["AWS_ACCESS_KEY_ID": "AKIAFROMENV", "AWS_SECRET_ACCESS_KEY": "env", "AWS_SESSION_TOKEN": "tok"]) { a, _ in a }, home: home)
+        try "[default]\naws_access_key_id = AKIAFROMFILE\naws_secret_access_key = file\n".write(
+            toFile: home + "/.aws/credentials", atomically: true, encoding: .utf8)
+        let chain = CredentialChain(
+            variables: noMetadata.merging(["AWS_ACCESS_KEY_ID": "AKIAFROMENV", "AWS_SECRET_ACCESS_KEY": "env", "AWS_SESSION_TOKEN": "tok"]) { a, _ in a },
+            home: home)
         let found = try chain.credentials()
         #expect(found.accessKeyID == "AKIAFROMENV" && found.sessionToken == "tok" && found.source == "environment")
         let fromFile = try CredentialChain(variables: noMetadata, home: home).credentials()
@@ -27,14 +30,14 @@ import Testing
     @Test func namedProfileFromCredentialsAndConfigFiles() throws {
         let home = try folder()
         try """
-            [default]
-            aws_access_key_id = AKIADEFAULT
-            aws_secret_access_key = d
-            [ops]
-            aws_access_key_id = AKIAOPS
-            aws_secret_access_key = o
-            aws_session_token = session-ops
-            """.write(toFile: home + "/.aws/credentials", atomically: true, encoding: .utf8)
+        [default]
+        aws_access_key_id = AKIADEFAULT
+        aws_secret_access_key = d
+        [ops]
+        aws_access_key_id = AKIAOPS
+        aws_secret_access_key = o
+        aws_session_token = session-ops
+        """.write(toFile: home + "/.aws/credentials", atomically: true, encoding: .utf8)
         try "[profile cfgonly]\naws_access_key_id = AKIACFG\naws_secret_access_key = c\nregion = eu-west-1\n[sso-session x]\nsso_region = us-east-1\n"
             .write(toFile: home + "/.aws/config", atomically: true, encoding: .utf8)
         let ops = try CredentialChain(variables: noMetadata.merging(["AWS_PROFILE": "ops"]) { a, _ in a }, home: home).credentials()
@@ -78,9 +81,11 @@ import Testing
         }
         let home = try folder()
         try "Bearer ecs-token\n".write(toFile: home + "/auth", atomically: true, encoding: .utf8)
-        let found = try CredentialChain(variables: noMetadata.merging([
-            "AWS_CONTAINER_CREDENTIALS_FULL_URI": server.url + "/v2/credentials", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": home + "/auth",
-        ]) { a, _ in a }, home: home).credentials()
+        let found = try CredentialChain(
+            variables: noMetadata.merging([
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI": server.url + "/v2/credentials", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": home + "/auth",
+            ]) { a, _ in a }, home: home
+        ).credentials()
         #expect(found.accessKeyID == "ASIACONTAINER" && found.source == "container")
         #expect(server.requests.withLock { $0.map(\.path) } == ["/v2/credentials"])
     }
@@ -97,7 +102,9 @@ import Testing
             case ("GET", "/latest/meta-data/iam/security-credentials/"):
                 return (200, "node-role")
             case ("GET", "/latest/meta-data/iam/security-credentials/node-role"):
-                let n = issued.withLock { $0 += 1; return $0 }
+                let n = issued.withLock {
+                    $0 += 1; return $0
+                }
                 let expiry = Timestamp.string(time.clock.now().addingTimeInterval(3600))
                 return (200, #"{"Code":"Success","AccessKeyId":"ASIAIMDS\#(n)","SecretAccessKey":"s","Token":"t","Expiration":"\#(expiry)"}"#)
             default:

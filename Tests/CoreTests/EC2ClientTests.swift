@@ -27,10 +27,11 @@ import Testing
         let fixture = try MotoFixture()
         let net = try fixture.network(cidr: "10.32.0.0/16")
         let ec2 = fixture.ec2()
-        let created = try ec2.createVpcEndpoint(.init(
-            vpcID: net.vpc, serviceName: "com.amazonaws.vpce.us-east-1.vpce-svc-09a8006e245d1e7b8",
-            subnetIDs: net.subnets, securityGroupIDs: [net.securityGroup], privateDNSEnabled: true,
-            clientToken: "su_test.metrics.1", tags: [("privatelinkd:setup", "su_test"), ("privatelinkd:service", "metrics")]))
+        let created = try ec2.createVpcEndpoint(
+            .init(
+                vpcID: net.vpc, serviceName: "com.amazonaws.vpce.us-east-1.vpce-svc-09a8006e245d1e7b8",
+                subnetIDs: net.subnets, securityGroupIDs: [net.securityGroup], privateDNSEnabled: true,
+                clientToken: "su_test.metrics.1", tags: [("privatelinkd:setup", "su_test"), ("privatelinkd:service", "metrics")]))
         #expect(created.id.hasPrefix("vpce-"))
         #expect(created.vpcID == net.vpc)
         #expect(created.tags["privatelinkd:service"] == "metrics")
@@ -43,11 +44,14 @@ import Testing
         #expect(byTag.map(\.id) == [created.id])
 
         // An independent client sees the same endpoint.
-        let seen = try boto3(fixture.moto, """
+        let seen = try boto3(
+            fixture.moto,
+            """
             r = ec2.describe_vpc_endpoints(VpcEndpointIds=["\(created.id)"])["VpcEndpoints"][0]
             print(json.dumps({"id": r["VpcEndpointId"], "service": r["ServiceName"], "vpc": r["VpcId"]}))
             """)
-        #expect(seen == .object([("id", .string(created.id)), ("service", "com.amazonaws.vpce.us-east-1.vpce-svc-09a8006e245d1e7b8"), ("vpc", .string(net.vpc))]))
+        #expect(
+            seen == .object([("id", .string(created.id)), ("service", "com.amazonaws.vpce.us-east-1.vpce-svc-09a8006e245d1e7b8"), ("vpc", .string(net.vpc))]))
 
         let interfaces = try ec2.describeNetworkInterfaces(ids: byID.first?.networkInterfaceIDs ?? [])
         #expect(interfaces.count == (byID.first?.networkInterfaceIDs.count ?? -1))
@@ -63,7 +67,9 @@ import Testing
     /// an NLB-backed service configuration with a private DNS name, made with boto3.
     @Test func endpointServiceIsFoundWithItsZonesAndPrivateDNSName() throws {
         let fixture = try MotoFixture()
-        let name = try boto3(fixture.moto, """
+        let name = try boto3(
+            fixture.moto,
+            """
             elb = session.client("elbv2", endpoint_url="\(fixture.moto.url.absoluteString)")
             vpc = ec2.create_vpc(CidrBlock="10.35.0.0/16")["Vpc"]["VpcId"]
             subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.35.1.0/24", AvailabilityZone="us-east-1a")["Subnet"]["SubnetId"]
@@ -71,7 +77,8 @@ import Testing
             svc = ec2.create_vpc_endpoint_service_configuration(NetworkLoadBalancerArns=[lb], AcceptanceRequired=False,
                                                                 PrivateDnsName="metrics.agent.datadoghq.com")["ServiceConfiguration"]
             print(json.dumps(svc["ServiceName"]))
-            """).stringValue
+            """
+        ).stringValue
         let serviceName = try #require(name)
         let found = try fixture.ec2().describeVpcEndpointServices(serviceNames: [serviceName])
         #expect(found.map(\.serviceName) == [serviceName])
@@ -87,8 +94,9 @@ import Testing
         let a = try fixture.network(cidr: "10.33.0.0/16")
         let b = try fixture.network(cidr: "10.34.0.0/16")
         let ec2 = fixture.ec2()
-        let requested = try ec2.createVpcPeeringConnection(vpcID: a.vpc, peerVpcID: b.vpc, peerRegion: nil, peerOwnerID: nil,
-                                                           tags: [("privatelinkd:setup", "su_peer")])
+        let requested = try ec2.createVpcPeeringConnection(
+            vpcID: a.vpc, peerVpcID: b.vpc, peerRegion: nil, peerOwnerID: nil,
+            tags: [("privatelinkd:setup", "su_peer")])
         #expect(requested.id.hasPrefix("pcx-"))
         let accepted = try ec2.acceptVpcPeeringConnection(id: requested.id)
         #expect(accepted.status == "active")

@@ -38,8 +38,11 @@ import Testing
 
         static func endpoint(_ id: String, service: String, state: String = "available", tags: [(String, String)] = []) throws -> VpcEndpoint {
             let tagXML = tags.map { "<item><key>\($0.0)</key><value>\($0.1)</value></item>" }.joined()
-            return VpcEndpoint(try XMLTree.parse(Data(
-                "<item><vpcEndpointId>\(id)</vpcEndpointId><serviceName>\(service)</serviceName><state>\(state)</state><tagSet>\(tagXML)</tagSet></item>".utf8)))
+            return VpcEndpoint(
+                try XMLTree.parse(
+                    Data(
+                        "<item><vpcEndpointId>\(id)</vpcEndpointId><serviceName>\(service)</serviceName><state>\(state)</state><tagSet>\(tagXML)</tagSet></item>"
+                            .utf8)))
         }
     }
 
@@ -55,13 +58,16 @@ import Testing
         let store = SetupStore(database: database)
         let request = try validRequest([("services", ["metrics"])])
         let site = try Catalog.bundled().site("us1")!
-        guard case let .created(detail, _, _) = try store.create(request: request, plan: Plan(request: request, site: site),
-                                                                 idempotency: nil, actor: "test", render: { _ in (202, []) })
+        guard
+            case let .created(detail, _, _) = try store.create(
+                request: request, plan: Plan(request: request, site: site),
+                idempotency: nil, actor: "test", render: { _ in (202, []) })
         else { throw StepFailure("test", "not created") }
         let queue = JobQueue(database: database)
         let job = try #require(try queue.claim(owner: "w", lease: 60))
-        let steps = EndpointSteps(setup: detail.setup, job: job, owner: "w", queue: queue, store: store, ec2: ec2,
-                                  endpointTimeout: 60, clock: .system)
+        let steps = EndpointSteps(
+            setup: detail.setup, job: job, owner: "w", queue: queue, store: store, ec2: ec2,
+            endpointTimeout: 60, clock: .system)
         return Harness(store: store, steps: steps, setupID: detail.setup.id, serviceName: detail.endpoints[0].serviceName)
     }
 
@@ -101,8 +107,10 @@ import Testing
         #expect(row.vpcEndpointID == "vpce-0aaaaaaaaaaaaaaa1" && !row.adopted && row.createdBy == h.setupID)
         // Created already: a second run of the step calls nothing.
         let before = ec2.calls.withLock { $0.count }
-        try EndpointSteps(setup: h.steps.setup, job: h.steps.job, owner: "w", queue: h.steps.queue, store: h.store, ec2: ec2,
-                          endpointTimeout: 60, clock: .system).createEndpoint(key: "metrics")
+        try EndpointSteps(
+            setup: h.steps.setup, job: h.steps.job, owner: "w", queue: h.steps.queue, store: h.store, ec2: ec2,
+            endpointTimeout: 60, clock: .system
+        ).createEndpoint(key: "metrics")
         #expect(ec2.calls.withLock { $0.count } == before)
     }
 }

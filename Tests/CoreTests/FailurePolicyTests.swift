@@ -20,17 +20,26 @@ import Testing
 
     static let rows: [Row] = [
         Row(name: "lease lost", error: LeaseLost(jobID: "jb_1"), attempts: 0, expected: .abandon),
-        Row(name: "a problem the user must fix", error: StepFailure("security_group_blocks_443", "add the rule"), attempts: 0,
+        Row(
+            name: "a problem the user must fix", error: StepFailure("security_group_blocks_443", "add the rule"), attempts: 0,
             expected: .fail(code: "security_group_blocks_443", message: "add the rule")),
-        Row(name: "no credentials", error: CredentialsNotFound(tried: ["environment"]), attempts: 0,
-            expected: .fail(code: "aws_credentials_missing",
-                            message: "no AWS credentials found (tried: environment); configure credentials (see README, AWS access) and retry the setup")),
-        Row(name: "AWS says no", error: aws(400, "UnauthorizedOperation"), attempts: 0,
+        Row(
+            name: "no credentials", error: CredentialsNotFound(tried: ["environment"]), attempts: 0,
+            expected: .fail(
+                code: "aws_credentials_missing",
+                message: "no AWS credentials found (tried: environment); configure credentials (see README, AWS access) and retry the setup")),
+        Row(
+            name: "AWS says no", error: aws(400, "UnauthorizedOperation"), attempts: 0,
             expected: .fail(code: "aws_UnauthorizedOperation", message: aws(400, "UnauthorizedOperation").description)),
-        Row(name: "throttled, first time", error: aws(400, "RequestLimitExceeded"), attempts: 0, expected: .retry(delay: 2, error: aws(400, "RequestLimitExceeded").description)),
-        Row(name: "5xx, third time", error: aws(503, "ServiceUnavailable"), attempts: 2, expected: .retry(delay: 8, error: aws(503, "ServiceUnavailable").description)),
+        Row(
+            name: "throttled, first time", error: aws(400, "RequestLimitExceeded"), attempts: 0,
+            expected: .retry(delay: 2, error: aws(400, "RequestLimitExceeded").description)),
+        Row(
+            name: "5xx, third time", error: aws(503, "ServiceUnavailable"), attempts: 2,
+            expected: .retry(delay: 8, error: aws(503, "ServiceUnavailable").description)),
         Row(name: "no answer, back-off capped", error: Unreachable(), attempts: 4, expected: .retry(delay: 32, error: "no answer")),
-        Row(name: "transient, out of attempts", error: Unreachable(), attempts: 5,
+        Row(
+            name: "transient, out of attempts", error: Unreachable(), attempts: 5,
             expected: .fail(code: "transient_errors", message: "gave up after 6 attempts: no answer")),
     ]
 

@@ -2,7 +2,7 @@ import Foundation
 import TestSupport
 @testable import Core
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A DNS responder on a loopback UDP port, answering A queries from a table: records (a CNAME
@@ -84,15 +84,16 @@ final class FakeDNSServer: @unchecked Sendable {
         case let .rcode(code): rcode = code
         case .silence: break
         }
-        var out = Array(query[0..<2])                                   // id
-        let flags: UInt16 = 0x8180 | rcode                              // response, RD, RA
-        out += [UInt8(flags >> 8), UInt8(flags & 0xFF), 0, 1]           // QDCOUNT 1
+        var out = Array(query[0..<2])  // id
+        let flags: UInt16 = 0x8180 | rcode  // response, RD, RA
+        out += [UInt8(flags >> 8), UInt8(flags & 0xFF), 0, 1]  // QDCOUNT 1
         out += [UInt8(records.count >> 8), UInt8(records.count & 0xFF), 0, 0, 0, 0]
-        out += query[12..<questionEnd]                                  // the question
+        out += query[12..<questionEnd]  // the question
         for record in records {
             out += encodeName(record.name)
             out += [UInt8(record.type >> 8), UInt8(record.type & 0xFF), 0, 1, 0, 0, 0, 60]  // class IN, TTL 60
-            let data: [UInt8] = record.type == 1
+            let data: [UInt8] =
+                record.type == 1
                 ? record.value.split(separator: ".").map { UInt8($0)! }
                 : encodeName(record.value)
             out += [UInt8(data.count >> 8), UInt8(data.count & 0xFF)] + data

@@ -2,7 +2,7 @@ import Foundation
 import TestSupport
 @testable import Core
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A tiny HTTP/1.1 server on a loopback port for tests (a fake instance-metadata or container
@@ -43,7 +43,11 @@ final class FakeHTTPServer: @unchecked Sendable {
 
     /// Closes the listener once: a second close would hit whatever socket reused the number.
     func stop() {
-        guard !stopped.withLock({ let was = $0; $0 = true; return was }) else { return }
+        guard
+            !stopped.withLock({
+                let was = $0; $0 = true; return was
+            })
+        else { return }
         shutdown(fd, Int32(SHUT_RDWR))
         close(fd)
     }
@@ -78,8 +82,9 @@ final class FakeHTTPServer: @unchecked Sendable {
             if n <= 0 { return }
             data += chunk[0..<n]
         }
-        let request = Request(method: String(requestLine[0]), path: String(requestLine[1]), headers: headers,
-                              body: Array(data[headLength..<(headLength + length)]))
+        let request = Request(
+            method: String(requestLine[0]), path: String(requestLine[1]), headers: headers,
+            body: Array(data[headLength..<(headLength + length)]))
         requests.withLock { $0.append(request) }
         let (status, body) = handler(request)
         if status == 0 { return }  // status 0: drop the connection without answering (a reset)

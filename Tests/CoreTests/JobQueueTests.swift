@@ -7,8 +7,10 @@ import Testing
         let request = try validRequest([("services", ["metrics"])])
         let site = try Catalog.bundled().site("us1")!
         return try (0..<count).map { _ in
-            guard case let .created(detail, _, _) = try store.create(request: request, plan: Plan(request: request, site: site),
-                                                                     idempotency: nil, actor: "test", render: { _ in (202, []) })
+            guard
+                case let .created(detail, _, _) = try store.create(
+                    request: request, plan: Plan(request: request, site: site),
+                    idempotency: nil, actor: "test", render: { _ in (202, []) })
             else { throw StepFailure("x", "not created") }
             return detail.setup.id
         }

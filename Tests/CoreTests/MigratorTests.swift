@@ -40,8 +40,10 @@ import Testing
         let bad = Migration(version: 2, name: "bad", sql: "CREATE TABLE b (x INTEGER); INSERT INTO nowhere VALUES (1);")
         #expect(throws: SQLiteError.self) { try Migrator(migrations: [good, bad]).migrate(database) }
         let state = try database.read { db in
-            (try db.rows("SELECT version FROM schema_migrations", [], { $0.int(0) }),
-             try db.rows("SELECT name FROM sqlite_master WHERE name = 'b'", [], { $0.string(0) }))
+            (
+                try db.rows("SELECT version FROM schema_migrations", [], { $0.int(0) }),
+                try db.rows("SELECT name FROM sqlite_master WHERE name = 'b'", [], { $0.string(0) })
+            )
         }
         #expect(state.0 == [1])
         #expect(state.1.isEmpty)

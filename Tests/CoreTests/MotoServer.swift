@@ -1,7 +1,7 @@
 import Foundation
 @testable import Core
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The AWS API emulator (moto in server mode) on a free loopback port, started once for the test
@@ -42,12 +42,15 @@ final class MotoServer: @unchecked Sendable {
         port = try Self.freePort()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         // PR_SET_PDEATHSIG: the emulator is killed with the test process, however that ends.
-        process.arguments = ["python3", "-c", """
+        process.arguments = [
+            "python3", "-c",
+            """
             import ctypes, runpy, signal, sys
             ctypes.CDLL("libc.so.6").prctl(1, signal.SIGKILL)
             sys.argv = ["moto_server", "-H", "127.0.0.1", "-p", "\(port)"]
             runpy.run_module("moto.server", run_name="__main__")
-            """]
+            """,
+        ]
         var environment = ProcessInfo.processInfo.environment
         environment["MOTO_ALLOW_NONEXISTENT_REGION"] = "false"
         process.environment = environment
@@ -65,7 +68,9 @@ final class MotoServer: @unchecked Sendable {
                 let data = handle.availableData
                 if data.isEmpty { break }
                 if !signalled {
-                    let text = seen.withLock { $0 += String(decoding: data, as: UTF8.self); return $0 }
+                    let text = seen.withLock {
+                        $0 += String(decoding: data, as: UTF8.self); return $0
+                    }
                     if text.contains("Running on") { signalled = true; ready.signal() }
                 }
             }

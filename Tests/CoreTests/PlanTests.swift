@@ -18,10 +18,11 @@ import Testing
     @Test func sameRegionPlanOrder() throws {
         let request = try validRequest([("services", ["metrics", "traces"])])
         let plan = Plan(request: request, site: try #require(catalog.site("us1")))
-        #expect(plan.stepNames == [
-            "preflight_vpc", "preflight_subnets", "preflight_services", "preflight_security_groups",
-            "preflight_existing_endpoints", "create_endpoint:metrics", "create_endpoint:traces", "wait_available",
-        ])
+        #expect(
+            plan.stepNames == [
+                "preflight_vpc", "preflight_subnets", "preflight_services", "preflight_security_groups",
+                "preflight_existing_endpoints", "create_endpoint:metrics", "create_endpoint:traces", "wait_available",
+            ])
         #expect(plan.steps[5].description.contains("private DNS on"))
     }
 

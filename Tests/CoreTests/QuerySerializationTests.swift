@@ -28,9 +28,10 @@ import Testing
         let vector = try #require(Self.vectors.first { $0["operation"]?.stringValue == operation })
         let input = try #require(vector["input"])
         let transport = ScriptedTransport([.status(200, Self.answer(operation))])
-        let aws = AWSClient(environment: AWSEnvironment(variables: ["AWS_ENDPOINT_URL": "http://127.0.0.1:9"]),
-                            credentials: StaticCredentialProvider(AWSCredentials(accessKeyID: "AKID", secretAccessKey: "s")),
-                            transport: transport, sleep: { _ in })
+        let aws = AWSClient(
+            environment: AWSEnvironment(variables: ["AWS_ENDPOINT_URL": "http://127.0.0.1:9"]),
+            credentials: StaticCredentialProvider(AWSCredentials(accessKeyID: "AKID", secretAccessKey: "s")),
+            transport: transport, sleep: { _ in })
         let ec2 = EC2Client(client: aws, region: "us-east-1")
         let strings = { (key: String) in input[key]?.arrayValue?.compactMap(\.stringValue) ?? [] }
         let string = { (key: String) in input[key]?.stringValue }
@@ -38,9 +39,11 @@ import Testing
         let tags = (input["TagSpecifications"]?.arrayValue?.first?["Tags"]?.arrayValue ?? []).map { ($0["Key"]!.stringValue!, $0["Value"]!.stringValue!) }
         switch operation {
         case "CreateVpcEndpoint":
-            _ = try ec2.createVpcEndpoint(.init(vpcID: string("VpcId")!, serviceName: string("ServiceName")!, subnetIDs: strings("SubnetIds"),
-                                                securityGroupIDs: strings("SecurityGroupIds"), privateDNSEnabled: input["PrivateDnsEnabled"]!.boolValue!,
-                                                serviceRegion: string("ServiceRegion"), clientToken: string("ClientToken"), tags: tags))
+            _ = try ec2.createVpcEndpoint(
+                .init(
+                    vpcID: string("VpcId")!, serviceName: string("ServiceName")!, subnetIDs: strings("SubnetIds"),
+                    securityGroupIDs: strings("SecurityGroupIds"), privateDNSEnabled: input["PrivateDnsEnabled"]!.boolValue!,
+                    serviceRegion: string("ServiceRegion"), clientToken: string("ClientToken"), tags: tags))
         case "DescribeVpcEndpoints": _ = try ec2.describeVpcEndpoints(ids: strings("VpcEndpointIds"), filters: filters)
         case "DescribeVpcEndpointServices":
             _ = try ec2.describeVpcEndpointServices(serviceNames: strings("ServiceNames"), serviceRegions: strings("ServiceRegions"))
@@ -51,14 +54,16 @@ import Testing
         case "DescribeSecurityGroups": _ = try ec2.describeSecurityGroups(ids: strings("GroupIds"))
         case "DescribeNetworkInterfaces": _ = try ec2.describeNetworkInterfaces(ids: strings("NetworkInterfaceIds"))
         case "CreateVpcPeeringConnection":
-            _ = try ec2.createVpcPeeringConnection(vpcID: string("VpcId")!, peerVpcID: string("PeerVpcId")!, peerRegion: string("PeerRegion"),
-                                                   peerOwnerID: string("PeerOwnerId"), tags: tags)
+            _ = try ec2.createVpcPeeringConnection(
+                vpcID: string("VpcId")!, peerVpcID: string("PeerVpcId")!, peerRegion: string("PeerRegion"),
+                peerOwnerID: string("PeerOwnerId"), tags: tags)
         case "AcceptVpcPeeringConnection": _ = try ec2.acceptVpcPeeringConnection(id: string("VpcPeeringConnectionId")!)
         case "DescribeVpcPeeringConnections": _ = try ec2.describeVpcPeeringConnections(ids: strings("VpcPeeringConnectionIds"))
         case "DescribeRouteTables": _ = try ec2.describeRouteTables(filters: filters)
         case "AssumeRole":
-            _ = try STSClient(client: aws, region: "us-east-1").assumeRole(roleARN: string("RoleArn")!, sessionName: string("RoleSessionName")!,
-                                                                          externalID: string("ExternalId"), durationSeconds: input["DurationSeconds"]!.intValue!)
+            _ = try STSClient(client: aws, region: "us-east-1").assumeRole(
+                roleARN: string("RoleArn")!, sessionName: string("RoleSessionName")!,
+                externalID: string("ExternalId"), durationSeconds: input["DurationSeconds"]!.intValue!)
         default:
             Issue.record("no call for \(operation)")
         }

@@ -38,14 +38,17 @@ func ec2Error(_ code: String) -> String {
 }
 
 @Suite struct RetryTests {
-    func client(_ transport: ScriptedTransport, recorder: MemoryRecorder, quota: RetryQuota = RetryQuota(),
-                sleeps: Locked<[TimeInterval]>, random: Double = 0.999) -> EC2Client {
+    func client(
+        _ transport: ScriptedTransport, recorder: MemoryRecorder, quota: RetryQuota = RetryQuota(),
+        sleeps: Locked<[TimeInterval]>, random: Double = 0.999
+    ) -> EC2Client {
         var policy = RetryPolicy()
         policy.random = { random }
-        let aws = AWSClient(environment: AWSEnvironment(variables: ["AWS_ENDPOINT_URL": "http://127.0.0.1:9"]),
-                            credentials: StaticCredentialProvider(AWSCredentials(accessKeyID: "AKID", secretAccessKey: "s")),
-                            transport: transport, retry: policy, quota: quota, recorder: recorder,
-                            sleep: { s in sleeps.withLock { $0.append(s) } })
+        let aws = AWSClient(
+            environment: AWSEnvironment(variables: ["AWS_ENDPOINT_URL": "http://127.0.0.1:9"]),
+            credentials: StaticCredentialProvider(AWSCredentials(accessKeyID: "AKID", secretAccessKey: "s")),
+            transport: transport, retry: policy, quota: quota, recorder: recorder,
+            sleep: { s in sleeps.withLock { $0.append(s) } })
         return EC2Client(client: aws, region: "us-east-1")
     }
 
@@ -121,17 +124,21 @@ func ec2Error(_ code: String) -> String {
         #expect(!make(400, "InvalidVpcID.NotFound").isRetryable)
         #expect(!make(403, "UnauthorizedOperation").isRetryable)
         #expect(!make(400, "IdempotentParameterMismatch").isRetryable)
-        let parsed = AWSError.parse(service: "route53", action: "GetChange", status: 400, body: Array(
-            "<ErrorResponse xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\"><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>r-1</RequestId></ErrorResponse>".utf8))
+        let parsed = AWSError.parse(
+            service: "route53", action: "GetChange", status: 400,
+            body: Array(
+                "<ErrorResponse xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\"><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>r-1</RequestId></ErrorResponse>"
+                    .utf8))
         #expect(parsed.code == "Throttling" && parsed.message == "Rate exceeded" && parsed.requestID == "r-1" && parsed.isThrottling)
     }
 
     @Test func aRealRefusedConnectionIsRetriedAndRecorded() throws {
         // Port 9 (discard) on loopback: nothing listens there, the kernel refuses at once.
         let recorder = MemoryRecorder()
-        let aws = AWSClient(environment: AWSEnvironment(variables: ["AWS_ENDPOINT_URL": "http://127.0.0.1:9"]),
-                            credentials: StaticCredentialProvider(MotoServer.credentials), recorder: recorder,
-                            sleep: { _ in }, timeout: 5)
+        let aws = AWSClient(
+            environment: AWSEnvironment(variables: ["AWS_ENDPOINT_URL": "http://127.0.0.1:9"]),
+            credentials: StaticCredentialProvider(MotoServer.credentials), recorder: recorder,
+            sleep: { _ in }, timeout: 5)
         #expect(throws: AWSTransportError.self) { try EC2Client(client: aws, region: "us-east-1").describeAvailabilityZones() }
         #expect(recorder.calls.withLock { $0.map(\.attempt) } == [1, 2, 3])
     }
@@ -171,12 +178,15 @@ func ec2Error(_ code: String) -> String {
         }
         let fixture = try MotoFixture(region: "eu-west-2")
         let net = try fixture.network(cidr: "10.51.0.0/16")
-        let aws = AWSClient(environment: moto.environment(region: "eu-west-2"), credentials: StaticCredentialProvider(MotoServer.credentials),
-                            transport: Timing(time: time, sendTimes: sendTimes), limiter: limiter, clock: time.clock, sleep: time.sleep)
+        let aws = AWSClient(
+            environment: moto.environment(region: "eu-west-2"), credentials: StaticCredentialProvider(MotoServer.credentials),
+            transport: Timing(time: time, sendTimes: sendTimes), limiter: limiter, clock: time.clock, sleep: time.sleep)
         let ec2 = EC2Client(client: aws, region: "eu-west-2", context: CallContext(accountID: "123456789012"))
         for i in 0..<40 {
-            _ = try ec2.createVpcEndpoint(.init(vpcID: net.vpc, serviceName: "com.amazonaws.vpce.eu-west-2.vpce-svc-\(String(format: "%017x", i))",
-                                                subnetIDs: [net.subnets[0]], securityGroupIDs: [net.securityGroup], privateDNSEnabled: true))
+            _ = try ec2.createVpcEndpoint(
+                .init(
+                    vpcID: net.vpc, serviceName: "com.amazonaws.vpce.eu-west-2.vpce-svc-\(String(format: "%017x", i))",
+                    subnetIDs: [net.subnets[0]], securityGroupIDs: [net.securityGroup], privateDNSEnabled: true))
         }
         let times = sendTimes.withLock { $0 }
         #expect(times.count == 40)

@@ -52,9 +52,10 @@ import Testing
         let endpoint = try #require(try store.get(id)?.endpoints.first)
         #expect(try store.transitionEndpoint(endpoint.id, to: .pending, actor: "worker:1", reason: "created"))
         let events = try #require(try store.events(id)).filter { $0.actor == "worker:1" }
-        #expect(events.map { "\($0.entityType):\($0.fromState ?? "-")>\($0.toState)" } == [
-            "setup:pending>provisioning", "setup:provisioning>failed", "endpoint:requested>pending",
-        ])
+        #expect(
+            events.map { "\($0.entityType):\($0.fromState ?? "-")>\($0.toState)" } == [
+                "setup:pending>provisioning", "setup:provisioning>failed", "endpoint:requested>pending",
+            ])
         #expect(events[1].reason == "no such VPC")
         let setup = try #require(try store.get(id)?.setup)
         #expect(setup.errorCode == "vpc_not_found")
@@ -168,7 +169,6 @@ import Testing
         #expect(try store.list(filter: SetupFilter(region: "us-east-1"), limit: 50, after: nil).setups.count == 7)
     }
 
-
     // MARK: Idempotency keys expire
 
     @Test func anIdempotencyKeyReplaysForItsLifetimeThenIsFreeAgain() throws {
@@ -207,4 +207,5 @@ import Testing
         time.sleep(3601)
         #expect(try janitor.sweep(maxBatches: 2) == 6)
         #expect(try janitor.sweep() == 2)
-    }}
+    }
+}

@@ -13,8 +13,9 @@ import Testing
 
     func expectProblem(_ body: JSON, field: String, code: String, sourceLocation: SourceLocation = #_sourceLocation) {
         let found = problems(body)
-        #expect(found.contains { $0.field == field && $0.code == code },
-                "expected \(field)/\(code), got \(found.map { "\($0.field)/\($0.code)" })", sourceLocation: sourceLocation)
+        #expect(
+            found.contains { $0.field == field && $0.code == code },
+            "expected \(field)/\(code), got \(found.map { "\($0.field)/\($0.code)" })", sourceLocation: sourceLocation)
     }
 
     @Test func validRequestIsNormalizedWithDefaults() throws {
@@ -83,35 +84,54 @@ import Testing
     @Test func modeMustFitTheRegions() {
         expectProblem(validBody([("region", "eu-west-1")]), field: "region", code: "mode_region_mismatch")
         expectProblem(validBody([("mode", "cross_region")]), field: "region", code: "mode_region_mismatch")
-        expectProblem(validBody([("mode", "vpc_peering"), ("region", "eu-west-1"),
-                                 ("peer", .object([("vpc_id", "vpc-89abcdef"), ("region", "eu-west-1")]))]),
-                      field: "region", code: "mode_region_mismatch")
+        expectProblem(
+            validBody([
+                ("mode", "vpc_peering"), ("region", "eu-west-1"),
+                ("peer", .object([("vpc_id", "vpc-89abcdef"), ("region", "eu-west-1")])),
+            ]),
+            field: "region", code: "mode_region_mismatch")
         #expect(problems(validBody([("mode", "cross_region"), ("region", "eu-west-1")])).isEmpty)
     }
 
     @Test func peerOnlyForPeeringAndThenRequired() throws {
         expectProblem(validBody([("mode", "vpc_peering")]), field: "peer", code: "required")
         expectProblem(validBody([("peer", .object([("vpc_id", "vpc-89abcdef"), ("region", "eu-west-1")]))]), field: "peer", code: "not_allowed")
-        let peerBody = validBody([("mode", "vpc_peering"), ("peer", .object([
-            ("vpc_id", "vpc-0123456789abcdef0"), ("region", "nowhere-1"), ("peering_connection_id", "pcx-12"),
-            ("route_table_ids", ["rtb-01234567", "rtb-01234567"]), ("account_id", "111111111111"),
-            ("role_arn", "arn:aws:iam::222222222222:role/peer"), ("extra", true),
-        ]))])
+        let peerBody = validBody([
+            ("mode", "vpc_peering"),
+            (
+                "peer",
+                .object([
+                    ("vpc_id", "vpc-0123456789abcdef0"), ("region", "nowhere-1"), ("peering_connection_id", "pcx-12"),
+                    ("route_table_ids", ["rtb-01234567", "rtb-01234567"]), ("account_id", "111111111111"),
+                    ("role_arn", "arn:aws:iam::222222222222:role/peer"), ("extra", true),
+                ])
+            ),
+        ])
         let pairs = Set(problems(peerBody).map { "\($0.field)/\($0.code)" })
-        #expect(pairs.isSuperset(of: [
-            "peer.vpc_id/same_vpc", "peer.region/unknown_region", "peer.peering_connection_id/invalid_format",
-            "peer.route_table_ids[1]/duplicate", "peer.role_arn/account_mismatch", "peer.extra/unknown_field",
-        ]), "got \(pairs)")
-        let good = try validator.validate(validBody([("mode", "vpc_peering"), ("peer", .object([
-            ("vpc_id", "vpc-89abcdef"), ("region", "eu-west-1"), ("role_arn", "arn:aws:iam::222222222222:role/peer"),
-        ]))])).get()
+        #expect(
+            pairs.isSuperset(of: [
+                "peer.vpc_id/same_vpc", "peer.region/unknown_region", "peer.peering_connection_id/invalid_format",
+                "peer.route_table_ids[1]/duplicate", "peer.role_arn/account_mismatch", "peer.extra/unknown_field",
+            ]), "got \(pairs)")
+        let good = try validator.validate(
+            validBody([
+                ("mode", "vpc_peering"),
+                (
+                    "peer",
+                    .object([
+                        ("vpc_id", "vpc-89abcdef"), ("region", "eu-west-1"), ("role_arn", "arn:aws:iam::222222222222:role/peer"),
+                    ])
+                ),
+            ])
+        ).get()
         #expect(good.peer?.accountID == "222222222222")
     }
 
     @Test func identityFields() throws {
         expectProblem(validBody([("role_arn", "arn:aws:iam::123:role/x")]), field: "role_arn", code: "invalid_format")
-        expectProblem(validBody([("account_id", "111111111111"), ("role_arn", "arn:aws:iam::222222222222:role/x")]),
-                      field: "role_arn", code: "account_mismatch")
+        expectProblem(
+            validBody([("account_id", "111111111111"), ("role_arn", "arn:aws:iam::222222222222:role/x")]),
+            field: "role_arn", code: "account_mismatch")
         expectProblem(validBody([("external_id", "abc")]), field: "external_id", code: "requires_role_arn")
         let request = try validator.validate(validBody([("role_arn", "arn:aws:iam::222222222222:role/privatelinkd")])).get()
         #expect(request.accountID == "222222222222")
@@ -129,13 +149,14 @@ import Testing
 
     /// Digits and letters of other scripts, or canonically equivalent to ASCII ones, are not
     /// identifiers AWS knows: none is stored or sent.
-    @Test(arguments: [
-        ("vpc_id", JSON.string("vpc-０１２３４５６７")), ("vpc_id", "vpc-٠١٢٣٤٥٦٧"), ("vpc_id", "vpc-0123456７"),
-        ("subnet_ids", ["subnet-０１２３４５６７"]), ("security_group_ids", ["sg-ａｂｃｄ０１２３"]),
-        ("account_id", "１２３４５６７８９０１２"), ("account_id", "+12345678901"),
-        ("role_arn", "arn:aws:iam::123456789012:role/\u{212A}elvin"), ("role_arn", "arn:aws:iam::１２３４５６７８９０１２:role/x"),
-        ("agent_version", "７.52.1"), ("agent_version", "+7.52.1"), ("agent_version", "7.52.1-rc\n1"), ("agent_version", "7.52.1-"),
-    ] as [(String, JSON)])
+    @Test(
+        arguments: [
+            ("vpc_id", JSON.string("vpc-０１２３４５６７")), ("vpc_id", "vpc-٠١٢٣٤٥٦٧"), ("vpc_id", "vpc-0123456７"),
+            ("subnet_ids", ["subnet-０１２３４５６７"]), ("security_group_ids", ["sg-ａｂｃｄ０１２３"]),
+            ("account_id", "１２３４５６７８９０１２"), ("account_id", "+12345678901"),
+            ("role_arn", "arn:aws:iam::123456789012:role/\u{212A}elvin"), ("role_arn", "arn:aws:iam::１２３４５６７８９０１２:role/x"),
+            ("agent_version", "７.52.1"), ("agent_version", "+7.52.1"), ("agent_version", "7.52.1-rc\n1"), ("agent_version", "7.52.1-"),
+        ] as [(String, JSON)])
     func nonASCIIIdentifiersAreRefused(field: String, value: JSON) {
         var changes: [(String, JSON)] = [(field, value)]
         if field == "role_arn" { changes.append(("account_id", "123456789012")) }

@@ -43,14 +43,16 @@ extension ProvisioningTests {
         let last = try tearDown(world, second)
         #expect(try endpointsInVPC(world).isEmpty)
         #expect(last.endpoints.first?.state == .deleted)
-        #expect(try reasons(world, second).contains { $0.hasPrefix("DeleteVpcEndpoints \(vpce): no other setup uses it (created by privatelinkd for \(creator))") })
+        #expect(
+            try reasons(world, second).contains { $0.hasPrefix("DeleteVpcEndpoints \(vpce): no other setup uses it (created by privatelinkd for \(creator))") })
     }
 
     @Test func anEndpointThatExistedBeforeStaysUntilItsLastUserAsks() throws {
         let world = try Self.world(rules: .init(pendingPolls: 0), services: ["metrics"])
-        let foreign = try world.fixture.ec2().createVpcEndpoint(.init(
-            vpcID: world.net.vpc, serviceName: world.catalog.site("us1")!.service("metrics")!.serviceName!,
-            subnetIDs: world.net.subnets, securityGroupIDs: [world.net.securityGroup], privateDNSEnabled: true))
+        let foreign = try world.fixture.ec2().createVpcEndpoint(
+            .init(
+                vpcID: world.net.vpc, serviceName: world.catalog.site("us1")!.service("metrics")!.serviceName!,
+                subnetIDs: world.net.subnets, securityGroupIDs: [world.net.securityGroup], privateDNSEnabled: true))
         world.provisioner.start()
         defer { world.provisioner.stop() }
         var ids: [String] = []
@@ -106,25 +108,29 @@ extension ProvisioningTests {
         let (database, _) = try makeTestDatabase()
         let store = SetupStore(database: database)
         let catalog = try Catalog.bundled()
-        let request = try SetupValidator(catalog: catalog).validate(.object([
-            ("site", "us1"), ("mode", "same_region"), ("region", "us-east-1"), ("vpc_id", "vpc-0123456789abcdef0"),
-            ("subnet_ids", .strings(["subnet-0123456789abcdef0"])), ("security_group_ids", .strings(["sg-0123456789abcdef0"])),
-            ("services", .strings(["metrics"])),
-        ])).get()
+        let request = try SetupValidator(catalog: catalog).validate(
+            .object([
+                ("site", "us1"), ("mode", "same_region"), ("region", "us-east-1"), ("vpc_id", "vpc-0123456789abcdef0"),
+                ("subnet_ids", .strings(["subnet-0123456789abcdef0"])), ("security_group_ids", .strings(["sg-0123456789abcdef0"])),
+                ("services", .strings(["metrics"])),
+            ])
+        ).get()
         let plan = Plan(request: request, site: catalog.site("us1")!)
         guard case let .created(detail, _, _) = try store.create(request: request, plan: plan, idempotency: nil, actor: "test", render: { _ in (202, []) })
         else { throw StepFailure("test", "not created") }
         let endpoint = VpcEndpoint(try XMLTree.parse(Data("<item><vpcEndpointId>vpce-0123456789abcdef0</vpcEndpointId><state>available</state></item>".utf8)))
         try database.write { db in
             let now = Timestamp.string(Date())
-            try EndpointRows.recordAWSEndpoint(db, row: detail.endpoints[0], endpoint: endpoint, adopted: false, createdBy: detail.setup.id,
-                                               actor: "test", reason: "created", now: now)
+            try EndpointRows.recordAWSEndpoint(
+                db, row: detail.endpoints[0], endpoint: endpoint, adopted: false, createdBy: detail.setup.id,
+                actor: "test", reason: "created", now: now)
             #expect(try EndpointRows.beingDeletedBy(db, vpcEndpointID: endpoint.id) == nil)
             #expect(try EndpointRows.otherUsers(db, vpcEndpointID: endpoint.id, excluding: "su_other") == [detail.setup.id])
         }
         _ = try store.requestTeardown(detail.setup.id, deleteAdopted: false, actor: "test")
         try database.write { db in
-            try EndpointRows.updateState(db, endpointID: detail.endpoints[0].id, to: .deleting, lastError: nil, actor: "test", reason: "deleting", now: Timestamp.string(Date()))
+            try EndpointRows.updateState(
+                db, endpointID: detail.endpoints[0].id, to: .deleting, lastError: nil, actor: "test", reason: "deleting", now: Timestamp.string(Date()))
             #expect(try EndpointRows.beingDeletedBy(db, vpcEndpointID: endpoint.id) == detail.setup.id)
             #expect(try EndpointRows.otherUsers(db, vpcEndpointID: endpoint.id, excluding: "su_other").isEmpty)  // a setup being torn down is no user
         }
@@ -173,4 +179,3 @@ extension ProvisioningTests {
         #expect(!routesAfter.contains { $0.vpcPeeringConnectionID == pcxID })
     }
 }
-

@@ -49,7 +49,8 @@ import Testing
         let date = Date(timeIntervalSince1970: 1_795_000_000)
         let base = signer.sign(method: "POST", url: url, headers: [], body: Array("Action=A".utf8), credentials: credentials, date: date)
         let body = signer.sign(method: "POST", url: url, headers: [], body: Array("Action=B".utf8), credentials: credentials, date: date)
-        let region = SigV4Signer(service: "ec2", region: "us-east-2").sign(method: "POST", url: url, headers: [], body: Array("Action=A".utf8), credentials: credentials, date: date)
+        let region = SigV4Signer(service: "ec2", region: "us-east-2").sign(
+            method: "POST", url: url, headers: [], body: Array("Action=A".utf8), credentials: credentials, date: date)
         let later = signer.sign(method: "POST", url: url, headers: [], body: Array("Action=A".utf8), credentials: credentials, date: date.addingTimeInterval(1))
         #expect(Set([base.signature, body.signature, region.signature, later.signature]).count == 4)
         #expect(!base.authorization.contains("secret"))

@@ -37,8 +37,10 @@ func validRequest(_ changes: [(String, JSON)] = []) throws -> SetupRequest {
 extension SetupStore {
     /// Test shorthand: one setup move in a transaction of its own.
     @discardableResult
-    func transitionSetup(_ id: String, to status: SetupStatus, actor: String, reason: String?,
-                         error: (code: String, message: String)? = nil) throws -> Bool {
+    func transitionSetup(
+        _ id: String, to status: SetupStatus, actor: String, reason: String?,
+        error: (code: String, message: String)? = nil
+    ) throws -> Bool {
         try database.write {
             try TransitionLog.moveSetup($0, id: id, to: status, actor: actor, reason: reason, error: error, now: Timestamp.string(clock.now()))
         }

@@ -11,8 +11,9 @@ import Testing
         let probed = Locked<[String]>([])
         func probe(address: String, hostname: String) -> ProbeOutcome {
             probed.withLock { $0.append(address) }
-            return ProbeOutcome(address: address, tcp: .connected,
-                                tls: TLSOutcome(status: .ok, detail: "", subject: "/CN=\(hostname)", issuer: "/CN=test", protocolVersion: "TLSv1.3"))
+            return ProbeOutcome(
+                address: address, tcp: .connected,
+                tls: TLSOutcome(status: .ok, detail: "", subject: "/CN=\(hostname)", issuer: "/CN=test", protocolVersion: "TLSv1.3"))
         }
     }
 
@@ -28,8 +29,9 @@ import Testing
     @Test func readySetupsAreVerifiedOnceThenOnRequestAgainstTheEndpointsOwnAddresses() throws {
         let dns = try FakeDNSServer([:])
         let prober = AcceptingProber()
-        let world = try ProvisioningTests.world(rules: .init(pendingPolls: 1),
-                                                verifier: Verifier(resolver: SystemDNSResolver(server: dns.server, timeout: 1), prober: prober))
+        let world = try ProvisioningTests.world(
+            rules: .init(pendingPolls: 1),
+            verifier: Verifier(resolver: SystemDNSResolver(server: dns.server, timeout: 1), prober: prober))
         world.provisioner.start()
         defer { world.provisioner.stop() }
         let tests = ProvisioningTests()
@@ -45,7 +47,9 @@ import Testing
         #expect(try world.store.get(id)?.latestVerification?.id == first.id)
 
         // The endpoints' addresses, read from moto by boto3 (not by our client).
-        let eni = try boto3(world.fixture.moto, """
+        let eni = try boto3(
+            world.fixture.moto,
+            """
             out = {}
             for e in ec2.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": ["\(world.net.vpc)"]}])["VpcEndpoints"]:
                 ips = [i["PrivateIpAddress"] for i in ec2.describe_network_interfaces(NetworkInterfaceIds=e["NetworkInterfaceIds"])["NetworkInterfaces"]]
@@ -60,7 +64,9 @@ import Testing
         // The guide's cases: metrics right; api's customer name public (private DNS off); its
         // anchor answered by metrics' endpoint (another endpoint answers for the name).
         dns.set("metrics.agent.datadoghq.com", .records(metricsIPs.map { ("metrics.agent.datadoghq.com", 1, $0) }))
-        dns.set("api.datadoghq.com", .records([("api.datadoghq.com", 5, "intake-1.us-east-1.elb.amazonaws.com"), ("intake-1.us-east-1.elb.amazonaws.com", 1, "3.233.146.1")]))
+        dns.set(
+            "api.datadoghq.com",
+            .records([("api.datadoghq.com", 5, "intake-1.us-east-1.elb.amazonaws.com"), ("intake-1.us-east-1.elb.amazonaws.com", 1, "3.233.146.1")]))
         dns.set("orchid.intake.datadoghq.com", .records([("orchid.intake.datadoghq.com", 1, metricsIPs[0])]))
         let requested = try world.store.requestVerification(id, actor: "test")
         #expect(requested.state == .queued && requested.trigger == .manual)
@@ -83,9 +89,15 @@ import Testing
         #expect(all[2] == first)
 
         // Auditors' guarantee: a finished run and its checks cannot be changed or deleted.
-        #expect(throws: SQLiteError.self) { try world.store.database.write { try $0.run("UPDATE verifications SET state = 'passed' WHERE id = ?", [.text(first.id)]) } }
-        #expect(throws: SQLiteError.self) { try world.store.database.write { try $0.run("DELETE FROM verification_checks WHERE verification_id = ?", [.text(first.id)]) } }
-        let calls = try world.store.database.read { try $0.firstRow("SELECT count(*) FROM aws_calls WHERE action = 'DescribeNetworkInterfaces' AND setup_id = ?", [.text(id)]) { $0.int(0) } }
+        #expect(throws: SQLiteError.self) {
+            try world.store.database.write { try $0.run("UPDATE verifications SET state = 'passed' WHERE id = ?", [.text(first.id)]) }
+        }
+        #expect(throws: SQLiteError.self) {
+            try world.store.database.write { try $0.run("DELETE FROM verification_checks WHERE verification_id = ?", [.text(first.id)]) }
+        }
+        let calls = try world.store.database.read {
+            try $0.firstRow("SELECT count(*) FROM aws_calls WHERE action = 'DescribeNetworkInterfaces' AND setup_id = ?", [.text(id)]) { $0.int(0) }
+        }
         #expect(calls == 3)  // one per run, for all the setup's endpoints
     }
 
@@ -95,8 +107,9 @@ import Testing
         let dns = try FakeDNSServer(["metrics.agent.datadoghq.com": .records([("metrics.agent.datadoghq.com", 1, "10.0.1.5")])])
         var rules = AWSFaultProxy.Rules(pendingPolls: 0)
         rules.faults["DescribeNetworkInterfaces"] = [(403, "UnauthorizedOperation")]
-        let world = try ProvisioningTests.world(rules: rules, services: ["metrics"],
-                                                verifier: Verifier(resolver: SystemDNSResolver(server: dns.server, timeout: 1), prober: AcceptingProber()))
+        let world = try ProvisioningTests.world(
+            rules: rules, services: ["metrics"],
+            verifier: Verifier(resolver: SystemDNSResolver(server: dns.server, timeout: 1), prober: AcceptingProber()))
         world.provisioner.start()
         defer { world.provisioner.stop() }
         let tests = ProvisioningTests()

@@ -3,7 +3,7 @@ import Testing
 import TestSupport
 @testable import Core
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The DNS part of verification against a responder on loopback, and the TCP probe against
@@ -12,10 +12,14 @@ import Glibc
     static func dns() throws -> FakeDNSServer {
         try FakeDNSServer([
             "metrics.agent.datadoghq.com": .records([("metrics.agent.datadoghq.com", 1, "10.0.1.5"), ("metrics.agent.datadoghq.com", 1, "10.0.2.5")]),
-            "api.ap2.datadoghq.com": .records([("api.ap2.datadoghq.com", 5, "orchid.intake.ap2.datadoghq.com"),
-                                               ("orchid.intake.ap2.datadoghq.com", 1, "10.0.3.9")]),
-            "trace.agent.datadoghq.com": .records([("trace.agent.datadoghq.com", 5, "intake-lime.us-east-1.elb.amazonaws.com"),
-                                                   ("intake-lime.us-east-1.elb.amazonaws.com", 1, "3.233.146.1")]),
+            "api.ap2.datadoghq.com": .records([
+                ("api.ap2.datadoghq.com", 5, "orchid.intake.ap2.datadoghq.com"),
+                ("orchid.intake.ap2.datadoghq.com", 1, "10.0.3.9"),
+            ]),
+            "trace.agent.datadoghq.com": .records([
+                ("trace.agent.datadoghq.com", 5, "intake-lime.us-east-1.elb.amazonaws.com"),
+                ("intake-lime.us-east-1.elb.amazonaws.com", 1, "3.233.146.1"),
+            ]),
             "missing.datadoghq.com": .rcode(3),
             "broken.datadoghq.com": .rcode(2),
             "empty.datadoghq.com": .records([]),
@@ -41,7 +45,9 @@ import Glibc
         let server = try Self.dns()
         let resolver = SystemDNSResolver(server: server.server, timeout: 1)
         let judge = { (name: String, ips: Set<String>?) in DNSDiagnosis.judge(resolver.resolveA(name), endpointIPs: ips) }
-        #expect(judge("metrics.agent.datadoghq.com", ["10.0.1.5", "10.0.2.5"]) == DNSDiagnosis(passed: true, code: "ok", message: "resolves to the endpoint's private addresses"))
+        #expect(
+            judge("metrics.agent.datadoghq.com", ["10.0.1.5", "10.0.2.5"])
+                == DNSDiagnosis(passed: true, code: "ok", message: "resolves to the endpoint's private addresses"))
         #expect(judge("metrics.agent.datadoghq.com", nil).passed)  // without AWS: private is enough
         #expect(judge("metrics.agent.datadoghq.com", ["10.0.1.5"]).code == "dns_other_endpoint")
         let publicAnswer = judge("trace.agent.datadoghq.com", nil)

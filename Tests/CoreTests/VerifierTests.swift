@@ -17,9 +17,11 @@ import TestSupport
         func probe(address: String, hostname: String) -> ProbeOutcome {
             probed.withLock { $0.append("\(address) \(hostname)") }
             let (tcp, tls) = outcomes[address] ?? (.timeout, nil)
-            return ProbeOutcome(address: address, tcp: tcp, tls: tls.map {
-                TLSOutcome(status: $0, detail: "d", subject: "/CN=s", issuer: "/CN=i", protocolVersion: "TLSv1.3")
-            })
+            return ProbeOutcome(
+                address: address, tcp: tcp,
+                tls: tls.map {
+                    TLSOutcome(status: $0, detail: "d", subject: "/CN=s", issuer: "/CN=i", protocolVersion: "TLSv1.3")
+                })
         }
     }
 
@@ -102,10 +104,15 @@ import TestSupport
         let arrived = Locked(0)
         let allIn = DispatchSemaphore(value: 0)
         func probe(address: String, hostname: String) -> ProbeOutcome {
-            if arrived.withLock({ $0 += 1; return $0 }) == 8 { for _ in 0..<8 { allIn.signal() } }
+            if arrived.withLock({
+                $0 += 1; return $0
+            }) == 8 {
+                for _ in 0..<8 { allIn.signal() }
+            }
             let together = allIn.wait(timeout: .now() + 10) == .success
-            return ProbeOutcome(address: address, tcp: together ? .connected : .timeout,
-                                tls: together ? TLSOutcome(status: .ok, detail: "", subject: "", issuer: "", protocolVersion: "TLSv1.3") : nil)
+            return ProbeOutcome(
+                address: address, tcp: together ? .connected : .timeout,
+                tls: together ? TLSOutcome(status: .ok, detail: "", subject: "", issuer: "", protocolVersion: "TLSv1.3") : nil)
         }
     }
 
@@ -130,17 +137,22 @@ import TestSupport
 
     @Test func withRealHandshakesOnLoopback() throws {
         let fixture = try VerifyFixture(tls: ["intake", "wrong-name"])
-        let verifier = Verifier(resolver: Self.verifier.resolver,
-                                prober: LoopbackProber(ports: ["10.0.1.5": fixture.tlsPorts[0], "10.0.4.4": fixture.tlsPorts[1]],
-                                                       tls: try TLSProbe(extraCAFile: VerifyFixture.caFile)))
+        let verifier = Verifier(
+            resolver: Self.verifier.resolver,
+            prober: LoopbackProber(
+                ports: ["10.0.1.5": fixture.tlsPorts[0], "10.0.4.4": fixture.tlsPorts[1]],
+                tls: try TLSProbe(extraCAFile: VerifyFixture.caFile)))
         let pass = verifier.check(VerificationTarget(service: "metrics", hostname: "anchored.example", expectedAddresses: ["10.0.1.5"]))
         // anchored.example is not in the certificate: the real check refuses it.
         #expect(!pass.passed && pass.code == "tls_name_mismatch")
-        let real = Verifier(resolver: TableResolver(answers: ["metrics.agent.datadoghq.com": Self.answer("metrics.agent.datadoghq.com", ["10.0.1.5"])]),
-                            prober: verifier.prober)
+        let real = Verifier(
+            resolver: TableResolver(answers: ["metrics.agent.datadoghq.com": Self.answer("metrics.agent.datadoghq.com", ["10.0.1.5"])]),
+            prober: verifier.prober)
         #expect(real.check(VerificationTarget(service: "metrics", hostname: "metrics.agent.datadoghq.com", expectedAddresses: ["10.0.1.5"])).passed)
-        let mismatch = Verifier(resolver: TableResolver(answers: ["metrics.agent.datadoghq.com": Self.answer("metrics.agent.datadoghq.com", ["10.0.4.4"])]),
-                                prober: verifier.prober)
-        #expect(mismatch.check(VerificationTarget(service: "metrics", hostname: "metrics.agent.datadoghq.com", expectedAddresses: nil)).code == "tls_name_mismatch")
+        let mismatch = Verifier(
+            resolver: TableResolver(answers: ["metrics.agent.datadoghq.com": Self.answer("metrics.agent.datadoghq.com", ["10.0.4.4"])]),
+            prober: verifier.prober)
+        #expect(
+            mismatch.check(VerificationTarget(service: "metrics", hostname: "metrics.agent.datadoghq.com", expectedAddresses: nil)).code == "tls_name_mismatch")
     }
 }

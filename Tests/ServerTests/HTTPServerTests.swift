@@ -3,7 +3,7 @@ import Testing
 @testable import Core
 @testable import Server
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The HTTP edge cases, on real sockets over loopback.
@@ -24,7 +24,9 @@ import Glibc
     @Test func pipelinedRequestsAreAnsweredInOrder() throws {
         let server = try TestServer(workers: 4)
         let client = try RawClient(port: server.port)
-        client.send("GET /v1/sites/us1 HTTP/1.1\r\nHost: localhost\r\n\r\nGET /nope HTTP/1.1\r\nHost: localhost\r\n\r\n" + post("/v1/setups", validSetupJSON) + "GET /v1/sites/ap2 HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        client.send(
+            "GET /v1/sites/us1 HTTP/1.1\r\nHost: localhost\r\n\r\nGET /nope HTTP/1.1\r\nHost: localhost\r\n\r\n" + post("/v1/setups", validSetupJSON)
+                + "GET /v1/sites/ap2 HTTP/1.1\r\nHost: localhost\r\n\r\n")
         let answers = try (0..<4).map { _ in try client.readResponse() }
         #expect(answers.map(\.status) == [200, 404, 202, 200])
         #expect(answers[0].json?["id"] == "us1")
@@ -126,11 +128,14 @@ import Glibc
     @Test func malformedChunkSizesAndLineEndingsLeaveTheServerAlive() throws {
         let server = try TestServer()
         let chunked = "POST /v1/setups HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
-        let attacks = ["-1", "-0", "+2", " 2", "0x2", "٢", "-8000000000000000", "fffffffffffffffff", "7fffffffffffffff"]
+        let attacks =
+            ["-1", "-0", "+2", " 2", "0x2", "٢", "-8000000000000000", "fffffffffffffffff", "7fffffffffffffff"]
             .map { chunked + "\($0)\r\n{}\r\n0\r\n\r\n" }
-            + ["POST /v1/setups HTTP/1.1\r\nHost: localhost\r\nContent-Length: -1\r\n\r\n",
-               "POST /v1/setups HTTP/1.1\r\nHost: localhost\r\nContent-Length: +2\r\n\r\n{}",
-               "GET /healthz HTTP/1.1\n", "GET /healthz HTTP/1.1\r\n\r\n"]
+            + [
+                "POST /v1/setups HTTP/1.1\r\nHost: localhost\r\nContent-Length: -1\r\n\r\n",
+                "POST /v1/setups HTTP/1.1\r\nHost: localhost\r\nContent-Length: +2\r\n\r\n{}",
+                "GET /healthz HTTP/1.1\n", "GET /healthz HTTP/1.1\r\n\r\n",
+            ]
         for attack in attacks {
             let client = try RawClient(port: server.port)
             client.send(attack)
@@ -230,7 +235,9 @@ import Glibc
         let server = try TestServer()
         let client = try RawClient(port: server.port)
         // What `curl -d '{...}'` sends.
-        client.send("POST /v1/setups HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(validSetupJSON.utf8.count)\r\n\r\n\(validSetupJSON)")
+        client.send(
+            "POST /v1/setups HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(validSetupJSON.utf8.count)\r\n\r\n\(validSetupJSON)"
+        )
         #expect(try client.readResponse().status == 202)
     }
 

@@ -40,7 +40,8 @@ import Testing
         #expect(!error.message.contains("\n"))
         #expect(error.message.count < 400)
         #expect(error.message.contains("\(page.utf8.count)-byte body"))
-        let xml = "<Response><Errors><Error><Code>Bad\nCode</Code><Message>line one\nline two\(String(repeating: "!", count: 5000))</Message></Error></Errors></Response>"
+        let xml =
+            "<Response><Errors><Error><Code>Bad\nCode</Code><Message>line one\nline two\(String(repeating: "!", count: 5000))</Message></Error></Errors></Response>"
         let parsed = AWSError.parse(service: "ec2", action: "DescribeVpcs", status: 400, body: Array(xml.utf8))
         #expect(!parsed.description.contains("\n"))
         #expect(parsed.message.count < 400)

@@ -3,7 +3,7 @@ import Testing
 import TestSupport
 @testable import Core
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The `privatelinkd` executable as users run it: start-up, configuration, signals, crashes.
@@ -104,9 +104,11 @@ import Glibc
     @Test func environmentConfiguresItToo() throws {
         let folder = try Self.temporaryFolder()
         let db = folder.appendingPathComponent("env.sqlite").path
-        let server = try RunningServer(arguments: [], environment: [
-            "PRIVATELINKD_PORT": "0", "PRIVATELINKD_DB": db, "PRIVATELINKD_LOG_LEVEL": "error",
-        ])
+        let server = try RunningServer(
+            arguments: [],
+            environment: [
+                "PRIVATELINKD_PORT": "0", "PRIVATELINKD_DB": db, "PRIVATELINKD_LOG_LEVEL": "error",
+            ])
         #expect(server.waitForListening() != nil, "stderr: \(server.stderr)")
         #expect(FileManager.default.fileExists(atPath: db))
         kill(server.process.processIdentifier, SIGINT)
@@ -193,7 +195,8 @@ import Glibc
                 for _ in 0..<500 {
                     client.send(post("/v1/setups", validSetupJSON))
                     guard let response = try? client.readResponse(), response.status == 202,
-                          let id = response.json?["id"]?.stringValue else { return }
+                        let id = response.json?["id"]?.stringValue
+                    else { return }
                     let count = acknowledged.withLock { list -> Int in
                         list.append(id)
                         return list.count
@@ -214,7 +217,8 @@ import Glibc
         let integrity = try database.read { try $0.firstRow("PRAGMA integrity_check", [], { $0.string(0) }) }
         #expect(integrity == "ok")
         let broken = try database.read { db in
-            try db.rows("""
+            try db.rows(
+                """
                 SELECT s.id FROM setups s
                 WHERE (SELECT count(*) FROM endpoints e WHERE e.setup_id = s.id) != 2
                    OR (SELECT count(*) FROM jobs j WHERE j.setup_id = s.id) != 1

@@ -50,7 +50,10 @@ import Testing
 
     @Test func pipelinedRequestsComeOutInOrder() throws {
         var p = parser()
-        p.append(Array("GET /a HTTP/1.1\r\nHost: localhost\r\n\r\nPOST /b HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\n\r\nhiGET /c HTTP/1.1\r\nHost: localhost\r\n\r\n".utf8))
+        p.append(
+            Array(
+                "GET /a HTTP/1.1\r\nHost: localhost\r\n\r\nPOST /b HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\n\r\nhiGET /c HTTP/1.1\r\nHost: localhost\r\n\r\n"
+                    .utf8))
         #expect(try #require(request(p.next())).target == "/a")
         let b = try #require(request(p.next()))
         #expect(b.target == "/b" && b.body == Array("hi".utf8))
@@ -60,7 +63,10 @@ import Testing
 
     @Test func chunkedBodyWithExtensionsAndTrailers() throws {
         var p = parser()
-        p.append(Array("POST /x HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n4;ext=1\r\nWiki\r\n5\r\npedia\r\nE\r\n in\r\n\r\nchunks.\r\n0\r\nX-Trailer: yes\r\n\r\n".utf8))
+        p.append(
+            Array(
+                "POST /x HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n4;ext=1\r\nWiki\r\n5\r\npedia\r\nE\r\n in\r\n\r\nchunks.\r\n0\r\nX-Trailer: yes\r\n\r\n"
+                    .utf8))
         let r = try #require(request(p.next()))
         #expect(String(decoding: r.body, as: UTF8.self) == "Wikipedia in\r\n\r\nchunks.")
     }
@@ -104,7 +110,9 @@ import Testing
     }
 
     @Test func headLimits() {
-        var p = parser { $0.maxHeadBytes = 1024; $0.maxRequestLineBytes = 512 }
+        var p = parser {
+            $0.maxHeadBytes = 1024; $0.maxRequestLineBytes = 512
+        }
         p.append(Array("GET /\(String(repeating: "a", count: 600))".utf8))
         #expect(failure(p.next())?.status == 414)
 
@@ -119,7 +127,8 @@ import Testing
 
     @Test func malformedRequestsAre400() {
         let cases = [
-            "GET\r\n\r\n", "GET /a b HTTP/1.1\r\nHost: localhost\r\n\r\n", "G@T / HTTP/1.1\r\nHost: localhost\r\n\r\n", "GET / HTTP/1.1\r\nHost: localhost\r\nno colon\r\n\r\n",
+            "GET\r\n\r\n", "GET /a b HTTP/1.1\r\nHost: localhost\r\n\r\n", "G@T / HTTP/1.1\r\nHost: localhost\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: localhost\r\nno colon\r\n\r\n",
             "GET / HTTP/1.1\r\nHost: localhost\r\nBad Name: x\r\n\r\n", "GET / HTTP/1.1\r\nHost: localhost\r\nContent-Length: -1\r\n\r\n",
             "GET / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
             "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n", "GET / HTTQ/1.1\r\n\r\n",
@@ -142,7 +151,8 @@ import Testing
 
     @Test func http10KeepAliveRules() throws {
         var p = parser()
-        p.append(Array("GET / HTTP/1.0\r\n\r\nGET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".utf8))
+        p.append(
+            Array("GET / HTTP/1.0\r\n\r\nGET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".utf8))
         #expect(try #require(request(p.next())).keepAlive == false)
         #expect(try #require(request(p.next())).keepAlive == true)
         #expect(try #require(request(p.next())).keepAlive == false)
@@ -159,8 +169,10 @@ import Testing
 
     /// Every chunk size that is not 1–8 plain hex digits (then optional `;ext`) is a 400: signs,
     /// spaces, prefixes, other scripts' digits, overflow. None may trap.
-    @Test(arguments: ["-1", "-0", "+1", " 1", "1 ", "0x10", "１", "٣", "fffffffff", "ffffffffffffffff1",
-                      "9223372036854775808", "-8000000000000000", "", ";ext", "1;\u{1}", "1\u{0}", "1 x"])
+    @Test(arguments: [
+        "-1", "-0", "+1", " 1", "1 ", "0x10", "１", "٣", "fffffffff", "ffffffffffffffff1",
+        "9223372036854775808", "-8000000000000000", "", ";ext", "1;\u{1}", "1\u{0}", "1 x",
+    ])
     func malformedChunkSizeIs400(size: String) {
         var p = parser()
         p.append(Array("POST /x HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n\(size)\r\nabc\r\n0\r\n\r\n".utf8))
@@ -208,9 +220,11 @@ import Testing
 
     /// A bare LF anywhere in the head, a chunk line or a trailer is answered at once, before the
     /// rest of the request could arrive.
-    @Test(arguments: ["GET / HTTP/1.1\n", "\nGET / HTTP/1.1\r\n", "GET / HTTP/1.1\r\nHost: a\n",
-                      "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1\n",
-                      "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX: 1\n"])
+    @Test(arguments: [
+        "GET / HTTP/1.1\n", "\nGET / HTTP/1.1\r\n", "GET / HTTP/1.1\r\nHost: a\n",
+        "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1\n",
+        "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX: 1\n",
+    ])
     func bareLFIsAPromptBadRequest(text: String) {
         var p = parser()
         p.append(Array(text.utf8))

@@ -22,8 +22,9 @@ import Testing
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let database = try Database(path: folder.appendingPathComponent("api.sqlite").path, readers: 2)
         try Migrator(migrations: Migration.load(from: Migrator.locateDirectory(explicit: nil))).migrate(database)
-        return Application(catalog: try Catalog.bundled(), store: SetupStore(database: database),
-                           corsOrigins: ["https://dash.example"], logger: Logger(label: "test"))
+        return Application(
+            catalog: try Catalog.bundled(), store: SetupStore(database: database),
+            corsOrigins: ["https://dash.example"], logger: Logger(label: "test"))
     }
 
     func call(_ method: String, _ target: String, body: String? = nil, headers: [(name: String, value: String)] = []) -> (Response, JSON?) {
@@ -63,7 +64,9 @@ import Testing
 
         // A change written behind the API's back (as a worker would) shows at once.
         let endpointID = try #require(firstJSON?["endpoints"]?.arrayValue?.first?["id"]?.stringValue)
-        _ = try app.store.database.write { try TransitionLog.moveEndpoint($0, id: endpointID, to: .available, actor: "worker", reason: nil, now: Timestamp.string(Date())) }
+        _ = try app.store.database.write {
+            try TransitionLog.moveEndpoint($0, id: endpointID, to: .available, actor: "worker", reason: nil, now: Timestamp.string(Date()))
+        }
         let (changed, changedJSON) = call("GET", "/v1/setups/\(id)", headers: [(name: "If-None-Match", value: etag)])
         #expect(changed.status == 200)
         #expect(changed.header("ETag") != etag)
@@ -237,18 +240,24 @@ import Testing
     }
 
     @Test func corsForTheConfiguredDashboardOnly() {
-        let preflight = app.respond(to: Request(method: "OPTIONS", target: "/v1/setups", headers: [
-            ("Origin", "https://dash.example"), ("Access-Control-Request-Method", "POST"),
-            ("Access-Control-Request-Headers", "content-type, idempotency-key"),
-        ]))
+        let preflight = app.respond(
+            to: Request(
+                method: "OPTIONS", target: "/v1/setups",
+                headers: [
+                    ("Origin", "https://dash.example"), ("Access-Control-Request-Method", "POST"),
+                    ("Access-Control-Request-Headers", "content-type, idempotency-key"),
+                ]))
         #expect(preflight.status == 204)
         #expect(preflight.header("Access-Control-Allow-Origin") == "https://dash.example")
         #expect(preflight.header("Access-Control-Allow-Methods")?.contains("POST") == true)
         #expect(preflight.header("Access-Control-Allow-Headers") == "content-type, idempotency-key")
 
-        let stranger = app.respond(to: Request(method: "OPTIONS", target: "/v1/setups", headers: [
-            ("Origin", "https://evil.example"), ("Access-Control-Request-Method", "POST"),
-        ]))
+        let stranger = app.respond(
+            to: Request(
+                method: "OPTIONS", target: "/v1/setups",
+                headers: [
+                    ("Origin", "https://evil.example"), ("Access-Control-Request-Method", "POST"),
+                ]))
         #expect(stranger.header("Access-Control-Allow-Origin") == nil)
 
         let (get, _) = call("GET", "/v1/sites", headers: [(name: "Origin", value: "https://dash.example")])
@@ -279,40 +288,9 @@ import Testing
         let (method, _) = call(String(repeating: "X", count: 5000), "/v1/setups")
         #expect(method.status == 405)
         #expect(method.body.count < 600)
-        let (filters, filtersJSON) = call("GET", "/v1/setups?vpc_id=vpc-%EF%BC%90%EF%BC%91%EF%BC%92%EF%BC%93%EF%BC%94%EF%BC%95%EF%BC%96%EF%BC%97&cursor=" + Cursor.encode("a\u{1}b"))
+        let (filters, filtersJSON) = call(
+            "GET", "/v1/setups?vpc_id=vpc-%EF%BC%90%EF%BC%91%EF%BC%92%EF%BC%93%EF%BC%94%EF%BC%95%EF%BC%96%EF%BC%97&cursor=" + Cursor.encode("a\u{1}b"))
         #expect(filters.status == 400)
         #expect(Set(filtersJSON?["error"]?["details"]?.arrayValue?.compactMap { $0["field"]?.stringValue } ?? []) == ["vpc_id", "cursor"])
-    }
-}
-
-/// `extra_services`: AWS's own Secrets Manager endpoint beside the Datadog ones.
-@Suite struct ExtraServicesAPITests {
-    let api = SetupsAPITests.make()
-
-    @Test func secretsManagerIsPlannedInTheSetupsRegionAndNamedInTheAgentNotes() throws {
-        let body = validSetupJSON.replacingOccurrences(of: "}", with: #","extra_services":["secretsmanager"]}"#)
-        let (response, json) = api.call("POST", "/v1/setups", body: body)
-        #expect(response.status == 202)
-        let id = try #require(json?["id"]?.stringValue)
-        #expect(json?["extra_services"] == .strings(["secretsmanager"]))
-        let endpoint = try #require(json?["endpoints"]?.arrayValue?.first { $0["services"] == .strings(["secretsmanager"]) })
-        #expect(endpoint["service_name"] == "com.amazonaws.us-east-1.secretsmanager")
-        #expect(endpoint["private_dns_name"] == "secretsmanager.us-east-1.amazonaws.com")
-        #expect(json?["plan"]?["steps"]?.arrayValue?.contains { $0["name"] == "create_endpoint:secretsmanager" } == true)
-        let notes = api.call("GET", "/v1/setups/\(id)/agent-config").1?["notes"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        #expect(notes.contains { $0.contains("com.amazonaws.us-east-1.secretsmanager") && $0.hasSuffix("this setup includes it.") })
-
-        let plain = try #require(api.call("POST", "/v1/setups", body: validSetupJSON).1?["id"]?.stringValue)
-        let plainNotes = api.call("GET", "/v1/setups/\(plain)/agent-config").1?["notes"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        #expect(plainNotes.contains { $0.contains(#"add "extra_services": ["secretsmanager"]"#) })
-    }
-
-    @Test func unknownOrRepeatedExtraServicesAreRefusedAndNothingIsStored() throws {
-        let body = validSetupJSON.replacingOccurrences(of: "}", with: #","extra_services":["secretsmanager","s3","secretsmanager"]}"#)
-        let (response, json) = api.call("POST", "/v1/setups", body: body)
-        #expect(response.status == 422)
-        let fields = json?["error"]?["details"]?.arrayValue?.compactMap { $0["field"]?.stringValue } ?? []
-        #expect(fields.contains("extra_services[1]") && fields.contains { $0.hasPrefix("extra_services") && $0 != "extra_services[1]" })
-        #expect(api.call("GET", "/v1/setups").1?["setups"]?.arrayValue?.isEmpty == true)
     }
 }

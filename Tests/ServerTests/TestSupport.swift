@@ -4,7 +4,7 @@ import Logging
 @testable import Core
 @testable import Server
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A privatelinkd API on a loopback port with its own fresh database.
@@ -14,8 +14,10 @@ final class TestServer: @unchecked Sendable {
     let store: SetupStore
     let port: Int
 
-    init(limits: HTTPLimits = HTTPLimits(), workers: Int = 2, eventLoops: Int = 2, corsOrigins: [String] = [],
-         responder: (any HTTPResponder)? = nil) throws {
+    init(
+        limits: HTTPLimits = HTTPLimits(), workers: Int = 2, eventLoops: Int = 2, corsOrigins: [String] = [],
+        responder: (any HTTPResponder)? = nil
+    ) throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("privatelinkd-server-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         database = try Database(path: folder.appendingPathComponent("test.sqlite").path, readers: 2)
@@ -154,7 +156,8 @@ final class RawClient {
     }
 }
 
-let validSetupJSON = #"{"site":"us1","region":"us-east-1","vpc_id":"vpc-0123456789abcdef0","subnet_ids":["subnet-01234567"],"security_group_ids":["sg-01234567"],"services":["metrics","logs_agent"]}"#
+let validSetupJSON =
+    #"{"site":"us1","region":"us-east-1","vpc_id":"vpc-0123456789abcdef0","subnet_ids":["subnet-01234567"],"security_group_ids":["sg-01234567"],"services":["metrics","logs_agent"]}"#
 
 func post(_ path: String, _ body: String, extraHeaders: String = "") -> String {
     "POST \(path) HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\(extraHeaders)\r\n\(body)"

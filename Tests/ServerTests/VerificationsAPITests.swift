@@ -19,16 +19,19 @@ import Testing
 
     struct OpenProber: AddressProber {
         func probe(address: String, hostname: String) -> ProbeOutcome {
-            ProbeOutcome(address: address, tcp: .connected, tls: TLSOutcome(status: .ok, detail: "", subject: "/CN=\(hostname)", issuer: "/CN=ca", protocolVersion: "TLSv1.3"))
+            ProbeOutcome(
+                address: address, tcp: .connected,
+                tls: TLSOutcome(status: .ok, detail: "", subject: "/CN=\(hostname)", issuer: "/CN=ca", protocolVersion: "TLSv1.3"))
         }
     }
 
     /// Claims the queued verify job and runs it, as the worker thread would.
     func runVerifyJob() throws {
         let store = api.app.store
-        let runner = VerificationJobRunner(store: store, aws: nil, catalog: try Catalog.bundled(),
-                                           verifier: Verifier(resolver: TableResolver(), prober: OpenProber()),
-                                           settings: VerificationSettings(), logger: Logger(label: "test"))
+        let runner = VerificationJobRunner(
+            store: store, aws: nil, catalog: try Catalog.bundled(),
+            verifier: Verifier(resolver: TableResolver(), prober: OpenProber()),
+            settings: VerificationSettings(), logger: Logger(label: "test"))
         let job = try #require(try JobQueue(database: store.database).claim(owner: "test#0", lease: 30, kinds: [.verify]))
         runner.run(job, owner: "test#0")
     }

@@ -35,8 +35,9 @@ import TestSupport
         let output = out.fileHandleForReading.readDataToEndOfFile()
         drained.wait()
         process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: output, as: UTF8.self),
-                   stderr: String(decoding: errors.withLock { $0 }, as: UTF8.self))
+        return Run(
+            status: process.terminationStatus, stdout: String(decoding: output, as: UTF8.self),
+            stderr: String(decoding: errors.withLock { $0 }, as: UTF8.self))
     }
 
     static func privatelinkd(_ arguments: [String]) throws -> Run { try run(ProcessTests.executable.path, arguments) }
@@ -48,32 +49,43 @@ import TestSupport
     static var certificates: String { fixtures.appendingPathComponent("tls").path }
 
     /// The guide's cases, one name each, served inside the namespace.
-    static var config: [String: Any] { [
-        "tls": [
-            ["host": "10.0.1.5", "port": 443, "cert": "\(certificates)/intake.pem", "key": "\(certificates)/intake.key"],
-            ["host": "10.0.1.6", "port": 443, "cert": "\(certificates)/wrong-name.pem", "key": "\(certificates)/wrong-name.key"],
-        ],
-        "dns": ["host": "127.0.0.1", "port": 5353, "names": [
-            "metrics.agent.datadoghq.com": ["a": ["10.0.1.5"]],                                     // passing
-            "api.datadoghq.com": ["cname": ["orchid.intake.datadoghq.com"], "a": ["10.0.1.5"]],    // passing, through the anchor
-            "orchid.intake.datadoghq.com": ["a": ["10.0.1.5"]],
-            "agent-http-intake.logs.datadoghq.com": ["a": ["10.0.1.7"]],                            // 443 blocked
-            "process.datadoghq.com": ["a": ["10.0.1.6"]],                                           // TLS name mismatch
-            "trace.agent.datadoghq.com": ["cname": ["intake.us-east-1.elb.amazonaws.com"], "a": ["3.233.146.1"]],  // public: zone not associated
-            "lime.intake.datadoghq.com": ["a": ["10.0.1.5"]],
-            "dbm-metrics-intake.datadoghq.com": ["silent": true],                                   // resolver timeout
-        ] as [String: Any]] as [String: Any],                                                       // profiling: NXDOMAIN
-    ] }
+    static var config: [String: Any] {
+        [
+            "tls": [
+                ["host": "10.0.1.5", "port": 443, "cert": "\(certificates)/intake.pem", "key": "\(certificates)/intake.key"],
+                ["host": "10.0.1.6", "port": 443, "cert": "\(certificates)/wrong-name.pem", "key": "\(certificates)/wrong-name.key"],
+            ],
+            "dns": [
+                "host": "127.0.0.1", "port": 5353,
+                "names": [
+                    "metrics.agent.datadoghq.com": ["a": ["10.0.1.5"]],  // passing
+                    "api.datadoghq.com": ["cname": ["orchid.intake.datadoghq.com"], "a": ["10.0.1.5"]],  // passing, through the anchor
+                    "orchid.intake.datadoghq.com": ["a": ["10.0.1.5"]],
+                    "agent-http-intake.logs.datadoghq.com": ["a": ["10.0.1.7"]],  // 443 blocked
+                    "process.datadoghq.com": ["a": ["10.0.1.6"]],  // TLS name mismatch
+                    "trace.agent.datadoghq.com": ["cname": ["intake.us-east-1.elb.amazonaws.com"], "a": ["3.233.146.1"]],  // public: zone not associated
+                    "lime.intake.datadoghq.com": ["a": ["10.0.1.5"]],
+                    "dbm-metrics-intake.datadoghq.com": ["silent": true],  // resolver timeout
+                ] as [String: Any],
+            ] as [String: Any],  // profiling: NXDOMAIN
+        ]
+    }
 
     static func inNamespace(_ verifyArguments: [String]) throws -> Run {
         let config = String(decoding: try JSONSerialization.data(withJSONObject: config), as: UTF8.self)
         let parent = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/net")
-        return try run("/usr/bin/unshare", unshare + ["--", fixtures.appendingPathComponent("netns-verify.sh").path, parent,
-                                                      ProcessTests.executable.path, config, "10.0.1.5 10.0.1.6 10.0.1.7", "--"] + verifyArguments)
+        return try run(
+            "/usr/bin/unshare",
+            unshare + [
+                "--", fixtures.appendingPathComponent("netns-verify.sh").path, parent,
+                ProcessTests.executable.path, config, "10.0.1.5 10.0.1.6 10.0.1.7", "--",
+            ] + verifyArguments)
     }
 
-    static let arguments = ["--site", "us1", "--services", "metrics,api,logs_agent,process,traces,profiling,dbm",
-                            "--dns-server", "127.0.0.1:5353", "--timeout", "1s"]
+    static let arguments = [
+        "--site", "us1", "--services", "metrics,api,logs_agent,process,traces,profiling,dbm",
+        "--dns-server", "127.0.0.1:5353", "--timeout", "1s",
+    ]
 
     @Test(.enabled(if: namespacesAvailable, "needs unshare --net (root or user namespaces)"))
     func eachOfTheGuidesCasesInANetworkNamespace() throws {
@@ -83,12 +95,13 @@ import TestSupport
         let results = try #require(try JSON.parse(run.stdout)["results"]?.arrayValue)
         var codes: [String: String] = [:]
         for result in results { codes[result["hostname"]?.stringValue ?? ""] = result["code"]?.stringValue }
-        #expect(codes == [
-            "metrics.agent.datadoghq.com": "ok", "api.datadoghq.com": "ok", "orchid.intake.datadoghq.com": "ok",
-            "agent-http-intake.logs.datadoghq.com": "tcp_unreachable", "process.datadoghq.com": "tls_name_mismatch",
-            "trace.agent.datadoghq.com": "dns_public", "lime.intake.datadoghq.com": "ok",
-            "intake.profile.datadoghq.com": "dns_nxdomain", "dbm-metrics-intake.datadoghq.com": "dns_timeout",
-        ])
+        #expect(
+            codes == [
+                "metrics.agent.datadoghq.com": "ok", "api.datadoghq.com": "ok", "orchid.intake.datadoghq.com": "ok",
+                "agent-http-intake.logs.datadoghq.com": "tcp_unreachable", "process.datadoghq.com": "tls_name_mismatch",
+                "trace.agent.datadoghq.com": "dns_public", "lime.intake.datadoghq.com": "ok",
+                "intake.profile.datadoghq.com": "dns_nxdomain", "dbm-metrics-intake.datadoghq.com": "dns_timeout",
+            ])
         let metrics = try #require(results.first { $0["hostname"] == "metrics.agent.datadoghq.com" })
         #expect(metrics["passed"] == .bool(true) && metrics["service"] == "metrics")
         #expect(metrics["answers"]?.arrayValue?.first?["type"] == "A" && metrics["answers"]?.arrayValue?.first?["value"] == "10.0.1.5")
@@ -110,8 +123,10 @@ import TestSupport
     }
 
     @Test func aPublicAnswerFailsWithoutProbingAnything() throws {
-        let fixture = try VerifyFixture(dns: ["trace.agent.datadoghq.com": ["cname": ["intake.us-east-1.elb.amazonaws.com"], "a": ["3.233.146.1"]],
-                                                     "lime.intake.datadoghq.com": ["rcode": 2]])
+        let fixture = try VerifyFixture(dns: [
+            "trace.agent.datadoghq.com": ["cname": ["intake.us-east-1.elb.amazonaws.com"], "a": ["3.233.146.1"]],
+            "lime.intake.datadoghq.com": ["rcode": 2],
+        ])
         let port = try #require(fixture.dnsPort)
         let run = try Self.privatelinkd(["verify", "--site", "us1", "--services", "traces", "--dns-server", "127.0.0.1:\(port)", "--json"])
         #expect(run.status == 1)

@@ -14,7 +14,9 @@ import Core
         let running = Locked(0), most = Locked(0)
         for _ in 0..<5 {
             pool.submit {
-                let now = running.withLock { $0 += 1; return $0 }
+                let now = running.withLock {
+                    $0 += 1; return $0
+                }
                 most.withLock { $0 = max($0, now) }
                 entered.signal()
                 release.wait()

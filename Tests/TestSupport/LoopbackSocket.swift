@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A socket bound to a free port on 127.0.0.1, for the fakes and listeners tests start: nothing

@@ -18,7 +18,8 @@ public final class VerifyFixture: @unchecked Sendable {
     /// `plain` is a listener that answers in plain HTTP).
     public convenience init(tls certificates: [String]) throws {
         let specs: [[String: Any]] = certificates.map {
-            $0 == "plain" ? ["host": "127.0.0.1", "port": 0, "plain": true]
+            $0 == "plain"
+                ? ["host": "127.0.0.1", "port": 0, "plain": true]
                 : ["host": "127.0.0.1", "port": 0, "cert": Self.certificate("\($0).pem"), "key": Self.certificate("\($0).key")]
         }
         try self.init(config: ["tls": specs])

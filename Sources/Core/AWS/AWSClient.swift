@@ -55,12 +55,14 @@ public final class AWSClient: Sendable {
     let sleep: @Sendable (TimeInterval) -> Void
     let timeout: TimeInterval
 
-    public init(environment: AWSEnvironment = AWSEnvironment(), credentials: any CredentialProvider,
-                transport: any HTTPTransport = URLSessionTransport(), limiter: RateLimiter = RateLimiter(),
-                retry: RetryPolicy = RetryPolicy(), quota: RetryQuota = RetryQuota(),
-                recorder: (any AWSCallRecorder)? = nil, clock: Clock = .system,
-                sleep: @escaping @Sendable (TimeInterval) -> Void = { Thread.sleep(forTimeInterval: $0) },
-                timeout: TimeInterval = 30) {
+    public init(
+        environment: AWSEnvironment = AWSEnvironment(), credentials: any CredentialProvider,
+        transport: any HTTPTransport = URLSessionTransport(), limiter: RateLimiter = RateLimiter(),
+        retry: RetryPolicy = RetryPolicy(), quota: RetryQuota = RetryQuota(),
+        recorder: (any AWSCallRecorder)? = nil, clock: Clock = .system,
+        sleep: @escaping @Sendable (TimeInterval) -> Void = { Thread.sleep(forTimeInterval: $0) },
+        timeout: TimeInterval = 30
+    ) {
         self.environment = environment
         self.credentials = credentials
         self.transport = transport
@@ -97,12 +99,14 @@ public final class AWSClient: Sendable {
             let sentAt = clock.now()
             var headers = request.headers
             if !request.unsigned {
-                let signature = signer.sign(method: request.method, url: url, headers: request.headers, body: request.body,
-                                            credentials: try provider.credentials(), date: sentAt)
+                let signature = signer.sign(
+                    method: request.method, url: url, headers: request.headers, body: request.body,
+                    credentials: try provider.credentials(), date: sentAt)
                 headers += signature.headers
             }
-            let transportRequest = TransportRequest(method: request.method, url: url, headers: headers,
-                                                    body: request.body, timeout: timeout)
+            let transportRequest = TransportRequest(
+                method: request.method, url: url, headers: headers,
+                body: request.body, timeout: timeout)
             let started = DispatchTime.now()
             let outcome: Result<TransportResponse, TransportFailure>
             do { outcome = .success(try transport.send(transportRequest)) } catch let failure as TransportFailure {
@@ -113,21 +117,25 @@ public final class AWSClient: Sendable {
             let failure: Error
             switch outcome {
             case let .success(response) where (200..<300).contains(response.status):
-                record(request, context, attempt: attempt, at: sentAt, status: response.status, error: nil,
-                       requestID: Self.requestID(response), duration: duration, waited: waited)
+                record(
+                    request, context, attempt: attempt, at: sentAt, status: response.status, error: nil,
+                    requestID: Self.requestID(response), duration: duration, waited: waited)
                 quota.release(retryCostsTaken > 0 ? retryCostsTaken : 1)
                 return response
             case let .success(response):
                 let error = AWSError.parse(service: request.service.rawValue, action: request.action, status: response.status, body: response.body)
-                record(request, context, attempt: attempt, at: sentAt, status: response.status, error: (error.code, error.message),
-                       requestID: error.requestID ?? Self.requestID(response), duration: duration, waited: waited)
+                record(
+                    request, context, attempt: attempt, at: sentAt, status: response.status, error: (error.code, error.message),
+                    requestID: error.requestID ?? Self.requestID(response), duration: duration, waited: waited)
                 failure = error
             case let .failure(transportFailure):
-                record(request, context, attempt: attempt, at: sentAt, status: nil,
-                       error: (transportFailure.isTimeout ? "Timeout" : "ConnectionError", transportFailure.reason),
-                       requestID: nil, duration: duration, waited: waited)
-                failure = AWSTransportError(service: request.service.rawValue, action: request.action,
-                                            reason: transportFailure.reason, isTimeout: transportFailure.isTimeout)
+                record(
+                    request, context, attempt: attempt, at: sentAt, status: nil,
+                    error: (transportFailure.isTimeout ? "Timeout" : "ConnectionError", transportFailure.reason),
+                    requestID: nil, duration: duration, waited: waited)
+                failure = AWSTransportError(
+                    service: request.service.rawValue, action: request.action,
+                    reason: transportFailure.reason, isTimeout: transportFailure.isTimeout)
             }
 
             let retryable: Bool
@@ -143,14 +151,17 @@ public final class AWSClient: Sendable {
         }
     }
 
-    private func record(_ request: AWSRequest, _ context: CallContext, attempt: Int, at: Date, status: Int?,
-                        error: (String, String)?, requestID: String?, duration: Double, waited: TimeInterval) {
-        recorder?.record(AWSCallRecord(
-            at: at, accountID: context.accountID, region: request.service == .route53 ? "global" : request.region,
-            service: request.service, action: request.action, attempt: attempt, httpStatus: status,
-            errorCode: error?.0, errorMessage: error.map { String($0.1.prefix(1000)) }, requestID: requestID,
-            durationMilliseconds: duration, throttleWaitMilliseconds: waited * 1000,
-            setupID: context.setupID, jobID: context.jobID))
+    private func record(
+        _ request: AWSRequest, _ context: CallContext, attempt: Int, at: Date, status: Int?,
+        error: (String, String)?, requestID: String?, duration: Double, waited: TimeInterval
+    ) {
+        recorder?.record(
+            AWSCallRecord(
+                at: at, accountID: context.accountID, region: request.service == .route53 ? "global" : request.region,
+                service: request.service, action: request.action, attempt: attempt, httpStatus: status,
+                errorCode: error?.0, errorMessage: error.map { String($0.1.prefix(1000)) }, requestID: requestID,
+                durationMilliseconds: duration, throttleWaitMilliseconds: waited * 1000,
+                setupID: context.setupID, jobID: context.jobID))
     }
 
     static func requestID(_ response: TransportResponse) -> String? {
@@ -160,8 +171,10 @@ public final class AWSClient: Sendable {
     // MARK: Query protocol (EC2, STS)
 
     /// A Query-protocol call (`Action=…&Version=…` as a form body); returns the parsed XML answer.
-    public func query(_ service: AWSService, action: String, version: String, region: String,
-                      parameters: [(String, String)], actionClass: ActionClass, context: CallContext) throws -> XMLTree {
+    public func query(
+        _ service: AWSService, action: String, version: String, region: String,
+        parameters: [(String, String)], actionClass: ActionClass, context: CallContext
+    ) throws -> XMLTree {
         var request = AWSRequest(service: service, action: action, region: region, actionClass: actionClass)
         request.headers = [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")]
         request.body = Array(AWSURIEncoding.form([("Action", action), ("Version", version)] + parameters).utf8)

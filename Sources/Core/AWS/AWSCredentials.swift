@@ -10,8 +10,10 @@ public struct AWSCredentials: Sendable, Equatable, CustomStringConvertible {
     /// Which provider produced them (`environment`, `profile:dev`, `imds`, …).
     public let source: String
 
-    public init(accessKeyID: String, secretAccessKey: String, sessionToken: String? = nil,
-                expiration: Date? = nil, source: String = "static") {
+    public init(
+        accessKeyID: String, secretAccessKey: String, sessionToken: String? = nil,
+        expiration: Date? = nil, source: String = "static"
+    ) {
         self.accessKeyID = accessKeyID
         self.secretAccessKey = secretAccessKey
         self.sessionToken = sessionToken

@@ -42,15 +42,17 @@ public struct AWSError: Error, Sendable, Equatable, CustomStringConvertible {
     public static func parse(service: String, action: String, status: Int, body: [UInt8]) -> AWSError {
         if let tree = try? XMLTree.parse(Data(body)), let error = tree.find("Error") {
             let requestID = tree.text("RequestID") ?? tree.text("RequestId") ?? tree.find("RequestId")?.text
-            return AWSError(service: service, action: action, httpStatus: status,
-                            code: Echo.text(error.text("Code") ?? "HTTP\(status)", limit: 64),
-                            message: Echo.text((error.text("Message") ?? "").trimmingCharacters(in: .whitespacesAndNewlines), limit: maxMessageCharacters),
-                            requestID: requestID.map { Echo.text($0.trimmingCharacters(in: .whitespacesAndNewlines), limit: 64) })
+            return AWSError(
+                service: service, action: action, httpStatus: status,
+                code: Echo.text(error.text("Code") ?? "HTTP\(status)", limit: 64),
+                message: Echo.text((error.text("Message") ?? "").trimmingCharacters(in: .whitespacesAndNewlines), limit: maxMessageCharacters),
+                requestID: requestID.map { Echo.text($0.trimmingCharacters(in: .whitespacesAndNewlines), limit: 64) })
         }
         let snippet = Echo.text(String(decoding: body.prefix(4 * maxMessageCharacters), as: UTF8.self), limit: maxMessageCharacters)
-        return AWSError(service: service, action: action, httpStatus: status, code: "HTTP\(status)",
-                        message: snippet.isEmpty ? "HTTP status \(status) with no body" : "a \(body.count)-byte body that is not an AWS error: \(snippet)",
-                        requestID: nil)
+        return AWSError(
+            service: service, action: action, httpStatus: status, code: "HTTP\(status)",
+            message: snippet.isEmpty ? "HTTP status \(status) with no body" : "a \(body.count)-byte body that is not an AWS error: \(snippet)",
+            requestID: nil)
     }
 }
 

@@ -14,8 +14,9 @@ public struct EC2Client: Sendable {
     }
 
     func call(_ action: String, _ parameters: QueryParameters) throws -> XMLTree {
-        try client.query(.ec2, action: action, version: Self.version, region: region, parameters: parameters.items,
-                         actionClass: ActionClass.ec2(action), context: context)
+        try client.query(
+            .ec2, action: action, version: Self.version, region: region, parameters: parameters.items,
+            actionClass: ActionClass.ec2(action), context: context)
     }
 
     /// Runs a describe call page by page; `read` takes each page's items.
@@ -45,8 +46,10 @@ public struct EC2Client: Sendable {
         public var clientToken: String?
         public var tags: [(String, String)]
 
-        public init(vpcID: String, serviceName: String, subnetIDs: [String], securityGroupIDs: [String],
-                    privateDNSEnabled: Bool, serviceRegion: String? = nil, clientToken: String? = nil, tags: [(String, String)] = []) {
+        public init(
+            vpcID: String, serviceName: String, subnetIDs: [String], securityGroupIDs: [String],
+            privateDNSEnabled: Bool, serviceRegion: String? = nil, clientToken: String? = nil, tags: [(String, String)] = []
+        ) {
             self.vpcID = vpcID
             self.serviceName = serviceName
             self.subnetIDs = subnetIDs
@@ -148,8 +151,10 @@ public struct EC2Client: Sendable {
     // MARK: Peering and routes
 
     /// Requests a peering connection; `peerRegion`/`peerOwnerID` for cross-region and cross-account.
-    public func createVpcPeeringConnection(vpcID: String, peerVpcID: String, peerRegion: String?, peerOwnerID: String?,
-                                           tags: [(String, String)] = []) throws -> VpcPeeringConnection {
+    public func createVpcPeeringConnection(
+        vpcID: String, peerVpcID: String, peerRegion: String?, peerOwnerID: String?,
+        tags: [(String, String)] = []
+    ) throws -> VpcPeeringConnection {
         var p = QueryParameters()
         p.add("VpcId", vpcID)
         p.add("PeerVpcId", peerVpcID)

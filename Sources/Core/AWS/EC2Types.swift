@@ -151,10 +151,11 @@ public struct SecurityGroup: Sendable, Equatable {
         id = x.text("groupId") ?? ""
         vpcID = x.text("vpcId")
         ingress = x.items("ipPermissions").map { p in
-            IngressRule(ipProtocol: p.text("ipProtocol") ?? "", fromPort: p.text("fromPort").flatMap { Int($0) },
-                        toPort: p.text("toPort").flatMap { Int($0) },
-                        cidrBlocks: p.items("ipRanges").compactMap { $0.text("cidrIp") },
-                        sourceGroupIDs: p.items("groups").compactMap { $0.text("groupId") })
+            IngressRule(
+                ipProtocol: p.text("ipProtocol") ?? "", fromPort: p.text("fromPort").flatMap { Int($0) },
+                toPort: p.text("toPort").flatMap { Int($0) },
+                cidrBlocks: p.items("ipRanges").compactMap { $0.text("cidrIp") },
+                sourceGroupIDs: p.items("groups").compactMap { $0.text("groupId") })
         }
     }
 }
@@ -229,8 +230,9 @@ public struct RouteTable: Sendable, Equatable {
         id = x.text("routeTableId") ?? ""
         vpcID = x.text("vpcId") ?? ""
         routes = x.items("routeSet").map {
-            Route(destinationCIDR: $0.text("destinationCidrBlock"), vpcPeeringConnectionID: $0.text("vpcPeeringConnectionId"),
-                  gatewayID: $0.text("gatewayId"), state: $0.text("state"))
+            Route(
+                destinationCIDR: $0.text("destinationCidrBlock"), vpcPeeringConnectionID: $0.text("vpcPeeringConnectionId"),
+                gatewayID: $0.text("gatewayId"), state: $0.text("state"))
         }
         let associations = x.items("associationSet")
         subnetIDs = associations.compactMap { $0.text("subnetId") }

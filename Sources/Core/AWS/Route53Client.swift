@@ -104,13 +104,17 @@ public struct Route53Client: Sendable {
 
     /// Lets a VPC of another account associate with the zone (called with the zone owner's credentials).
     public func createVPCAssociationAuthorization(zoneID: String, vpcID: String, vpcRegion: String) throws {
-        let body = "<CreateVPCAssociationAuthorizationRequest xmlns=\"\(Self.namespace)\">\(Self.vpcXML(vpcID, vpcRegion))</CreateVPCAssociationAuthorizationRequest>"
-        _ = try call("CreateVPCAssociationAuthorization", method: "POST", path: "/2013-04-01/hostedzone/\(Self.bareID(zoneID))/authorizevpcassociation", body: body)
+        let body =
+            "<CreateVPCAssociationAuthorizationRequest xmlns=\"\(Self.namespace)\">\(Self.vpcXML(vpcID, vpcRegion))</CreateVPCAssociationAuthorizationRequest>"
+        _ = try call(
+            "CreateVPCAssociationAuthorization", method: "POST", path: "/2013-04-01/hostedzone/\(Self.bareID(zoneID))/authorizevpcassociation", body: body)
     }
 
     public func deleteVPCAssociationAuthorization(zoneID: String, vpcID: String, vpcRegion: String) throws {
-        let body = "<DeleteVPCAssociationAuthorizationRequest xmlns=\"\(Self.namespace)\">\(Self.vpcXML(vpcID, vpcRegion))</DeleteVPCAssociationAuthorizationRequest>"
-        _ = try call("DeleteVPCAssociationAuthorization", method: "POST", path: "/2013-04-01/hostedzone/\(Self.bareID(zoneID))/deauthorizevpcassociation", body: body)
+        let body =
+            "<DeleteVPCAssociationAuthorizationRequest xmlns=\"\(Self.namespace)\">\(Self.vpcXML(vpcID, vpcRegion))</DeleteVPCAssociationAuthorizationRequest>"
+        _ = try call(
+            "DeleteVPCAssociationAuthorization", method: "POST", path: "/2013-04-01/hostedzone/\(Self.bareID(zoneID))/deauthorizevpcassociation", body: body)
     }
 
     /// Associates the zone with another VPC; returns the change id.
@@ -124,7 +128,8 @@ public struct Route53Client: Sendable {
     @discardableResult
     public func disassociateVPC(zoneID: String, vpcID: String, vpcRegion: String) throws -> String {
         let body = "<DisassociateVPCFromHostedZoneRequest xmlns=\"\(Self.namespace)\">\(Self.vpcXML(vpcID, vpcRegion))</DisassociateVPCFromHostedZoneRequest>"
-        let answer = try call("DisassociateVPCFromHostedZone", method: "POST", path: "/2013-04-01/hostedzone/\(Self.bareID(zoneID))/disassociatevpc", body: body)
+        let answer = try call(
+            "DisassociateVPCFromHostedZone", method: "POST", path: "/2013-04-01/hostedzone/\(Self.bareID(zoneID))/disassociatevpc", body: body)
         return Self.bareID(answer.text("ChangeInfo", "Id") ?? "")
     }
 
@@ -143,11 +148,13 @@ public struct Route53Client: Sendable {
 
     /// The zone's records (first page of up to 300: a zone of ours holds three).
     public func listResourceRecordSets(zoneID: String) throws -> [RecordSet] {
-        let answer = try call("ListResourceRecordSets", method: "GET", path: "/2013-04-01/hostedzone/\(Self.bareID(zoneID))/rrset",
-                              query: [("maxitems", "300")])
+        let answer = try call(
+            "ListResourceRecordSets", method: "GET", path: "/2013-04-01/hostedzone/\(Self.bareID(zoneID))/rrset",
+            query: [("maxitems", "300")])
         return answer.items("ResourceRecordSets", member: "ResourceRecordSet").map {
-            RecordSet(name: $0.text("Name") ?? "", type: $0.text("Type") ?? "",
-                      aliasDNSName: $0.text("AliasTarget", "DNSName"), aliasZoneID: $0.text("AliasTarget", "HostedZoneId"))
+            RecordSet(
+                name: $0.text("Name") ?? "", type: $0.text("Type") ?? "",
+                aliasDNSName: $0.text("AliasTarget", "DNSName"), aliasZoneID: $0.text("AliasTarget", "HostedZoneId"))
         }
     }
 }

@@ -20,8 +20,9 @@ public struct STSClient: Sendable {
     }
 
     public func getCallerIdentity() throws -> CallerIdentity {
-        let answer = try client.query(.sts, action: "GetCallerIdentity", version: Self.version, region: region,
-                                      parameters: [], actionClass: .sts, context: context)
+        let answer = try client.query(
+            .sts, action: "GetCallerIdentity", version: Self.version, region: region,
+            parameters: [], actionClass: .sts, context: context)
         guard let result = answer.child("GetCallerIdentityResult"), let account = result.text("Account") else {
             throw AWSResponseError(action: "GetCallerIdentity", reason: "no Account in the answer")
         }
@@ -34,8 +35,9 @@ public struct STSClient: Sendable {
         p.add("RoleSessionName", sessionName)
         p.add("ExternalId", externalID)
         p.add("DurationSeconds", durationSeconds)
-        let answer = try client.query(.sts, action: "AssumeRole", version: Self.version, region: region,
-                                      parameters: p.items, actionClass: .sts, context: context)
+        let answer = try client.query(
+            .sts, action: "AssumeRole", version: Self.version, region: region,
+            parameters: p.items, actionClass: .sts, context: context)
         return try Self.credentials(answer, action: "AssumeRole", source: "assume-role:\(roleARN)")
     }
 
@@ -60,7 +62,8 @@ public struct STSClient: Sendable {
         guard let c = answer.find("Credentials"), let key = c.text("AccessKeyId"), let secret = c.text("SecretAccessKey") else {
             throw AWSResponseError(action: action, reason: "no Credentials in the answer")
         }
-        return AWSCredentials(accessKeyID: key, secretAccessKey: secret, sessionToken: c.text("SessionToken"),
-                              expiration: c.text("Expiration").flatMap(Timestamp.date), source: source)
+        return AWSCredentials(
+            accessKeyID: key, secretAccessKey: secret, sessionToken: c.text("SessionToken"),
+            expiration: c.text("Expiration").flatMap(Timestamp.date), source: source)
     }
 }

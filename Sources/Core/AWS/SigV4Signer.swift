@@ -32,8 +32,10 @@ public struct SigV4Signer: Sendable {
 
     /// Signs a request. `url` must hold the path and query exactly as they will be sent
     /// (percent-encoded); `headers` are the ones to sign (e.g. `Content-Type`).
-    public func sign(method: String, url: URL, headers: [(name: String, value: String)], body: [UInt8],
-                     credentials: AWSCredentials, date: Date) -> Signature {
+    public func sign(
+        method: String, url: URL, headers: [(name: String, value: String)], body: [UInt8],
+        credentials: AWSCredentials, date: Date
+    ) -> Signature {
         let amzDate = SigV4Signer.amzDate(date)
         let day = String(amzDate.prefix(8))
         let components = URLComponents(url: url, resolvingAgainstBaseURL: false)
@@ -44,7 +46,9 @@ public struct SigV4Signer: Sendable {
 
         // Canonical headers: lower-case names, sorted, repeated names joined with commas, values trimmed.
         var grouped: [String: [String]] = [:]
-        for (name, value) in signed { grouped[name, default: []].append(value.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).joined(separator: " ")) }
+        for (name, value) in signed {
+            grouped[name, default: []].append(value.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).joined(separator: " "))
+        }
         let names = grouped.keys.sorted()
         let canonicalHeaders = names.map { "\($0):\(grouped[$0]!.joined(separator: ","))" }.joined(separator: "\n")
         let signedHeaders = names.joined(separator: ";")
@@ -70,8 +74,9 @@ public struct SigV4Signer: Sendable {
         var extra: [(name: String, value: String)] = [("X-Amz-Date", amzDate)]
         if let token = credentials.sessionToken { extra.append(("X-Amz-Security-Token", token)) }
         extra.append(("Authorization", authorization))
-        return Signature(canonicalRequest: canonicalRequest, stringToSign: stringToSign, signature: signature,
-                         authorization: authorization, amzDate: amzDate, headers: extra)
+        return Signature(
+            canonicalRequest: canonicalRequest, stringToSign: stringToSign, signature: signature,
+            authorization: authorization, amzDate: amzDate, headers: extra)
     }
 
     /// `20261127T105327Z`.
@@ -123,11 +128,10 @@ public enum AWSURIEncoding {
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
+                UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
                 out.unicodeScalars.append(UnicodeScalar(byte))
             default:
-                if keepBytes.contains(byte) { out.unicodeScalars.append(UnicodeScalar(byte)) }
-                else { out += String(format: "%%%02X", byte) }
+                if keepBytes.contains(byte) { out.unicodeScalars.append(UnicodeScalar(byte)) } else { out += String(format: "%%%02X", byte) }
             }
         }
         return out

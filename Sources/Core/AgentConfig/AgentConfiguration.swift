@@ -30,8 +30,11 @@ public struct AgentConfiguration: Sendable, Equatable {
     public init(setup: SetupRecord, site: Site, zones: [HostedZoneRecord]) {
         setupID = setup.id
         siteID = site.id
-        var settings = [Setting(yamlPath: ["site"], environment: "DD_SITE", value: site.domain,
-                                reason: "the Datadog site this setup's endpoints serve")]
+        var settings = [
+            Setting(
+                yamlPath: ["site"], environment: "DD_SITE", value: site.domain,
+                reason: "the Datadog site this setup's endpoints serve")
+        ]
         var notes: [String] = []
         let sendsLogs = setup.services.contains("logs_agent") || setup.services.contains("logs_user")
         if sendsLogs {
@@ -40,26 +43,31 @@ public struct AgentConfiguration: Sendable, Equatable {
             let reason: String
             if let version {
                 let major = version.components[0]
-                if let threshold = Self.httpsByDefault[major] { required = version < threshold }
-                else { required = major < 6 }
-                reason = required
+                if let threshold = Self.httpsByDefault[major] { required = version < threshold } else { required = major < 6 }
+                reason =
+                    required
                     ? "required with PrivateLink: Agent \(version) is older than 6.19 / 7.19 and would send logs over TCP"
                     : "Agent \(version) already sends logs over HTTPS"
             } else {
                 required = true
-                reason = "required with PrivateLink when the Agent is older than 6.19 or 7.19; the setup gives no agent_version, so it is included (harmless on newer Agents)"
+                reason =
+                    "required with PrivateLink when the Agent is older than 6.19 or 7.19; the setup gives no agent_version, so it is included (harmless on newer Agents)"
             }
             if required {
-                settings.append(Setting(yamlPath: ["logs_config", "force_use_http"], environment: "DD_LOGS_CONFIG_FORCE_USE_HTTP",
-                                        value: "true", reason: reason))
+                settings.append(
+                    Setting(
+                        yamlPath: ["logs_config", "force_use_http"], environment: "DD_LOGS_CONFIG_FORCE_USE_HTTP",
+                        value: "true", reason: reason))
             } else {
                 notes.append("logs_config.force_use_http is not needed: \(reason).")
             }
             notes.append("The Lambda Extension does not need logs_config.force_use_http.")
         }
         let secretsManager = AWSServiceEndpoints.serviceName("secretsmanager", region: setup.region)
-        notes.append("If your Lambda Extension loads the Datadog API key from AWS Secrets Manager (DD_API_KEY_SECRET_ARN), it also needs a VPC endpoint for Secrets Manager (\(secretsManager))"
-                     + (setup.extraServices.contains("secretsmanager") ? "; this setup includes it." : "; add \"extra_services\": [\"secretsmanager\"] to the setup to have privatelinkd create it."))
+        notes.append(
+            "If your Lambda Extension loads the Datadog API key from AWS Secrets Manager (DD_API_KEY_SECRET_ARN), it also needs a VPC endpoint for Secrets Manager (\(secretsManager))"
+                + (setup.extraServices.contains("secretsmanager")
+                    ? "; this setup includes it." : "; add \"extra_services\": [\"secretsmanager\"] to the setup to have privatelinkd create it."))
         notes.append("Restart the Agent to send data to Datadog through AWS PrivateLink.")
         self.settings = settings
         self.notes = notes
@@ -69,16 +77,27 @@ public struct AgentConfiguration: Sendable, Equatable {
     public var json: JSON {
         var fields: [(String, JSON)] = [
             ("setup_id", .string(setupID)), ("site", .string(siteID)),
-            ("settings", .array(settings.map {
-                .object([("datadog_yaml", .string($0.yamlPath.joined(separator: "."))), ("env", .string($0.environment)),
-                         ("value", .string($0.value)), ("reason", .string($0.reason))])
-            })),
+            (
+                "settings",
+                .array(
+                    settings.map {
+                        .object([
+                            ("datadog_yaml", .string($0.yamlPath.joined(separator: "."))), ("env", .string($0.environment)),
+                            ("value", .string($0.value)), ("reason", .string($0.reason)),
+                        ])
+                    })
+            ),
             ("notes", .strings(notes)),
         ]
         if !zones.isEmpty {
-            fields.append(("hosted_zones", .array(zones.map {
-                .object([("name", .string($0.name)), ("zone_id", .optional($0.zoneID)), ("associated_vpcs", .strings($0.vpcs))])
-            })))
+            fields.append(
+                (
+                    "hosted_zones",
+                    .array(
+                        zones.map {
+                            .object([("name", .string($0.name)), ("zone_id", .optional($0.zoneID)), ("associated_vpcs", .strings($0.vpcs))])
+                        })
+                ))
         }
         return .object(fields)
     }

@@ -8,20 +8,23 @@ public final class AWSAccess: Sendable {
 
     public init(client: AWSClient, stsRegion: String) {
         self.client = client
-        roles = AssumedRoles(base: client.credentials, environment: client.environment, region: stsRegion,
-                             transport: client.transport, recorder: client.recorder, clock: client.clock)
+        roles = AssumedRoles(
+            base: client.credentials, environment: client.environment, region: stsRegion,
+            transport: client.transport, recorder: client.recorder, clock: client.clock)
     }
 
     public func context(accountID: String?, roleARN: String?, externalID: String?, setupID: String?, jobID: String?) -> CallContext {
-        CallContext(accountID: accountID, setupID: setupID, jobID: jobID,
-                    credentials: roleARN.map { roles.provider(roleARN: $0, externalID: externalID) })
+        CallContext(
+            accountID: accountID, setupID: setupID, jobID: jobID,
+            credentials: roleARN.map { roles.provider(roleARN: $0, externalID: externalID) })
     }
 
     /// The context of a setup's own calls: its account, its role (with the stored request's
     /// `external_id`), tagged with the setup and the job.
     public func context(for setup: SetupRecord, request: JSON, jobID: String?) -> CallContext {
-        context(accountID: setup.accountID, roleARN: setup.roleARN, externalID: request["external_id"]?.stringValue,
-                setupID: setup.id, jobID: jobID)
+        context(
+            accountID: setup.accountID, roleARN: setup.roleARN, externalID: request["external_id"]?.stringValue,
+            setupID: setup.id, jobID: jobID)
     }
 
     public func ec2(region: String, context: CallContext) -> EC2Client { EC2Client(client: client, region: region, context: context) }

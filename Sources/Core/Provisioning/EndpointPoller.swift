@@ -97,9 +97,11 @@ public final class EndpointPoller: @unchecked Sendable {
     public func tick() throws -> Bool {
         let waiting = try database.read { try EndpointRows.waiting($0) }
         guard !waiting.isEmpty else { return false }
-        let described = try aws.describeEndpoints(waiting, owner: {
-            AWSAccess.EndpointOwner(account: $0.accountID, region: $0.region, roleARN: $0.roleARN, externalID: $0.externalID)
-        }, id: \.vpcEndpointID)
+        let described = try aws.describeEndpoints(
+            waiting,
+            owner: {
+                AWSAccess.EndpointOwner(account: $0.accountID, region: $0.region, roleARN: $0.roleARN, externalID: $0.externalID)
+            }, id: \.vpcEndpointID)
         var changed = false
         var settledSetups = Set<String>()
         try database.write { db in
@@ -112,9 +114,11 @@ public final class EndpointPoller: @unchecked Sendable {
                 // A teardown marks a row `deleting` just before its delete call: a describe answered
                 // before that call still says available, and must not undo the mark.
                 if current == .deleting && [.available, .pending, .pendingAcceptance].contains(state) { continue }
-                if try EndpointRows.updateState(db, endpointID: row.endpointID, to: state, lastError: found?.failureReason,
-                                                dnsName: found?.dnsNames.first, networkInterfaceIDs: found?.networkInterfaceIDs,
-                                                actor: "poller", reason: found == nil ? "AWS no longer lists \(row.vpcEndpointID)" : nil, now: now) {
+                if try EndpointRows.updateState(
+                    db, endpointID: row.endpointID, to: state, lastError: found?.failureReason,
+                    dnsName: found?.dnsNames.first, networkInterfaceIDs: found?.networkInterfaceIDs,
+                    actor: "poller", reason: found == nil ? "AWS no longer lists \(row.vpcEndpointID)" : nil, now: now)
+                {
                     changed = true
                     if !state.isWaiting { settledSetups.insert(row.setupID) }
                 }

@@ -20,7 +20,8 @@ struct EndpointSteps {
     /// Converts AWS's NotFound answers about the user's own resources into a failure that says so.
     func userResource<T>(_ what: String, _ id: String, _ body: () throws -> T) throws -> T {
         do { return try body() } catch let error as AWSError where error.isNotFound || error.code.hasPrefix("InvalidParameter") {
-            throw StepFailure("\(what)_not_found", "\(id) was not found in \(setup.region) for this account (AWS: \(error.code)); check the setup's \(what)_id and region")
+            throw StepFailure(
+                "\(what)_not_found", "\(id) was not found in \(setup.region) for this account (AWS: \(error.code)); check the setup's \(what)_id and region")
         }
     }
 
@@ -54,8 +55,12 @@ struct EndpointSteps {
         } catch let error as AWSError where error.code == "InvalidServiceName" {
             throw StepFailure("service_not_found", "a PrivateLink service was not found (\(error.message)); if the catalog is current, contact Datadog support")
         }
-        if let failure = Preflight.services(found: found, required: all, subnets: subnets, crossRegion: crossRegion,
-                                            region: setup.region, serviceRegion: setup.serviceRegion) { throw failure }
+        if let failure = Preflight.services(
+            found: found, required: all, subnets: subnets, crossRegion: crossRegion,
+            region: setup.region, serviceRegion: setup.serviceRegion)
+        {
+            throw failure
+        }
     }
 
     func preflightSecurityGroups(sourceCIDRs: [String]) throws {
@@ -78,8 +83,9 @@ struct EndpointSteps {
         for row in try endpoints() where row.vpcEndpointID == nil {
             if let ours = existing.first(where: { $0.tags["privatelinkd:setup"] == setup.id && $0.tags["privatelinkd:service"] == row.services[0] }) {
                 try queue.whileHeld(job.id, owner: owner) { db, now in
-                    try EndpointRows.recordAWSEndpoint(db, row: row, endpoint: ours, adopted: false, createdBy: setup.id, actor: owner,
-                                                       reason: "found \(ours.id), created by this setup earlier", now: now)
+                    try EndpointRows.recordAWSEndpoint(
+                        db, row: row, endpoint: ours, adopted: false, createdBy: setup.id, actor: owner,
+                        reason: "found \(ours.id), created by this setup earlier", now: now)
                 }
             } else if let theirs = existing.first(where: { $0.serviceName == row.serviceName }) {
                 let creator = theirs.tags["privatelinkd:setup"]
@@ -94,8 +100,9 @@ struct EndpointSteps {
                     return nil
                 }
                 if let deleter {
-                    return .park(until: clock.now().addingTimeInterval(10),
-                                 reason: "\(theirs.id) serves \(row.privateDNSName) but \(deleter)'s teardown is deleting it; waiting to create a new one")
+                    return .park(
+                        until: clock.now().addingTimeInterval(10),
+                        reason: "\(theirs.id) serves \(row.privateDNSName) but \(deleter)'s teardown is deleting it; waiting to create a new one")
                 }
             }
         }
@@ -124,20 +131,23 @@ struct EndpointSteps {
         if !mayExist {
             try queue.whileHeld(job.id, owner: owner) { db, now in try EndpointRows.setClientToken(db, endpointID: row.id, token: token, now: now) }
         }
-        let tagged = mayExist ? try ec2.describeVpcEndpoints(filters: [
-            EC2Filter("vpc-id", [setup.vpcID]), EC2Filter("tag:privatelinkd:setup", [setup.id]), EC2Filter("tag:privatelinkd:service", [key]),
-        ]).filter { ![.deleted, .deleting, .failed, .rejected, .expired, .partial].contains($0.state) } : []  // only live ones count
+        let tagged =
+            mayExist
+            ? try ec2.describeVpcEndpoints(filters: [
+                EC2Filter("vpc-id", [setup.vpcID]), EC2Filter("tag:privatelinkd:setup", [setup.id]), EC2Filter("tag:privatelinkd:service", [key]),
+            ]).filter { ![.deleted, .deleting, .failed, .rejected, .expired, .partial].contains($0.state) } : []  // only live ones count
         let endpoint: VpcEndpoint
         let reason: String
         if let found = tagged.first {
             endpoint = found
             reason = "found \(found.id) by tag (created before a restart)"
         } else {
-            endpoint = try ec2.createVpcEndpoint(.init(
-                vpcID: setup.vpcID, serviceName: row.serviceName, subnetIDs: setup.subnetIDs, securityGroupIDs: setup.securityGroupIDs,
-                privateDNSEnabled: !peering,
-                serviceRegion: crossRegion && !AWSServiceEndpoints.isAWSService(row.serviceName) ? setup.serviceRegion : nil, clientToken: token,
-                tags: [("privatelinkd:setup", setup.id), ("privatelinkd:service", key), ("Name", "privatelinkd \(key) \(setup.site)")]))
+            endpoint = try ec2.createVpcEndpoint(
+                .init(
+                    vpcID: setup.vpcID, serviceName: row.serviceName, subnetIDs: setup.subnetIDs, securityGroupIDs: setup.securityGroupIDs,
+                    privateDNSEnabled: !peering,
+                    serviceRegion: crossRegion && !AWSServiceEndpoints.isAWSService(row.serviceName) ? setup.serviceRegion : nil, clientToken: token,
+                    tags: [("privatelinkd:setup", setup.id), ("privatelinkd:service", key), ("Name", "privatelinkd \(key) \(setup.site)")]))
             reason = "created \(endpoint.id)" + replaced
         }
         try queue.whileHeld(job.id, owner: owner) { db, now in
@@ -150,15 +160,19 @@ struct EndpointSteps {
     func waitAvailable() throws -> StepOutcome {
         let rows = try endpoints()
         if let failed = rows.first(where: { $0.state.isTerminalFailure || $0.state == .missing }) {
-            throw StepFailure("endpoint_\(failed.state.rawValue)", "\(failed.vpcEndpointID ?? failed.id) for \(failed.services.joined(separator: ", ")) is \(failed.state.rawValue)"
-                              + (failed.lastError.map { ": \($0)" } ?? "") + (failed.state == .rejected ? "; a rejected endpoint is billed until deleted" : ""))
+            throw StepFailure(
+                "endpoint_\(failed.state.rawValue)",
+                "\(failed.vpcEndpointID ?? failed.id) for \(failed.services.joined(separator: ", ")) is \(failed.state.rawValue)"
+                    + (failed.lastError.map { ": \($0)" } ?? "") + (failed.state == .rejected ? "; a rejected endpoint is billed until deleted" : ""))
         }
         if rows.allSatisfy({ $0.state == .available }) { return .done }
         let started = try queue.stepStartedAt(job.id) ?? clock.now()
         let deadline = started.addingTimeInterval(endpointTimeout)
         if clock.now() >= deadline {
             let late = rows.filter { $0.state != .available }.map { "\($0.vpcEndpointID ?? $0.id) (\($0.state.rawValue))" }
-            throw StepFailure("endpoint_timeout", "\(late.joined(separator: ", ")) not available after \(Int(endpointTimeout / 60)) minutes; the guide allows up to 10: contact Datadog support")
+            throw StepFailure(
+                "endpoint_timeout",
+                "\(late.joined(separator: ", ")) not available after \(Int(endpointTimeout / 60)) minutes; the guide allows up to 10: contact Datadog support")
         }
         return .park(until: deadline, reason: "waiting for AWS: \(rows.filter { $0.state != .available }.count) endpoint(s) not yet available")
     }

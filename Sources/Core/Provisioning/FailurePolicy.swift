@@ -25,8 +25,9 @@ public enum FailurePolicy {
         case let failure as StepFailure:
             return .fail(code: failure.code, message: failure.message)
         case let missing as CredentialsNotFound:
-            return .fail(code: "aws_credentials_missing",
-                         message: "\(missing.description); configure credentials (see README, AWS access) and retry the setup")
+            return .fail(
+                code: "aws_credentials_missing",
+                message: "\(missing.description); configure credentials (see README, AWS access) and retry the setup")
         case let aws as AWSError where !aws.isRetryable:
             return .fail(code: "aws_" + aws.code, message: aws.description)
         default:

@@ -33,7 +33,8 @@ struct PeeringSteps {
     func preflightPeerVPC() throws -> [String] {
         let vpcs: [Vpc]
         do { vpcs = try peerEC2.describeVpcs(ids: [peer.vpcID]) } catch let error as AWSError where error.isNotFound {
-            throw StepFailure("peer_vpc_not_found", "the agents' VPC \(peer.vpcID) was not found in \(peer.region); check peer.vpc_id, peer.region and peer.role_arn")
+            throw StepFailure(
+                "peer_vpc_not_found", "the agents' VPC \(peer.vpcID) was not found in \(peer.region); check peer.vpc_id, peer.region and peer.role_arn")
         }
         guard let vpc = vpcs.first else { throw StepFailure("peer_vpc_not_found", "\(peer.vpcID) was not found in \(peer.region)") }
         var off: [String] = []
@@ -41,7 +42,9 @@ struct PeeringSteps {
             off.append(attribute)
         }
         if !off.isEmpty {
-            throw StepFailure("peer_vpc_dns_disabled", "\(off.joined(separator: " and ")) must be on for the agents' VPC \(peer.vpcID): the private hosted zones only answer in VPCs with both")
+            throw StepFailure(
+                "peer_vpc_dns_disabled",
+                "\(off.joined(separator: " and ")) must be on for the agents' VPC \(peer.vpcID): the private hosted zones only answer in VPCs with both")
         }
         return vpc.cidrBlocks
     }
@@ -58,15 +61,17 @@ struct PeeringSteps {
             try write { db, now in try PeeringRows.setZone(db, rowID: zone.id, zoneID: existing.id, adopted: true, now: now) }
             return
         }
-        let created = try route53.createPrivateHostedZone(name: zone.name, vpcID: setup.vpcID, vpcRegion: setup.region,
-                                                          callerReference: zone.callerReference, comment: "privatelinkd \(setup.id) \(key)")
+        let created = try route53.createPrivateHostedZone(
+            name: zone.name, vpcID: setup.vpcID, vpcRegion: setup.region,
+            callerReference: zone.callerReference, comment: "privatelinkd \(setup.id) \(key)")
         try write { db, now in try PeeringRows.setZone(db, rowID: zone.id, zoneID: created.id, adopted: false, now: now) }
     }
 
     func upsertAliasRecord(_ key: String) throws {
         let row = try endpoint(key)
         guard let zone = try store.database.read({ try PeeringRows.zones($0, setupID: setup.id) }).first(where: { $0.endpointID == row.id }),
-              let zoneID = zone.zoneID else { throw StepFailure("zone_missing", "no hosted zone recorded for \(key)") }
+            let zoneID = zone.zoneID
+        else { throw StepFailure("zone_missing", "no hosted zone recorded for \(key)") }
         guard let target = row.dnsName, let targetZone = row.dnsHostedZoneID else {
             throw StepFailure("endpoint_dns_missing", "AWS gave no DNS name for \(row.vpcEndpointID ?? key); it cannot be the target of an alias record")
         }
@@ -82,7 +87,10 @@ struct PeeringSteps {
         // yet is looked at again later rather than judged.
         if found?.status == "active" && pair.count < 2 { throw NotYetVisible(what: "both sides of \(id)") }
         guard let found, found.status == "active", pair == Set([setup.vpcID, peer.vpcID]) else {
-            throw StepFailure("peering_not_active", "\(id) must be an active peering connection between \(setup.vpcID) and \(peer.vpcID) (it is \(found?.status ?? "not found")\(pair.isEmpty ? "" : ", between " + pair.sorted().joined(separator: " and ")))")
+            throw StepFailure(
+                "peering_not_active",
+                "\(id) must be an active peering connection between \(setup.vpcID) and \(peer.vpcID) (it is \(found?.status ?? "not found")\(pair.isEmpty ? "" : ", between " + pair.sorted().joined(separator: " and ")))"
+            )
         }
         try write { db, _ in try PeeringRows.setPeering(db, setupID: setup.id, id: id, created: false) }
     }
@@ -94,9 +102,11 @@ struct PeeringSteps {
         // this setup another setup's connection.
         let tagged = try ec2.describeVpcPeeringConnections(filters: [EC2Filter("tag:privatelinkd:setup", [setup.id])])
             .first { $0.tags["privatelinkd:setup"] == setup.id && !["deleted", "rejected", "failed", "expired"].contains($0.status) }
-        let connection = try tagged ?? ec2.createVpcPeeringConnection(
-            vpcID: setup.vpcID, peerVpcID: peer.vpcID, peerRegion: peer.region == setup.region ? nil : peer.region,
-            peerOwnerID: crossAccount ? peer.accountID : nil, tags: [("privatelinkd:setup", setup.id)])
+        let connection =
+            try tagged
+            ?? ec2.createVpcPeeringConnection(
+                vpcID: setup.vpcID, peerVpcID: peer.vpcID, peerRegion: peer.region == setup.region ? nil : peer.region,
+                peerOwnerID: crossAccount ? peer.accountID : nil, tags: [("privatelinkd:setup", setup.id)])
         try write { db, _ in try PeeringRows.setPeering(db, setupID: setup.id, id: connection.id, created: true) }
     }
 
@@ -142,14 +152,18 @@ struct PeeringSteps {
             }
         }
         if !missing.isEmpty {
-            throw StepFailure("routes_missing", "no route through \(pcx) in: \(missing.joined(separator: ", ")); add them (aws ec2 create-route --route-table-id … --destination-cidr-block … --vpc-peering-connection-id \(pcx)) or name the tables in peer.route_table_ids")
+            throw StepFailure(
+                "routes_missing",
+                "no route through \(pcx) in: \(missing.joined(separator: ", ")); add them (aws ec2 create-route --route-table-id … --destination-cidr-block … --vpc-peering-connection-id \(pcx)) or name the tables in peer.route_table_ids"
+            )
         }
     }
 
     func zoneFor(_ key: String) throws -> HostedZoneRecord {
         let row = try endpoint(key)
         guard let zone = try store.database.read({ try PeeringRows.zones($0, setupID: setup.id) }).first(where: { $0.endpointID == row.id }),
-              zone.zoneID != nil else { throw StepFailure("zone_missing", "no hosted zone recorded for \(key)") }
+            zone.zoneID != nil
+        else { throw StepFailure("zone_missing", "no hosted zone recorded for \(key)") }
         return zone
     }
 
@@ -186,13 +200,16 @@ struct PeeringSteps {
     /// AWS's answer meant "already gone": done.
     static func gone(_ error: Error) -> Bool {
         guard let error = error as? AWSError else { return false }
-        return error.isNotFound || ["VPCAssociationNotFound", "VPCAssociationAuthorizationNotFound", "InvalidRoute.NotFound",
-                                    "InvalidVpcPeeringConnectionID.NotFound", "HostedZoneNotFound"].contains(error.code)
+        return error.isNotFound
+            || [
+                "VPCAssociationNotFound", "VPCAssociationAuthorizationNotFound", "InvalidRoute.NotFound",
+                "InvalidVpcPeeringConnectionID.NotFound", "HostedZoneNotFound",
+            ].contains(error.code)
             || (error.code == "InvalidChangeBatch" && error.message.contains("not found"))
     }
 
     static func ignoringGone(_ body: () throws -> Void) throws {
-        do { try body() } catch where gone(error) {}
+        do { try body() } catch  where gone(error) {}
     }
 
     /// Disassociates the agents' VPC, withdraws authorizations, deletes the alias records and the
@@ -216,7 +233,8 @@ struct PeeringSteps {
                 try Self.ignoringGone { try route53.deleteVPCAssociationAuthorization(zoneID: zoneID, vpcID: parts[0], vpcRegion: parts[1]) }
             }
             if let endpoint = endpoints.first(where: { $0.id == zone.endpointID }),
-               let target = endpoint.dnsName, let targetZone = endpoint.dnsHostedZoneID {
+                let target = endpoint.dnsName, let targetZone = endpoint.dnsHostedZoneID
+            {
                 try Self.ignoringGone {
                     try route53.changeAliasRecord(zoneID: zoneID, action: "DELETE", name: zone.name, targetDNSName: target, targetZoneID: targetZone)
                 }

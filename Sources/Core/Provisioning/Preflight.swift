@@ -5,8 +5,10 @@ public enum Preflight {
     /// `enableDnsSupport` and `enableDnsHostnames` must both be on for private DNS.
     public static func dnsAttributes(vpcID: String, off: [String], code: String = "vpc_dns_disabled") -> StepFailure? {
         guard !off.isEmpty else { return nil }
-        return StepFailure(code, "\(off.joined(separator: " and ")) must be on for \(vpcID) so that private DNS works; "
-                           + off.map { "aws ec2 modify-vpc-attribute --vpc-id \(vpcID) --\($0.camelToKebab) '{\"Value\":true}'" }.joined(separator: "; "))
+        return StepFailure(
+            code,
+            "\(off.joined(separator: " and ")) must be on for \(vpcID) so that private DNS works; "
+                + off.map { "aws ec2 modify-vpc-attribute --vpc-id \(vpcID) --\($0.camelToKebab) '{\"Value\":true}'" }.joined(separator: "; "))
     }
 
     /// Every requested subnet exists, belongs to the VPC, and no two share an Availability Zone.
@@ -21,7 +23,8 @@ public enum Preflight {
         for subnet in subnets {
             let zone = subnet.availabilityZoneID ?? subnet.availabilityZone
             if let other = byZone[zone] {
-                return StepFailure("subnets_share_zone", "\(other) and \(subnet.id) are both in \(zone); an endpoint takes at most one subnet per Availability Zone")
+                return StepFailure(
+                    "subnets_share_zone", "\(other) and \(subnet.id) are both in \(zone); an endpoint takes at most one subnet per Availability Zone")
             }
             byZone[zone] = subnet.id
         }
@@ -31,12 +34,16 @@ public enum Preflight {
     /// Every service was found, and offers every subnet's zone. Zone ids are compared where AWS gives
     /// them (zone names differ between accounts), else names; the zones of a cross-region Datadog
     /// service are in another region, so only AWS's own services are compared then.
-    public static func services(found: [EndpointServiceDetail], required: [String], subnets: [Subnet], crossRegion: Bool,
-                                region: String, serviceRegion: String) -> StepFailure? {
+    public static func services(
+        found: [EndpointServiceDetail], required: [String], subnets: [Subnet], crossRegion: Bool,
+        region: String, serviceRegion: String
+    ) -> StepFailure? {
         for name in required where !found.contains(where: { $0.serviceName == name }) {
             if AWSServiceEndpoints.isAWSService(name) { return StepFailure("service_not_found", "\(name) is not offered in \(region)") }
-            return StepFailure("service_not_found", "\(name) was not found" + (crossRegion ? " in service region \(serviceRegion)" : "")
-                               + "; if the catalog is current, contact Datadog support")
+            return StepFailure(
+                "service_not_found",
+                "\(name) was not found" + (crossRegion ? " in service region \(serviceRegion)" : "")
+                    + "; if the catalog is current, contact Datadog support")
         }
         let compared = crossRegion ? found.filter { AWSServiceEndpoints.isAWSService($0.serviceName) } : found
         for service in compared {
@@ -44,7 +51,10 @@ public enum Preflight {
             for subnet in subnets {
                 let zone = service.availabilityZoneIDs.isEmpty ? subnet.availabilityZone : (subnet.availabilityZoneID ?? subnet.availabilityZone)
                 if !offered.contains(zone) {
-                    return StepFailure("subnet_zone_not_offered", "\(subnet.id) is in \(zone), which \(service.serviceName) does not offer (it offers \(offered.sorted().joined(separator: ", "))); choose subnets in those zones")
+                    return StepFailure(
+                        "subnet_zone_not_offered",
+                        "\(subnet.id) is in \(zone), which \(service.serviceName) does not offer (it offers \(offered.sorted().joined(separator: ", "))); choose subnets in those zones"
+                    )
                 }
             }
         }
@@ -61,7 +71,10 @@ public enum Preflight {
                     rule.allowsTCP(port: 443) && (rule.cidrBlocks.contains { CIDR.contains($0, cidr) } || !rule.sourceGroupIDs.isEmpty)
                 }
                 if !admitted {
-                    return StepFailure("security_group_blocks_443", "\(id) does not accept inbound TCP 443 from \(cidr); add the rule: aws ec2 authorize-security-group-ingress --group-id \(id) --protocol tcp --port 443 --cidr \(cidr)")
+                    return StepFailure(
+                        "security_group_blocks_443",
+                        "\(id) does not accept inbound TCP 443 from \(cidr); add the rule: aws ec2 authorize-security-group-ingress --group-id \(id) --protocol tcp --port 443 --cidr \(cidr)"
+                    )
                 }
             }
         }

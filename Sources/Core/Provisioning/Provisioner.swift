@@ -42,8 +42,10 @@ public final class Provisioner: @unchecked Sendable {
     public let reconciler: Reconciler
     public let verification: VerificationJobRunner?
 
-    public init(store: SetupStore, aws: AWSAccess, configuration: ProvisioningConfiguration, logger: Logger, clock: Clock = .system,
-                verification: VerificationJobRunner? = nil) {
+    public init(
+        store: SetupStore, aws: AWSAccess, configuration: ProvisioningConfiguration, logger: Logger, clock: Clock = .system,
+        verification: VerificationJobRunner? = nil
+    ) {
         self.verification = verification
         self.store = store
         self.queue = JobQueue(database: store.database, clock: clock)
@@ -75,7 +77,8 @@ public final class Provisioner: @unchecked Sendable {
     static func ownerIsDeadLocalProcess(_ owner: String) -> Bool {
         let parts = owner.split(separator: "#")[0].split(separator: ":")
         guard parts.count == 3, parts[0] == "worker", parts[1] == ProcessInfo.processInfo.hostName,
-              let pid = Int32(parts[2]), pid != ProcessInfo.processInfo.processIdentifier else { return false }
+            let pid = Int32(parts[2]), pid != ProcessInfo.processInfo.processIdentifier
+        else { return false }
         return kill(pid, 0) != 0 && errno == ESRCH
     }
 
@@ -179,10 +182,12 @@ public final class Provisioner: @unchecked Sendable {
             let request = try store.storedRequest(setup.id)
             let context = aws.context(for: setup, request: request, jobID: job.id)
             let ec2 = aws.ec2(region: setup.region, context: context)
-            let steps = EndpointSteps(setup: setup, job: job, owner: owner, queue: queue, store: store, ec2: ec2,
-                                      endpointTimeout: configuration.endpointTimeout, clock: clock)
-            let teardown = TeardownSteps(setup: setup, job: job, owner: owner, queue: queue, store: store, ec2: ec2,
-                                         timeout: configuration.endpointTimeout, clock: clock)
+            let steps = EndpointSteps(
+                setup: setup, job: job, owner: owner, queue: queue, store: store, ec2: ec2,
+                endpointTimeout: configuration.endpointTimeout, clock: clock)
+            let teardown = TeardownSteps(
+                setup: setup, job: job, owner: owner, queue: queue, store: store, ec2: ec2,
+                timeout: configuration.endpointTimeout, clock: clock)
             let peering = try peeringSteps(setup: setup, request: request, job: job, owner: owner, context: context)
             var subnets: [Subnet] = []
             var peerCIDRs: [String] = []
@@ -205,12 +210,17 @@ public final class Provisioner: @unchecked Sendable {
                 try queue.completeStep(job, owner: owner, completed: index + 1)
             }
             if job.kind == .teardown {
-                try queue.finish(job, owner: owner, state: .succeeded, setupStatus: .deleted, reason: "every endpoint privatelinkd created that no other setup uses is deleted")
+                try queue.finish(
+                    job, owner: owner, state: .succeeded, setupStatus: .deleted,
+                    reason: "every endpoint privatelinkd created that no other setup uses is deleted")
             } else {
                 let verifyNow = verification?.settings.verifyOnReady == true
-                try queue.finish(job, owner: owner, state: .succeeded, setupStatus: .ready,
-                                 reason: setup.mode == .vpcPeering ? "every endpoint is available and every zone, record and association is in place"
-                                     : "every endpoint is available") { db, now in
+                try queue.finish(
+                    job, owner: owner, state: .succeeded, setupStatus: .ready,
+                    reason: setup.mode == .vpcPeering
+                        ? "every endpoint is available and every zone, record and association is in place"
+                        : "every endpoint is available"
+                ) { db, now in
                     if verifyNow { _ = try VerificationRows.request(db, setupID: setup.id, trigger: .onReady, actor: owner, now: now) }
                 }
                 if verifyNow { notify() }
@@ -230,22 +240,28 @@ public final class Provisioner: @unchecked Sendable {
     /// The peering side of a `vpc_peering` setup: the agents' region, account and role.
     func peeringSteps(setup: SetupRecord, request: JSON, job: JobRecord, owner: String, context: CallContext) throws -> PeeringSteps? {
         guard setup.mode == .vpcPeering, let peerJSON = request["peer"], let vpc = peerJSON["vpc_id"]?.stringValue,
-              let region = peerJSON["region"]?.stringValue else { return nil }
-        let peer = PeerRequest(vpcID: vpc, region: region, accountID: peerJSON["account_id"]?.stringValue, roleARN: peerJSON["role_arn"]?.stringValue,
-                               externalID: peerJSON["external_id"]?.stringValue, peeringConnectionID: peerJSON["peering_connection_id"]?.stringValue,
-                               routeTableIDs: peerJSON["route_table_ids"]?.arrayValue?.compactMap(\.stringValue) ?? [])
-        let peerContext = peer.roleARN == nil && (peer.accountID == nil || peer.accountID == setup.accountID)
+            let region = peerJSON["region"]?.stringValue
+        else { return nil }
+        let peer = PeerRequest(
+            vpcID: vpc, region: region, accountID: peerJSON["account_id"]?.stringValue, roleARN: peerJSON["role_arn"]?.stringValue,
+            externalID: peerJSON["external_id"]?.stringValue, peeringConnectionID: peerJSON["peering_connection_id"]?.stringValue,
+            routeTableIDs: peerJSON["route_table_ids"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+        let peerContext =
+            peer.roleARN == nil && (peer.accountID == nil || peer.accountID == setup.accountID)
             ? context
             : aws.context(accountID: peer.accountID ?? setup.accountID, roleARN: peer.roleARN, externalID: peer.externalID, setupID: setup.id, jobID: job.id)
-        return PeeringSteps(setup: setup, peer: peer, job: job, owner: owner, queue: queue, store: store,
-                            ec2: aws.ec2(region: setup.region, context: context), peerEC2: aws.ec2(region: peer.region, context: peerContext),
-                            route53: aws.route53(context: context, partitionRegion: setup.region),
-                            peerRoute53: aws.route53(context: peerContext, partitionRegion: peer.region))
+        return PeeringSteps(
+            setup: setup, peer: peer, job: job, owner: owner, queue: queue, store: store,
+            ec2: aws.ec2(region: setup.region, context: context), peerEC2: aws.ec2(region: peer.region, context: peerContext),
+            route53: aws.route53(context: context, partitionRegion: setup.region),
+            peerRoute53: aws.route53(context: peerContext, partitionRegion: peer.region))
     }
 
     /// Runs one step; the `switch` is exhaustive, so a new kind of step cannot be forgotten here.
-    func runStep(_ step: Step, steps: EndpointSteps, teardown: TeardownSteps, peering: PeeringSteps?,
-                 subnets: inout [Subnet], peerCIDRs: inout [String]) throws -> StepOutcome {
+    func runStep(
+        _ step: Step, steps: EndpointSteps, teardown: TeardownSteps, peering: PeeringSteps?,
+        subnets: inout [Subnet], peerCIDRs: inout [String]
+    ) throws -> StepOutcome {
         func needPeering() throws -> PeeringSteps {
             guard let peering else { throw StepFailure("peer_missing", "step \(step.text) needs the setup's peer") }
             return peering

@@ -23,9 +23,11 @@ public final class Reconciler: @unchecked Sendable {
     @discardableResult
     public func reconcileOnce() throws -> [String] {
         let tracked = try database.read { try EndpointRows.tracked($0) }
-        let described = try aws.describeEndpoints(tracked, owner: {
-            AWSAccess.EndpointOwner(account: $0.accountID, region: $0.region, roleARN: $0.roleARN, externalID: $0.externalID)
-        }, id: \.vpcEndpointID)
+        let described = try aws.describeEndpoints(
+            tracked,
+            owner: {
+                AWSAccess.EndpointOwner(account: $0.accountID, region: $0.region, roleARN: $0.roleARN, externalID: $0.externalID)
+            }, id: \.vpcEndpointID)
         var observed: [String: EndpointState] = [:]  // endpoint row id → AWS's state now
         var reasons: [String: String] = [:]
         for row in tracked {
@@ -41,21 +43,26 @@ public final class Reconciler: @unchecked Sendable {
         let changedRows = tracked.filter { (observed[$0.endpointID] ?? .missing) != $0.state }
         var changedSetups: [String] = []
         let bySetup = Dictionary(grouping: tracked, by: \.setupID)
-        let needsWrite = !changedRows.isEmpty || bySetup.contains { setupID, rows in
-            let healthy = rows.allSatisfy { (observed[$0.endpointID] ?? .missing) == .available }
-            return (rows[0].setupStatus == .ready) != healthy
-        }
+        let needsWrite =
+            !changedRows.isEmpty
+            || bySetup.contains { setupID, rows in
+                let healthy = rows.allSatisfy { (observed[$0.endpointID] ?? .missing) == .available }
+                return (rows[0].setupStatus == .ready) != healthy
+            }
         guard needsWrite else { return [] }
         try database.write { db in
             let now = Timestamp.string(clock.now())
             for row in changedRows {
-                try EndpointRows.updateState(db, endpointID: row.endpointID, to: observed[row.endpointID] ?? .missing, lastError: nil,
-                                             actor: "reconciler", reason: reasons[row.endpointID], now: now)
+                try EndpointRows.updateState(
+                    db, endpointID: row.endpointID, to: observed[row.endpointID] ?? .missing, lastError: nil,
+                    actor: "reconciler", reason: reasons[row.endpointID], now: now)
             }
             for (setupID, rows) in bySetup {
                 let healthy = rows.allSatisfy { (observed[$0.endpointID] ?? .missing) == .available }
                 let target: SetupStatus = healthy ? .ready : .degraded
-                let reason = healthy ? "every endpoint is available again"
+                let reason =
+                    healthy
+                    ? "every endpoint is available again"
                     : rows.filter { observed[$0.endpointID] != .available }.map { reasons[$0.endpointID] ?? "" }.joined(separator: "; ")
                 if try TransitionLog.moveSetup(db, id: setupID, to: target, actor: "reconciler", reason: reason, now: now) {
                     changedSetups.append(setupID)

@@ -29,16 +29,19 @@ struct TeardownSteps {
                 guard let id = row.vpcEndpointID, ![.deleted, .missing].contains(row.state) else { continue }
                 let others = try EndpointRows.otherUsers(db, vpcEndpointID: id, excluding: setup.id)
                 if !others.isEmpty {
-                    try EndpointRows.recordKept(db, row: row, actor: owner,
-                                                reason: "kept \(id): still used by \(others.joined(separator: ", "))", now: now)
+                    try EndpointRows.recordKept(
+                        db, row: row, actor: owner,
+                        reason: "kept \(id): still used by \(others.joined(separator: ", "))", now: now)
                 } else if row.createdBy != nil || includeAdopted {
                     targets.append((row, id))
-                    let reason = "DeleteVpcEndpoints \(id): no other setup uses it"
+                    let reason =
+                        "DeleteVpcEndpoints \(id): no other setup uses it"
                         + (row.createdBy.map { " (created by privatelinkd for \($0))" } ?? " (delete_adopted=true)")
                     try EndpointRows.updateState(db, endpointID: row.id, to: .deleting, lastError: nil, actor: owner, reason: reason, now: now)
                 } else {
-                    try EndpointRows.recordKept(db, row: row, actor: owner,
-                                                reason: "kept \(id): it existed before privatelinkd; DELETE with ?delete_adopted=true removes it", now: now)
+                    try EndpointRows.recordKept(
+                        db, row: row, actor: owner,
+                        reason: "kept \(id): it existed before privatelinkd; DELETE with ?delete_adopted=true removes it", now: now)
                 }
             }
             return targets
@@ -51,7 +54,8 @@ struct TeardownSteps {
             for target in targets {
                 guard let failure = failures.first(where: { $0.id == target.id }) else { continue }
                 if failure.reason.contains("NotFound") {
-                    try EndpointRows.updateState(db, endpointID: target.row.id, to: .deleted, lastError: nil, actor: owner, reason: "AWS no longer has \(target.id)", now: now)
+                    try EndpointRows.updateState(
+                        db, endpointID: target.row.id, to: .deleted, lastError: nil, actor: owner, reason: "AWS no longer has \(target.id)", now: now)
                 } else {
                     throw StepFailure("delete_failed", "AWS could not delete \(target.id): \(Echo.text(failure.reason, limit: 300))")
                 }
@@ -76,13 +80,15 @@ struct TeardownSteps {
             let stray = try unrecordedTaggedEndpoints()
             guard stray.isEmpty else {
                 _ = try ec2.deleteVpcEndpoints(ids: stray)
-                return .park(until: clock.now().addingTimeInterval(5), reason: "deleting \(stray.joined(separator: ", ")), created while the setup was being cancelled")
+                return .park(
+                    until: clock.now().addingTimeInterval(5), reason: "deleting \(stray.joined(separator: ", ")), created while the setup was being cancelled")
             }
             return .done
         }
         let started = try queue.stepStartedAt(job.id) ?? clock.now()
         if clock.now() >= started.addingTimeInterval(timeout) {
-            throw StepFailure("delete_timeout", "\(pending.compactMap(\.vpcEndpointID).joined(separator: ", ")) still deleting after \(Int(timeout / 60)) minutes")
+            throw StepFailure(
+                "delete_timeout", "\(pending.compactMap(\.vpcEndpointID).joined(separator: ", ")) still deleting after \(Int(timeout / 60)) minutes")
         }
         return .park(until: started.addingTimeInterval(timeout), reason: "waiting for AWS to delete \(pending.count) endpoint(s)")
     }

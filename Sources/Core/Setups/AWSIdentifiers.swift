@@ -27,9 +27,9 @@ public enum AWSIdentifiers {
     public static func roleARNAccount(_ value: String) -> String? {
         let parts = value.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
         guard parts.count == 6, parts[0] == "arn", ["aws", "aws-us-gov", "aws-cn"].contains(String(parts[1])),
-              parts[2] == "iam", parts[3].isEmpty, isAccountID(String(parts[4])),
-              parts[5].hasPrefix("role/"), parts[5].utf8.count > 5, parts[5].utf8.count <= 512 + 5,
-              isASCIIWord(parts[5].dropFirst(5), extra: "+=,.@_-/")
+            parts[2] == "iam", parts[3].isEmpty, isAccountID(String(parts[4])),
+            parts[5].hasPrefix("role/"), parts[5].utf8.count > 5, parts[5].utf8.count <= 512 + 5,
+            isASCIIWord(parts[5].dropFirst(5), extra: "+=,.@_-/")
         else { return nil }
         return String(parts[4])
     }

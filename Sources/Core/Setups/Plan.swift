@@ -47,8 +47,10 @@ public struct Plan: Sendable, Equatable {
             }
         }
         for id in request.extraServices {
-            groups.append(PlannedEndpoint(services: [id], serviceName: AWSServiceEndpoints.serviceName(id, region: request.region),
-                                          privateDNSName: AWSServiceEndpoints.privateDNSName(id, region: request.region)))
+            groups.append(
+                PlannedEndpoint(
+                    services: [id], serviceName: AWSServiceEndpoints.serviceName(id, region: request.region),
+                    privateDNSName: AWSServiceEndpoints.privateDNSName(id, region: request.region)))
         }
         endpoints = groups
         steps = Plan.steps(for: request, endpoints: groups)
@@ -59,69 +61,104 @@ public struct Plan: Sendable, Equatable {
 
     public var json: JSON {
         .object([
-            ("endpoints", .array(endpoints.map { e in
-                .object([("services", .strings(e.services)), ("service_name", .string(e.serviceName)),
-                         ("private_dns_name", .string(e.privateDNSName))])
-            })),
+            (
+                "endpoints",
+                .array(
+                    endpoints.map { e in
+                        .object([
+                            ("services", .strings(e.services)), ("service_name", .string(e.serviceName)),
+                            ("private_dns_name", .string(e.privateDNSName)),
+                        ])
+                    })
+            ),
             ("steps", .array(steps.map(\.json))),
         ])
     }
 
     private static func steps(for request: SetupRequest, endpoints: [PlannedEndpoint]) -> [PlanStep] {
         let peering = request.mode == .vpcPeering
-        let where_ = request.mode == .crossRegion
+        let where_ =
+            request.mode == .crossRegion
             ? "in \(request.region) with ServiceRegion \(request.serviceRegion)" : "in \(request.region)"
         var steps: [PlanStep] = [
-            PlanStep(.preflightVPC, action: "ec2:DescribeVpcs, ec2:DescribeVpcAttribute",
-                     description: "check that \(request.vpcID) exists and has enableDnsSupport and enableDnsHostnames on"),
-            PlanStep(.preflightSubnets, action: "ec2:DescribeSubnets",
-                     description: "check that the subnets belong to \(request.vpcID), at most one per Availability Zone"),
-            PlanStep(.preflightServices, action: "ec2:DescribeVpcEndpointServices",
-                     description: "find each Datadog service name" + (request.mode == .crossRegion ? " in service region \(request.serviceRegion)" : "") + " and the Availability Zone ids it offers"),
-            PlanStep(.preflightSecurityGroups, action: "ec2:DescribeSecurityGroups",
-                     description: "check that each security group accepts inbound TCP 443 from " + (peering ? "the peer VPC's CIDR" : "the VPC's CIDR")),
-            PlanStep(.preflightExistingEndpoints, action: "ec2:DescribeVpcEndpoints",
-                     description: "adopt an existing endpoint for the same service instead of creating a second one"),
+            PlanStep(
+                .preflightVPC, action: "ec2:DescribeVpcs, ec2:DescribeVpcAttribute",
+                description: "check that \(request.vpcID) exists and has enableDnsSupport and enableDnsHostnames on"),
+            PlanStep(
+                .preflightSubnets, action: "ec2:DescribeSubnets",
+                description: "check that the subnets belong to \(request.vpcID), at most one per Availability Zone"),
+            PlanStep(
+                .preflightServices, action: "ec2:DescribeVpcEndpointServices",
+                description: "find each Datadog service name" + (request.mode == .crossRegion ? " in service region \(request.serviceRegion)" : "")
+                    + " and the Availability Zone ids it offers"),
+            PlanStep(
+                .preflightSecurityGroups, action: "ec2:DescribeSecurityGroups",
+                description: "check that each security group accepts inbound TCP 443 from " + (peering ? "the peer VPC's CIDR" : "the VPC's CIDR")),
+            PlanStep(
+                .preflightExistingEndpoints, action: "ec2:DescribeVpcEndpoints",
+                description: "adopt an existing endpoint for the same service instead of creating a second one"),
         ]
         if peering, let peer = request.peer {
-            steps.append(PlanStep(.preflightPeerVPC, action: "ec2:DescribeVpcs, ec2:DescribeVpcAttribute",
-                                  description: "check that the agents' VPC \(peer.vpcID) in \(peer.region) exists with DNS support and hostnames on"))
+            steps.append(
+                PlanStep(
+                    .preflightPeerVPC, action: "ec2:DescribeVpcs, ec2:DescribeVpcAttribute",
+                    description: "check that the agents' VPC \(peer.vpcID) in \(peer.region) exists with DNS support and hostnames on"))
         }
         for endpoint in endpoints {
             let place = AWSServiceEndpoints.isAWSService(endpoint.serviceName) ? "in \(request.region)" : where_
-            steps.append(PlanStep(
-                .createEndpoint(endpoint.key), action: "ec2:CreateVpcEndpoint",
-                description: "create an Interface endpoint for \(endpoint.serviceName) \(place), private DNS \(peering ? "off" : "on")"))
+            steps.append(
+                PlanStep(
+                    .createEndpoint(endpoint.key), action: "ec2:CreateVpcEndpoint",
+                    description: "create an Interface endpoint for \(endpoint.serviceName) \(place), private DNS \(peering ? "off" : "on")"))
         }
-        steps.append(PlanStep(.waitAvailable, action: "ec2:DescribeVpcEndpoints",
-                              description: "wait until every endpoint is available (up to 10 minutes on AWS's side)"))
+        steps.append(
+            PlanStep(
+                .waitAvailable, action: "ec2:DescribeVpcEndpoints",
+                description: "wait until every endpoint is available (up to 10 minutes on AWS's side)"))
         guard peering, let peer = request.peer else { return steps }
 
         let crossAccount = peer.accountID != nil && peer.accountID != request.accountID
         for endpoint in endpoints {
-            steps.append(PlanStep(.createHostedZone(endpoint.key), action: "route53:CreateHostedZone",
-                                  description: "create the private hosted zone \(endpoint.privateDNSName) attached to \(request.vpcID)"))
-            steps.append(PlanStep(.upsertAliasRecord(endpoint.key), action: "route53:ChangeResourceRecordSets",
-                                  description: "UPSERT an alias A record \(endpoint.privateDNSName) to the endpoint's DNS name"))
+            steps.append(
+                PlanStep(
+                    .createHostedZone(endpoint.key), action: "route53:CreateHostedZone",
+                    description: "create the private hosted zone \(endpoint.privateDNSName) attached to \(request.vpcID)"))
+            steps.append(
+                PlanStep(
+                    .upsertAliasRecord(endpoint.key), action: "route53:ChangeResourceRecordSets",
+                    description: "UPSERT an alias A record \(endpoint.privateDNSName) to the endpoint's DNS name"))
         }
         if let pcx = peer.peeringConnectionID {
-            steps.append(PlanStep(.checkPeering, action: "ec2:DescribeVpcPeeringConnections",
-                                  description: "check that peering connection \(pcx) is active between \(request.vpcID) and \(peer.vpcID)"))
+            steps.append(
+                PlanStep(
+                    .checkPeering, action: "ec2:DescribeVpcPeeringConnections",
+                    description: "check that peering connection \(pcx) is active between \(request.vpcID) and \(peer.vpcID)"))
         } else {
-            steps.append(PlanStep(.createPeering, action: "ec2:CreateVpcPeeringConnection",
-                                  description: "request a peering connection from \(request.vpcID) to \(peer.vpcID) in \(peer.region)"))
-            steps.append(PlanStep(.acceptPeering, action: "ec2:AcceptVpcPeeringConnection",
-                                  description: "accept the peering connection on the agents' side"))
+            steps.append(
+                PlanStep(
+                    .createPeering, action: "ec2:CreateVpcPeeringConnection",
+                    description: "request a peering connection from \(request.vpcID) to \(peer.vpcID) in \(peer.region)"))
+            steps.append(
+                PlanStep(
+                    .acceptPeering, action: "ec2:AcceptVpcPeeringConnection",
+                    description: "accept the peering connection on the agents' side"))
         }
-        steps.append(PlanStep(.checkRoutes, action: "ec2:DescribeRouteTables",
-                              description: "check routes in both directions" + (peer.routeTableIDs.isEmpty ? "" : "; add missing ones to \(peer.routeTableIDs.joined(separator: ", "))")))
+        steps.append(
+            PlanStep(
+                .checkRoutes, action: "ec2:DescribeRouteTables",
+                description: "check routes in both directions"
+                    + (peer.routeTableIDs.isEmpty ? "" : "; add missing ones to \(peer.routeTableIDs.joined(separator: ", "))")))
         for endpoint in endpoints {
             if crossAccount {
-                steps.append(PlanStep(.authorizeAssociation(endpoint.key), action: "route53:CreateVPCAssociationAuthorization",
-                                      description: "authorize \(peer.vpcID) (account \(peer.accountID ?? "")) to associate with the zone \(endpoint.privateDNSName)"))
+                steps.append(
+                    PlanStep(
+                        .authorizeAssociation(endpoint.key), action: "route53:CreateVPCAssociationAuthorization",
+                        description: "authorize \(peer.vpcID) (account \(peer.accountID ?? "")) to associate with the zone \(endpoint.privateDNSName)"))
             }
-            steps.append(PlanStep(.associateZone(endpoint.key), action: "route53:AssociateVPCWithHostedZone",
-                                  description: "associate the zone \(endpoint.privateDNSName) with the agents' VPC \(peer.vpcID) in \(peer.region)"))
+            steps.append(
+                PlanStep(
+                    .associateZone(endpoint.key), action: "route53:AssociateVPCWithHostedZone",
+                    description: "associate the zone \(endpoint.privateDNSName) with the agents' VPC \(peer.vpcID) in \(peer.region)"))
         }
         return steps
     }

@@ -8,8 +8,10 @@ public struct PeerRequest: Sendable, Equatable {
     public var peeringConnectionID: String?
     public var routeTableIDs: [String]
 
-    public init(vpcID: String, region: String, accountID: String? = nil, roleARN: String? = nil,
-                externalID: String? = nil, peeringConnectionID: String? = nil, routeTableIDs: [String] = []) {
+    public init(
+        vpcID: String, region: String, accountID: String? = nil, roleARN: String? = nil,
+        externalID: String? = nil, peeringConnectionID: String? = nil, routeTableIDs: [String] = []
+    ) {
         self.vpcID = vpcID
         self.region = region
         self.accountID = accountID

@@ -32,7 +32,9 @@ public struct SetupValidator: Sendable {
         var siteNotSupported = false
         if let id = problems.requiredString(body, "site") {
             if let found = catalog.site(id) {
-                if found.privateLinkSupported { site = found } else {
+                if found.privateLinkSupported {
+                    site = found
+                } else {
                     siteNotSupported = true
                     problems.add("site", "site_not_supported", catalog.unsupportedMessage)
                 }
@@ -62,11 +64,18 @@ public struct SetupValidator: Sendable {
         if let mode, let region, let serviceRegion {
             switch mode {
             case .sameRegion where region != serviceRegion:
-                problems.add("region", "mode_region_mismatch", "same_region endpoints must be in the site's region \(serviceRegion); use cross_region or vpc_peering from \(region)")
+                problems.add(
+                    "region", "mode_region_mismatch",
+                    "same_region endpoints must be in the site's region \(serviceRegion); use cross_region or vpc_peering from \(region)")
             case .crossRegion where region == serviceRegion:
-                problems.add("region", "mode_region_mismatch", "cross_region endpoints must be in a region other than the site's region \(serviceRegion); use same_region")
+                problems.add(
+                    "region", "mode_region_mismatch",
+                    "cross_region endpoints must be in a region other than the site's region \(serviceRegion); use same_region")
             case .vpcPeering where region != serviceRegion:
-                problems.add("region", "mode_region_mismatch", "vpc_peering endpoints are created in the site's region \(serviceRegion): set region to \(serviceRegion) and put the agents' region in peer.region")
+                problems.add(
+                    "region", "mode_region_mismatch",
+                    "vpc_peering endpoints are created in the site's region \(serviceRegion): set region to \(serviceRegion) and put the agents' region in peer.region"
+                )
             default: break
             }
         }
@@ -83,7 +92,8 @@ public struct SetupValidator: Sendable {
                 problems.add("services", "empty", "services must name at least one service, or be left out for all ten")
             }
             for (i, id) in list.enumerated() where !Catalog.serviceIDs.contains(id) {
-                problems.add("services[\(i)]", "unknown_service", "unknown service \"\(Echo.text(id))\"; services are: \(Catalog.serviceIDs.joined(separator: ", "))")
+                problems.add(
+                    "services[\(i)]", "unknown_service", "unknown service \"\(Echo.text(id))\"; services are: \(Catalog.serviceIDs.joined(separator: ", "))")
             }
             problems.checkDuplicates(list, field: "services")
             services = list
@@ -92,8 +102,9 @@ public struct SetupValidator: Sendable {
         var extraServices: [String] = []
         if let list = problems.stringList(body, "extra_services", required: false) {
             for (i, id) in list.enumerated() where !AWSServiceEndpoints.supported.contains(id) {
-                problems.add("extra_services[\(i)]", "unknown_service",
-                             "unknown extra service \"\(Echo.text(id))\"; extra services are: \(AWSServiceEndpoints.supported.joined(separator: ", "))")
+                problems.add(
+                    "extra_services[\(i)]", "unknown_service",
+                    "unknown extra service \"\(Echo.text(id))\"; extra services are: \(AWSServiceEndpoints.supported.joined(separator: ", "))")
             }
             problems.checkDuplicates(list, field: "extra_services")
             extraServices = list
@@ -109,8 +120,11 @@ public struct SetupValidator: Sendable {
         var peer: PeerRequest?
         let peerValue = body["peer"].flatMap { $0.isNull ? nil : $0 }
         if mode == .vpcPeering {
-            if let peerValue { peer = validatePeer(peerValue, endpointVPC: vpcID, problems: &problems) }
-            else { problems.add("peer", "required", "vpc_peering needs peer: the agents' VPC (vpc_id, region)") }
+            if let peerValue {
+                peer = validatePeer(peerValue, endpointVPC: vpcID, problems: &problems)
+            } else {
+                problems.add("peer", "required", "vpc_peering needs peer: the agents' VPC (vpc_id, region)")
+            }
         } else if peerValue != nil, mode != nil {
             problems.add("peer", "not_allowed", "peer is only for mode vpc_peering")
         }
@@ -122,21 +136,24 @@ public struct SetupValidator: Sendable {
         }
         var dryRun = false
         if let value = body["dry_run"], !value.isNull {
-            if let flag = value.boolValue { dryRun = flag } else {
+            if let flag = value.boolValue {
+                dryRun = flag
+            } else {
                 problems.add("dry_run", "invalid_type", "dry_run must be a boolean, got \(value.typeName)")
             }
         }
 
         guard problems.list.isEmpty, let site, let region, let mode, let vpcID, let subnetIDs, let securityGroupIDs,
-              let serviceRegion
+            let serviceRegion
         else {
             return .failure(SetupValidationError(problems: problems.capped, siteNotSupported: siteNotSupported, supportedSites: supportedIDs))
         }
-        return .success(SetupRequest(
-            site: site.id, mode: mode, region: region, serviceRegion: serviceRegion, vpcID: vpcID,
-            subnetIDs: subnetIDs, securityGroupIDs: securityGroupIDs, services: services, extraServices: extraServices,
-            accountID: accountID ?? roleARN.flatMap(AWSIdentifiers.roleARNAccount),
-            roleARN: roleARN, externalID: externalID, peer: peer, agentVersion: agentVersion, dryRun: dryRun))
+        return .success(
+            SetupRequest(
+                site: site.id, mode: mode, region: region, serviceRegion: serviceRegion, vpcID: vpcID,
+                subnetIDs: subnetIDs, securityGroupIDs: securityGroupIDs, services: services, extraServices: extraServices,
+                accountID: accountID ?? roleARN.flatMap(AWSIdentifiers.roleARNAccount),
+                roleARN: roleARN, externalID: externalID, peer: peer, agentVersion: agentVersion, dryRun: dryRun))
     }
 
     private var supportedIDs: [String] { catalog.supportedSites.map(\.id) }
@@ -261,7 +278,9 @@ struct Problems {
         var strings: [String] = []
         var ok = true
         for (i, item) in items.enumerated() {
-            if let s = item.stringValue { strings.append(s) } else {
+            if let s = item.stringValue {
+                strings.append(s)
+            } else {
                 add("\(key)[\(i)]", "invalid_type", "\(key)[\(i)] must be a string, got \(item.typeName)")
                 ok = false
             }

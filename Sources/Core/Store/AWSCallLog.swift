@@ -21,11 +21,13 @@ public final class AWSCallLog: AWSCallRecorder {
                         error_message, request_id, duration_ms, throttle_wait_ms, setup_id, job_id)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
-                    [.text(Timestamp.string(call.at)), .optional(call.accountID), .text(call.region),
-                     .text(call.service.rawValue), .text(call.action), .int(call.attempt),
-                     call.httpStatus.map { .int($0) } ?? .null, .optional(call.errorCode), .optional(call.errorMessage),
-                     .optional(call.requestID), .real(call.durationMilliseconds), .real(call.throttleWaitMilliseconds),
-                     .optional(call.setupID), .optional(call.jobID)])
+                    [
+                        .text(Timestamp.string(call.at)), .optional(call.accountID), .text(call.region),
+                        .text(call.service.rawValue), .text(call.action), .int(call.attempt),
+                        call.httpStatus.map { .int($0) } ?? .null, .optional(call.errorCode), .optional(call.errorMessage),
+                        .optional(call.requestID), .real(call.durationMilliseconds), .real(call.throttleWaitMilliseconds),
+                        .optional(call.setupID), .optional(call.jobID),
+                    ])
             }
         } catch {
             logger.error("could not record an AWS call", metadata: ["action": "\(call.action)", "error": "\(error)"])

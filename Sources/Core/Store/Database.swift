@@ -1,7 +1,7 @@
 import CSQLite
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The database: one writer connection and a small pool of reader connections to one SQLite file.
@@ -64,8 +64,9 @@ public final class Database: Sendable {
     /// `Connection` down, as every persistence function takes it).
     public func write<T>(_ body: (Connection) throws -> T) throws -> T {
         let me = pthread_self()
-        precondition(writingThread.withLock { $0.map { pthread_equal($0, me) == 0 } ?? true },
-                     "Database.write called inside Database.write on the same thread")
+        precondition(
+            writingThread.withLock { $0.map { pthread_equal($0, me) == 0 } ?? true },
+            "Database.write called inside Database.write on the same thread")
         return try writer.withLock { connection in
             guard let connection else { throw DatabaseClosedError() }
             writingThread.withLock { $0 = me }

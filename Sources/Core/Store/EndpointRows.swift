@@ -10,17 +10,21 @@ public enum EndpointRows {
 
     /// Records the AWS endpoint that now serves this row (created, found by tag, or adopted).
     /// `createdBy` is the setup whose job created it, nil when it existed before privatelinkd.
-    public static func recordAWSEndpoint(_ db: Connection, row: EndpointRecord, endpoint: VpcEndpoint, adopted: Bool,
-                                         createdBy: String?, actor: String, reason: String, now: String) throws {
+    public static func recordAWSEndpoint(
+        _ db: Connection, row: EndpointRecord, endpoint: VpcEndpoint, adopted: Bool,
+        createdBy: String?, actor: String, reason: String, now: String
+    ) throws {
         let state = endpoint.state ?? .pending
         try db.run(
             """
             UPDATE endpoints SET vpc_endpoint_id = ?, dns_name = ?, dns_hosted_zone_id = ?, network_interface_ids = ?,
                 adopted = ?, created_by = ?, last_error = ?, updated_at = ? WHERE id = ?
             """,
-            [.text(endpoint.id), .optional(endpoint.dnsNames.first), .optional(endpoint.dnsHostedZoneID),
-             StoredJSON.text(endpoint.networkInterfaceIDs), .int(adopted ? 1 : 0), .optional(createdBy),
-             .optional(endpoint.failureReason), .text(now), .text(row.id)])
+            [
+                .text(endpoint.id), .optional(endpoint.dnsNames.first), .optional(endpoint.dnsHostedZoneID),
+                StoredJSON.text(endpoint.networkInterfaceIDs), .int(adopted ? 1 : 0), .optional(createdBy),
+                .optional(endpoint.failureReason), .text(now), .text(row.id),
+            ])
         try TransitionLog.moveEndpoint(db, id: row.id, to: state, actor: actor, reason: reason, note: true, now: now)
     }
 
@@ -33,7 +37,8 @@ public enum EndpointRows {
             WHERE e.vpc_endpoint_id = ? AND e.setup_id <> ?
               AND s.status NOT IN (\(SetupStatus.sqlList([.deleting, .deleted]))) AND e.state NOT IN (\(EndpointState.sqlList([.deleted, .missing])))
             ORDER BY e.setup_id
-            """, [.text(vpcEndpointID), .text(setupID)]) { $0.string(0) }
+            """, [.text(vpcEndpointID), .text(setupID)]
+        ) { $0.string(0) }
     }
 
     /// The setup whose teardown is deleting this AWS endpoint, if one is: it must not be adopted.
@@ -43,7 +48,8 @@ public enum EndpointRows {
             SELECT e.setup_id FROM endpoints e JOIN setups s ON s.id = e.setup_id
             WHERE e.vpc_endpoint_id = ? AND e.state = \(EndpointState.sqlList([.deleting])) AND s.status IN (\(SetupStatus.sqlList([.deleting, .deleted])))
             ORDER BY e.setup_id LIMIT 1
-            """, [.text(vpcEndpointID)]) { $0.string(0) }
+            """, [.text(vpcEndpointID)]
+        ) { $0.string(0) }
     }
 
     /// True when any setup's row refers to this AWS endpoint (it is accounted for, not a stray).
@@ -59,9 +65,11 @@ public enum EndpointRows {
 
     /// Moves an endpoint to AWS's latest state; no write when nothing changed.
     @discardableResult
-    public static func updateState(_ db: Connection, endpointID: String, to state: EndpointState, lastError: String?,
-                                   dnsName: String? = nil, networkInterfaceIDs: [String]? = nil,
-                                   actor: String, reason: String?, now: String) throws -> Bool {
+    public static func updateState(
+        _ db: Connection, endpointID: String, to state: EndpointState, lastError: String?,
+        dnsName: String? = nil, networkInterfaceIDs: [String]? = nil,
+        actor: String, reason: String?, now: String
+    ) throws -> Bool {
         guard try TransitionLog.moveEndpoint(db, id: endpointID, to: state, actor: actor, reason: reason ?? lastError, now: now) else { return false }
         try db.run(
             """
@@ -93,10 +101,12 @@ public enum EndpointRows {
             FROM endpoints e JOIN setups s ON s.id = e.setup_id
             WHERE s.status IN (\(SetupStatus.sqlList([.ready, .degraded]))) AND e.vpc_endpoint_id IS NOT NULL
             ORDER BY s.region, e.id
-            """, []) {
-            Tracked(endpointID: $0.string(0), vpcEndpointID: $0.string(1), state: try StoredValueError.decode(EndpointState.self, $0.string(2)),
-                    setupID: $0.string(3), setupStatus: try StoredValueError.decode(SetupStatus.self, $0.string(4)),
-                    accountID: $0.optionalString(5), region: $0.string(6), roleARN: $0.optionalString(7), externalID: $0.optionalString(8))
+            """, []
+        ) {
+            Tracked(
+                endpointID: $0.string(0), vpcEndpointID: $0.string(1), state: try StoredValueError.decode(EndpointState.self, $0.string(2)),
+                setupID: $0.string(3), setupStatus: try StoredValueError.decode(SetupStatus.self, $0.string(4)),
+                accountID: $0.optionalString(5), region: $0.string(6), roleARN: $0.optionalString(7), externalID: $0.optionalString(8))
         }
     }
 
@@ -112,7 +122,8 @@ public enum EndpointRows {
             SELECT coalesce(sum(state IN (\(EndpointState.sqlList([.pending, .pendingAcceptance, .deleting])))), 0),
                    coalesce(sum(state IN (\(EndpointState.sqlList([.failed, .rejected, .expired, .partial, .missing])))), 0)
             FROM endpoints WHERE setup_id = ?
-            """, [.text(setupID)]) { ($0.int(0), $0.int(1)) } ?? (0, 0)
+            """, [.text(setupID)]
+        ) { ($0.int(0), $0.int(1)) } ?? (0, 0)
     }
 
     /// An endpoint AWS is still working on, for the poller's batched describe.
@@ -133,9 +144,11 @@ public enum EndpointRows {
             FROM endpoints e JOIN setups s ON s.id = e.setup_id
             WHERE e.state IN ('pending', 'pendingAcceptance', 'deleting') AND e.vpc_endpoint_id IS NOT NULL
             ORDER BY s.region, e.id
-            """, []) {
-            Waiting(endpointID: $0.string(0), vpcEndpointID: $0.string(1), setupID: $0.string(2), accountID: $0.optionalString(3),
-                    region: $0.string(4), roleARN: $0.optionalString(5), externalID: $0.optionalString(6))
+            """, []
+        ) {
+            Waiting(
+                endpointID: $0.string(0), vpcEndpointID: $0.string(1), setupID: $0.string(2), accountID: $0.optionalString(3),
+                region: $0.string(4), roleARN: $0.optionalString(5), externalID: $0.optionalString(6))
         }
     }
 }

@@ -33,15 +33,18 @@ public final class JobQueue: Sendable {
                 WHERE kind IN (\(placeholders))
                   AND ((state = 'queued' AND run_after <= ?) OR (state = 'running' AND lease_expires_at < ?))
                 ORDER BY run_after, id LIMIT 1
-                """, kinds.map { .text($0.rawValue) } + [.text(now), .text(now)]) { ($0.string(0), $0.string(1)) }
+                """, kinds.map { .text($0.rawValue) } + [.text(now), .text(now)]
+            ) { ($0.string(0), $0.string(1)) }
             guard let (id, previous) = candidate else { return nil }
             let expires = Timestamp.string(clock.now().addingTimeInterval(lease))
             // `attempts` counts failed tries: a takeover from a dead worker is one; a routine claim
             // (first run, or woken after waiting on AWS) is not.
-            try db.run("UPDATE jobs SET lease_owner = ?, lease_expires_at = ?, attempts = attempts + ? WHERE id = ?",
-                       [.text(owner), .text(expires), .int(previous == JobState.running.rawValue ? 1 : 0), .text(id)])
-            try TransitionLog.moveJob(db, id: id, to: .running, actor: owner,
-                                      reason: previous == JobState.running.rawValue ? "lease expired; taken over" : "claimed", now: now)
+            try db.run(
+                "UPDATE jobs SET lease_owner = ?, lease_expires_at = ?, attempts = attempts + ? WHERE id = ?",
+                [.text(owner), .text(expires), .int(previous == JobState.running.rawValue ? 1 : 0), .text(id)])
+            try TransitionLog.moveJob(
+                db, id: id, to: .running, actor: owner,
+                reason: previous == JobState.running.rawValue ? "lease expired; taken over" : "claimed", now: now)
             return try db.firstRow("SELECT \(SetupStore.jobColumns) FROM jobs WHERE id = ?", [.text(id)], SetupStore.job)
         }
     }
@@ -73,8 +76,9 @@ public final class JobQueue: Sendable {
             var lost: [String] = []
             let expires = Timestamp.string(clock.now().addingTimeInterval(lease))
             for id in jobIDs {
-                try db.run("UPDATE jobs SET lease_expires_at = ? WHERE id = ? AND lease_owner = ? AND state = 'running'",
-                           [.text(expires), .text(id), .text(owner)])
+                try db.run(
+                    "UPDATE jobs SET lease_expires_at = ? WHERE id = ? AND lease_owner = ? AND state = 'running'",
+                    [.text(expires), .text(id), .text(owner)])
                 if db.changes == 0 { lost.append(id) }
             }
             return lost
@@ -84,8 +88,11 @@ public final class JobQueue: Sendable {
     /// Runs `body` in a transaction only while `owner` holds the job; throws `LeaseLost` otherwise.
     public func whileHeld<T>(_ jobID: String, owner: String, _ body: (Connection, String) throws -> T) throws -> T {
         try database.write { db in
-            let held = try db.firstRow("SELECT 1 FROM jobs WHERE id = ? AND lease_owner = ? AND state = 'running'",
-                                       [.text(jobID), .text(owner)]) { _ in true } ?? false
+            let held =
+                try db.firstRow(
+                    "SELECT 1 FROM jobs WHERE id = ? AND lease_owner = ? AND state = 'running'",
+                    [.text(jobID), .text(owner)]
+                ) { _ in true } ?? false
             guard held else { throw LeaseLost(jobID: jobID) }
             return try body(db, now)
         }
@@ -102,8 +109,9 @@ public final class JobQueue: Sendable {
                     current_step = ?, updated_at = ? WHERE id = ?
                 """, [.text(step), .text(now), .text(step), .text(now), .text(job.id)])
             guard job.kind != .verify else { return }
-            try db.run("UPDATE setups SET current_step = ? WHERE id = ? AND (current_step IS NOT ?)",
-                       [.text(step), .text(job.setupID), .text(step)])
+            try db.run(
+                "UPDATE setups SET current_step = ? WHERE id = ? AND (current_step IS NOT ?)",
+                [.text(step), .text(job.setupID), .text(step)])
         }
     }
 
@@ -134,8 +142,10 @@ public final class JobQueue: Sendable {
 
     /// Ends the job (`succeeded` or `failed`), and moves its setup in the same transaction;
     /// `alongside` writes what else must land with it (a verification's checks, the next job).
-    public func finish(_ job: JobRecord, owner: String, state: JobState, setupStatus: SetupStatus?, reason: String,
-                       error: (code: String, message: String)? = nil, alongside: ((Connection, String) throws -> Void)? = nil) throws {
+    public func finish(
+        _ job: JobRecord, owner: String, state: JobState, setupStatus: SetupStatus?, reason: String,
+        error: (code: String, message: String)? = nil, alongside: ((Connection, String) throws -> Void)? = nil
+    ) throws {
         try whileHeld(job.id, owner: owner) { db, now in
             try alongside?(db, now)
             try db.run(
@@ -156,8 +166,9 @@ public final class JobQueue: Sendable {
     /// Makes a setup's parked job due now (the poller calls it when its endpoints have settled).
     public func wake(setupID: String) throws {
         try database.write { db in
-            try db.run("UPDATE jobs SET run_after = ? WHERE setup_id = ? AND state = 'queued' AND current_step IS NOT NULL AND run_after > ?",
-                       [.text(now), .text(setupID), .text(now)])
+            try db.run(
+                "UPDATE jobs SET run_after = ? WHERE setup_id = ? AND state = 'queued' AND current_step IS NOT NULL AND run_after > ?",
+                [.text(now), .text(setupID), .text(now)])
         }
     }
 

@@ -51,7 +51,8 @@ public enum MigrationError: Error, CustomStringConvertible, Equatable {
         case let .badFileName(f): return "migration file \(f) is not named NNNN_name.sql"
         case let .duplicateVersion(v): return "two migration files share version \(v)"
         case let .checksumMismatch(v, name, recorded, found):
-            return "migration \(v)_\(name) was changed after it was applied (recorded checksum \(recorded.prefix(12))…, file now \(found.prefix(12))…); add a new migration instead of editing an applied one"
+            return
+                "migration \(v)_\(name) was changed after it was applied (recorded checksum \(recorded.prefix(12))…, file now \(found.prefix(12))…); add a new migration instead of editing an applied one"
         case let .unknownApplied(v):
             return "the database has migration \(v) applied, which this build does not know: it was written by a newer privatelinkd"
         case let .notFound(searched):
@@ -74,7 +75,8 @@ public struct Migrator: Sendable {
     @discardableResult
     public func migrate(_ database: Database) throws -> [Int] {
         try database.withWriter { connection in
-            try connection.execute("""
+            try connection.execute(
+                """
                 CREATE TABLE IF NOT EXISTS schema_migrations (
                     version    INTEGER PRIMARY KEY,
                     name       TEXT NOT NULL,
@@ -101,8 +103,10 @@ public struct Migrator: Sendable {
                     try connection.execute(migration.sql)
                     try connection.run(
                         "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)",
-                        [.int(migration.version), .text(migration.name), .text(migration.checksum),
-                         .text(Timestamp.string(clock.now()))])
+                        [
+                            .int(migration.version), .text(migration.name), .text(migration.checksum),
+                            .text(Timestamp.string(clock.now())),
+                        ])
                     return true
                 }
                 if didApply { applied.append(migration.version) }

@@ -21,11 +21,12 @@ public enum PeeringRows {
 
     public static func zones(_ db: Connection, setupID: String) throws -> [HostedZoneRecord] {
         try db.rows("SELECT \(columns) FROM hosted_zones WHERE setup_id = ? ORDER BY id", [.text(setupID)]) {
-            HostedZoneRecord(id: $0.string("id"), setupID: $0.string("setup_id"), endpointID: $0.string("endpoint_id"), name: $0.string("name"),
-                             zoneID: $0.optionalString("zone_id"), callerReference: $0.string("caller_reference"),
-                             adopted: $0.int("adopted") != 0, recordUpserted: $0.int("record_upserted") != 0,
-                             associatedVPCs: StoredJSON.stringArray($0.string("associated_vpcs")),
-                             authorizedVPCs: StoredJSON.stringArray($0.string("authorized_vpcs")))
+            HostedZoneRecord(
+                id: $0.string("id"), setupID: $0.string("setup_id"), endpointID: $0.string("endpoint_id"), name: $0.string("name"),
+                zoneID: $0.optionalString("zone_id"), callerReference: $0.string("caller_reference"),
+                adopted: $0.int("adopted") != 0, recordUpserted: $0.int("record_upserted") != 0,
+                associatedVPCs: StoredJSON.stringArray($0.string("associated_vpcs")),
+                authorizedVPCs: StoredJSON.stringArray($0.string("authorized_vpcs")))
         }
     }
 
@@ -34,14 +35,17 @@ public enum PeeringRows {
         if let found = try zones(db, setupID: setupID).first(where: { $0.endpointID == endpoint.id }) { return found }
         try db.run(
             "INSERT INTO hosted_zones (id, setup_id, endpoint_id, name, caller_reference, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [.text(Identifier.make(prefix: "hz_")), .text(setupID), .text(endpoint.id), .text(endpoint.privateDNSName),
-             .text("\(setupID).\(endpoint.services[0]).g\(endpoint.generation)"), .text(now), .text(now)])
+            [
+                .text(Identifier.make(prefix: "hz_")), .text(setupID), .text(endpoint.id), .text(endpoint.privateDNSName),
+                .text("\(setupID).\(endpoint.services[0]).g\(endpoint.generation)"), .text(now), .text(now),
+            ])
         return try zones(db, setupID: setupID).first { $0.endpointID == endpoint.id }!
     }
 
     public static func setZone(_ db: Connection, rowID: String, zoneID: String, adopted: Bool, now: String) throws {
-        try db.run("UPDATE hosted_zones SET zone_id = ?, adopted = ?, updated_at = ? WHERE id = ?",
-                   [.text(zoneID), .int(adopted ? 1 : 0), .text(now), .text(rowID)])
+        try db.run(
+            "UPDATE hosted_zones SET zone_id = ?, adopted = ?, updated_at = ? WHERE id = ?",
+            [.text(zoneID), .int(adopted ? 1 : 0), .text(now), .text(rowID)])
     }
 
     public static func markRecord(_ db: Connection, rowID: String, now: String) throws {
@@ -92,7 +96,8 @@ public enum PeeringRows {
             """
             SELECT h.setup_id, h.associated_vpcs FROM hosted_zones h JOIN setups s ON s.id = h.setup_id
             WHERE h.zone_id = ? AND h.setup_id <> ? AND \(liveSetup) ORDER BY h.setup_id
-            """, [.text(zoneID), .text(setupID)]) { ($0.string(0), StoredJSON.stringArray($0.string(1))) }
+            """, [.text(zoneID), .text(setupID)]
+        ) { ($0.string(0), StoredJSON.stringArray($0.string(1))) }
         let created = try db.firstRow("SELECT 1 FROM hosted_zones WHERE zone_id = ? AND adopted = 0 LIMIT 1", [.text(zoneID)]) { _ in true } ?? false
         return ZoneUse(setups: Array(Set(rows.map(\.0))).sorted(), associatedVPCs: Set(rows.flatMap(\.1)), createdByPrivatelinkd: created)
     }
@@ -110,11 +115,11 @@ public enum PeeringRows {
     public static func peeringUse(_ db: Connection, peeringConnectionID: String, excluding setupID: String) throws -> PeeringUse {
         let rows = try db.rows(
             "SELECT s.id, s.status, s.peering_created, s.routes_added FROM setups s WHERE s.peering_connection_id = ? ORDER BY s.id",
-            [.text(peeringConnectionID)]) { ($0.string(0), $0.string(1), $0.int(2) != 0, $0.optionalString(3).map(StoredJSON.stringArray) ?? []) }
+            [.text(peeringConnectionID)]
+        ) { ($0.string(0), $0.string(1), $0.int(2) != 0, $0.optionalString(3).map(StoredJSON.stringArray) ?? []) }
         let live = rows.filter { $0.0 != setupID && $0.1 != SetupStatus.deleting.rawValue && $0.1 != SetupStatus.deleted.rawValue }
         var routes: [String] = []
         for route in rows.flatMap(\.3) where !routes.contains(route) { routes.append(route) }
         return PeeringUse(setups: live.map(\.0), createdByPrivatelinkd: rows.contains { $0.2 }, routes: routes)
     }
 }
-

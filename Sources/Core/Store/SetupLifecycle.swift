@@ -19,8 +19,10 @@ extension SetupStore {
             guard status != SetupStatus.deleting.rawValue && status != SetupStatus.deleted.rawValue else {
                 throw StateConflict(message: "setup \(id) is already \(status)")
             }
-            let open = try db.rows("SELECT id FROM jobs WHERE setup_id = ? AND kind = 'provision' AND state IN (\(JobState.sqlList([.queued, .running])))",
-                                   [.text(id)]) { $0.string(0) }
+            let open = try db.rows(
+                "SELECT id FROM jobs WHERE setup_id = ? AND kind = 'provision' AND state IN (\(JobState.sqlList([.queued, .running])))",
+                [.text(id)]
+            ) { $0.string(0) }
             for jobID in open {
                 try db.run("UPDATE jobs SET lease_owner = NULL, lease_expires_at = NULL WHERE id = ?", [.text(jobID)])
                 try TransitionLog.moveJob(db, id: jobID, to: .cancelled, actor: actor, reason: "setup deletion requested", now: now)
@@ -29,8 +31,9 @@ extension SetupStore {
             let mode = try db.firstRow("SELECT mode FROM setups WHERE id = ?", [.text(id)]) { $0.string(0) }
             // Peering pieces depend on the endpoints (alias targets): they go first.
             let peeringSteps: [Step] = mode == SetupMode.vpcPeering.rawValue ? [.deleteZones, .deletePeering] : []
-            try Self.enqueue(db, setupID: id, kind: .teardown,
-                             steps: peeringSteps + [.deleteEndpoints(includeAdopted: deleteAdopted), .waitDeleted], actor: actor, now: now)
+            try Self.enqueue(
+                db, setupID: id, kind: .teardown,
+                steps: peeringSteps + [.deleteEndpoints(includeAdopted: deleteAdopted), .waitDeleted], actor: actor, now: now)
             return try Self.detail(db, id: id)!
         }
     }
@@ -44,16 +47,21 @@ extension SetupStore {
                 throw NotFound(kind: "setup", id: id)
             }
             guard status == SetupStatus.failed.rawValue else { throw StateConflict(message: "only a failed setup can be retried; \(id) is \(status)") }
-            guard let job = try db.firstRow("SELECT \(Self.jobColumns) FROM jobs WHERE setup_id = ? AND kind = 'provision' ORDER BY id DESC LIMIT 1",
-                                            [.text(id)], Self.job) else { throw StateConflict(message: "setup \(id) has no provisioning job") }
+            guard
+                let job = try db.firstRow(
+                    "SELECT \(Self.jobColumns) FROM jobs WHERE setup_id = ? AND kind = 'provision' ORDER BY id DESC LIMIT 1",
+                    [.text(id)], Self.job)
+            else { throw StateConflict(message: "setup \(id) has no provisioning job") }
             var resume = job.completedSteps
-            let failed = try db.rows("SELECT \(Self.endpointColumns) FROM endpoints WHERE setup_id = ? AND state IN ('failed', 'rejected', 'expired', 'partial', 'missing')",
-                                     [.text(id)], Self.endpoint)
+            let failed = try db.rows(
+                "SELECT \(Self.endpointColumns) FROM endpoints WHERE setup_id = ? AND state IN ('failed', 'rejected', 'expired', 'partial', 'missing')",
+                [.text(id)], Self.endpoint)
             for endpoint in failed {
                 // The failed endpoint's id is kept: the create step deletes it (AWS bills it until then).
                 try db.run("UPDATE endpoints SET generation = generation + 1 WHERE id = ?", [.text(endpoint.id)])
-                try TransitionLog.moveEndpoint(db, id: endpoint.id, to: .requested, actor: actor,
-                                               reason: "retry: \(endpoint.vpcEndpointID ?? "endpoint") will be created again", now: now)
+                try TransitionLog.moveEndpoint(
+                    db, id: endpoint.id, to: .requested, actor: actor,
+                    reason: "retry: \(endpoint.vpcEndpointID ?? "endpoint") will be created again", now: now)
                 if let index = job.steps.firstIndex(of: Step.createEndpoint(endpoint.services[0]).text) { resume = min(resume, index) }
             }
             try db.run(
@@ -61,8 +69,9 @@ extension SetupStore {
                 UPDATE jobs SET completed_steps = ?, attempts = 0, run_after = ?, last_error = NULL,
                     lease_owner = NULL, lease_expires_at = NULL WHERE id = ?
                 """, [.int(resume), .text(now), .text(job.id)])
-            try TransitionLog.moveJob(db, id: job.id, to: .queued, actor: actor,
-                                      reason: "retry from step \(resume < job.steps.count ? job.steps[resume] : "end")", now: now)
+            try TransitionLog.moveJob(
+                db, id: job.id, to: .queued, actor: actor,
+                reason: "retry from step \(resume < job.steps.count ? job.steps[resume] : "end")", now: now)
             try TransitionLog.moveSetup(db, id: id, to: .pending, actor: actor, reason: "retry requested", now: now)
             return try Self.detail(db, id: id)!
         }
@@ -81,18 +90,21 @@ extension SetupStore {
             guard status == SetupStatus.degraded.rawValue else {
                 throw StateConflict(message: "only a degraded setup can be repaired; \(id) is \(status)")
             }
-            let broken = try db.rows("SELECT \(Self.endpointColumns) FROM endpoints WHERE setup_id = ? AND state NOT IN (\(EndpointState.sqlList([.available, .pending, .pendingAcceptance])))",
-                                     [.text(id)], Self.endpoint)
+            let broken = try db.rows(
+                "SELECT \(Self.endpointColumns) FROM endpoints WHERE setup_id = ? AND state NOT IN (\(EndpointState.sqlList([.available, .pending, .pendingAcceptance])))",
+                [.text(id)], Self.endpoint)
             guard !broken.isEmpty else { throw StateConflict(message: "setup \(id) has nothing to repair; wait for the next reconcile") }
             for endpoint in broken {
                 // Deleted or missing ones have nothing left to delete; failed ones are deleted by the create step.
                 let keepID = [.failed, .rejected, .expired, .partial].contains(endpoint.state)
-                try db.run("UPDATE endpoints SET generation = generation + 1, vpc_endpoint_id = CASE WHEN ? THEN vpc_endpoint_id END WHERE id = ?",
-                           [.int(keepID ? 1 : 0), .text(endpoint.id)])
+                try db.run(
+                    "UPDATE endpoints SET generation = generation + 1, vpc_endpoint_id = CASE WHEN ? THEN vpc_endpoint_id END WHERE id = ?",
+                    [.int(keepID ? 1 : 0), .text(endpoint.id)])
                 try TransitionLog.moveEndpoint(db, id: endpoint.id, to: .requested, actor: actor, reason: "repair: create it again", now: now)
             }
-            try Self.enqueue(db, setupID: id, kind: .provision, steps: [.preflightExistingEndpoints] + broken.map { .createEndpoint($0.services[0]) } + [.waitAvailable],
-                             actor: actor, now: now)
+            try Self.enqueue(
+                db, setupID: id, kind: .provision, steps: [.preflightExistingEndpoints] + broken.map { .createEndpoint($0.services[0]) } + [.waitAvailable],
+                actor: actor, now: now)
             try TransitionLog.moveSetup(db, id: id, to: .pending, actor: actor, reason: "repair requested", now: now)
             return try Self.detail(db, id: id)!
         }
@@ -101,8 +113,9 @@ extension SetupStore {
     @discardableResult
     static func enqueue(_ db: Connection, setupID: String, kind: JobKind, steps: [Step], actor: String, now: String) throws -> String {
         let jobID = Identifier.make(prefix: "jb_")
-        try db.run("INSERT INTO jobs (\(Self.jobColumns)) VALUES (?, ?, ?, 'queued', ?, NULL, 0, 0, ?, NULL, NULL, NULL, ?, ?)",
-                   [.text(jobID), .text(setupID), .text(kind.rawValue), StoredJSON.text(steps.texts), .text(now), .text(now), .text(now)])
+        try db.run(
+            "INSERT INTO jobs (\(Self.jobColumns)) VALUES (?, ?, ?, 'queued', ?, NULL, 0, 0, ?, NULL, NULL, NULL, ?, ?)",
+            [.text(jobID), .text(setupID), .text(kind.rawValue), StoredJSON.text(steps.texts), .text(now), .text(now), .text(now)])
         try TransitionLog.moveJob(db, id: jobID, to: .queued, actor: actor, reason: kind.rawValue, created: true, now: now)
         return jobID
     }

@@ -77,23 +77,28 @@ public final class SetupStore: Sendable {
             let setupID = Identifier.make(prefix: "su_")
             try db.run(
                 "INSERT INTO setups (\(Self.setupColumns), request) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
-                [.text(setupID), .text(request.site), .text(request.mode.rawValue), .text(request.region),
-                 .text(request.serviceRegion), .text(request.vpcID), StoredJSON.text(request.subnetIDs),
-                 StoredJSON.text(request.securityGroupIDs), StoredJSON.text(request.services),
-                 .optional(request.accountID), .optional(request.roleARN),
-                 StoredJSON.text(request.peer?.json ?? .null), .optional(request.agentVersion),
-                 .text(SetupStatus.pending.rawValue), .null, .null, .null, .text(now), .text(now),
-                 StoredJSON.text(request.extraServices), .text(request.json.serializedString)])
+                [
+                    .text(setupID), .text(request.site), .text(request.mode.rawValue), .text(request.region),
+                    .text(request.serviceRegion), .text(request.vpcID), StoredJSON.text(request.subnetIDs),
+                    StoredJSON.text(request.securityGroupIDs), StoredJSON.text(request.services),
+                    .optional(request.accountID), .optional(request.roleARN),
+                    StoredJSON.text(request.peer?.json ?? .null), .optional(request.agentVersion),
+                    .text(SetupStatus.pending.rawValue), .null, .null, .null, .text(now), .text(now),
+                    StoredJSON.text(request.extraServices), .text(request.json.serializedString),
+                ])
             try TransitionLog.moveSetup(db, id: setupID, to: .pending, actor: actor, reason: "requested", created: true, now: now)
             for endpoint in plan.endpoints {
                 let endpointID = Identifier.make(prefix: "ep_")
                 try db.run(
                     "INSERT INTO endpoints (\(Self.endpointColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, NULL, NULL, NULL)",
-                    [.text(endpointID), .text(setupID), StoredJSON.text(endpoint.services), .text(endpoint.serviceName),
-                     .text(endpoint.privateDNSName), .text(EndpointState.requested.rawValue), .null, .null, .null,
-                     .int(0), .null, .text(now), .text(now)])
-                try TransitionLog.moveEndpoint(db, id: endpointID, to: .requested, actor: actor,
-                                               reason: "planned for \(endpoint.services.joined(separator: ", "))", created: true, now: now)
+                    [
+                        .text(endpointID), .text(setupID), StoredJSON.text(endpoint.services), .text(endpoint.serviceName),
+                        .text(endpoint.privateDNSName), .text(EndpointState.requested.rawValue), .null, .null, .null,
+                        .int(0), .null, .text(now), .text(now),
+                    ])
+                try TransitionLog.moveEndpoint(
+                    db, id: endpointID, to: .requested, actor: actor,
+                    reason: "planned for \(endpoint.services.joined(separator: ", "))", created: true, now: now)
             }
             try Self.enqueue(db, setupID: setupID, kind: .provision, steps: plan.stepValues, actor: actor, now: now)
             guard let detail = try Self.detail(db, id: setupID) else {
@@ -101,8 +106,9 @@ public final class SetupStore: Sendable {
             }
             let answer = render(detail)
             if let idempotency {
-                try IdempotencyKeys.record(db, idempotency, status: answer.status, body: String(decoding: answer.body, as: UTF8.self),
-                                           setupID: setupID, now: now)
+                try IdempotencyKeys.record(
+                    db, idempotency, status: answer.status, body: String(decoding: answer.body, as: UTF8.self),
+                    setupID: setupID, now: now)
             }
             return .created(detail, status: answer.status, body: answer.body)
         }

@@ -12,7 +12,9 @@ public enum TransitionLog {
         error: (code: String, message: String)? = nil, created: Bool = false, now: String
     ) throws -> Bool {
         let current: SetupStatus?
-        if created { current = nil } else {
+        if created {
+            current = nil
+        } else {
             guard let text = try db.firstRow("SELECT status FROM setups WHERE id = ?", [.text(id)], { $0.string(0) }) else {
                 throw NotFound(kind: "setup", id: id)
             }
@@ -21,11 +23,13 @@ public enum TransitionLog {
         }
         try check(current, status, entity: .setup, id: id)
         if current != nil {
-            try db.run("UPDATE setups SET status = ?, error_code = ?, error_message = ?, updated_at = ? WHERE id = ?",
-                       [.text(status.rawValue), .optional(error?.code), .optional(error?.message), .text(now), .text(id)])
+            try db.run(
+                "UPDATE setups SET status = ?, error_code = ?, error_message = ?, updated_at = ? WHERE id = ?",
+                [.text(status.rawValue), .optional(error?.code), .optional(error?.message), .text(now), .text(id)])
         }
-        try record(db, setupID: id, entity: .setup, entityID: id, from: current?.rawValue, to: status.rawValue,
-                   at: now, actor: actor, reason: reason ?? error?.message)
+        try record(
+            db, setupID: id, entity: .setup, entityID: id, from: current?.rawValue, to: status.rawValue,
+            at: now, actor: actor, reason: reason ?? error?.message)
         return true
     }
 
@@ -37,8 +41,10 @@ public enum TransitionLog {
         _ db: Connection, id: String, to target: EndpointState?, actor: String, reason: String?,
         created: Bool = false, note: Bool = false, now: String
     ) throws -> Bool {
-        guard let (setupID, text) = try db.firstRow("SELECT setup_id, state FROM endpoints WHERE id = ?", [.text(id)],
-                                                    { ($0.string(0), $0.string(1)) })
+        guard
+            let (setupID, text) = try db.firstRow(
+                "SELECT setup_id, state FROM endpoints WHERE id = ?", [.text(id)],
+                { ($0.string(0), $0.string(1)) })
         else { throw NotFound(kind: "endpoint", id: id) }
         let current = created ? nil : try StoredValueError.decode(EndpointState.self, text)
         guard let state = target ?? current else { preconditionFailure("a new endpoint needs a state") }
@@ -50,8 +56,9 @@ public enum TransitionLog {
                 try db.run("UPDATE endpoints SET state = ?, updated_at = ? WHERE id = ?", [.text(state.rawValue), .text(now), .text(id)])
             }
         }
-        try record(db, setupID: setupID, entity: .endpoint, entityID: id, from: current?.rawValue, to: state.rawValue,
-                   at: now, actor: actor, reason: reason)
+        try record(
+            db, setupID: setupID, entity: .endpoint, entityID: id, from: current?.rawValue, to: state.rawValue,
+            at: now, actor: actor, reason: reason)
         return true
     }
 
@@ -60,16 +67,19 @@ public enum TransitionLog {
     public static func moveJob(
         _ db: Connection, id: String, to state: JobState, actor: String, reason: String?, created: Bool = false, now: String
     ) throws {
-        guard let (setupID, text) = try db.firstRow("SELECT setup_id, state FROM jobs WHERE id = ?", [.text(id)],
-                                                    { ($0.string(0), $0.string(1)) })
+        guard
+            let (setupID, text) = try db.firstRow(
+                "SELECT setup_id, state FROM jobs WHERE id = ?", [.text(id)],
+                { ($0.string(0), $0.string(1)) })
         else { throw NotFound(kind: "job", id: id) }
         let current = created ? nil : try StoredValueError.decode(JobState.self, text)
         try check(current, state, entity: .job, id: id)
         if current != nil {
             try db.run("UPDATE jobs SET state = ?, updated_at = ? WHERE id = ?", [.text(state.rawValue), .text(now), .text(id)])
         }
-        try record(db, setupID: setupID, entity: .job, entityID: id, from: current?.rawValue, to: state.rawValue,
-                   at: now, actor: actor, reason: reason)
+        try record(
+            db, setupID: setupID, entity: .job, entityID: id, from: current?.rawValue, to: state.rawValue,
+            at: now, actor: actor, reason: reason)
     }
 
     private static func check<S: StateMachine>(_ from: S?, _ to: S, entity: Entity, id: String) throws {
@@ -87,8 +97,10 @@ public enum TransitionLog {
             INSERT INTO transitions (setup_id, entity_type, entity_id, from_state, to_state, at, actor, reason)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """,
-            [.text(setupID), .text(entity.rawValue), .text(entityID), .optional(from), .text(to), .text(at),
-             .text(actor), .optional(reason)])
+            [
+                .text(setupID), .text(entity.rawValue), .text(entityID), .optional(from), .text(to), .text(at),
+                .text(actor), .optional(reason),
+            ])
     }
 
     /// A setup's transitions, oldest first.

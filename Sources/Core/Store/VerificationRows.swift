@@ -52,30 +52,36 @@ enum VerificationRows {
     /// Queues a verification job and its run, unless one is already queued or running (that one is
     /// returned: asking twice does not check twice).
     static func request(_ db: Connection, setupID: String, trigger: VerificationRecord.Trigger, actor: String, now: String) throws -> String {
-        if let open = try db.firstRow("SELECT id FROM verifications WHERE setup_id = ? AND state IN ('queued', 'running') ORDER BY created_at DESC LIMIT 1",
-                                      [.text(setupID)], { $0.string(0) }) {
+        if let open = try db.firstRow(
+            "SELECT id FROM verifications WHERE setup_id = ? AND state IN ('queued', 'running') ORDER BY created_at DESC LIMIT 1",
+            [.text(setupID)], { $0.string(0) })
+        {
             return open
         }
         let jobID = try SetupStore.enqueue(db, setupID: setupID, kind: .verify, steps: [.verify], actor: actor, now: now)
         let id = Identifier.make(prefix: "vf_")
-        try db.run("INSERT INTO verifications (id, setup_id, job_id, trigger, state, requested_by, created_at) VALUES (?, ?, ?, ?, 'queued', ?, ?)",
-                   [.text(id), .text(setupID), .text(jobID), .text(trigger.rawValue), .text(actor), .text(now)])
+        try db.run(
+            "INSERT INTO verifications (id, setup_id, job_id, trigger, state, requested_by, created_at) VALUES (?, ?, ?, ?, 'queued', ?, ?)",
+            [.text(id), .text(setupID), .text(jobID), .text(trigger.rawValue), .text(actor), .text(now)])
         return id
     }
 
     static func markRunning(_ db: Connection, jobID: String, now: String) throws {
-        try db.run("UPDATE verifications SET state = 'running', started_at = coalesce(started_at, ?) WHERE job_id = ? AND state IN ('queued', 'running')",
-                   [.text(now), .text(jobID)])
+        try db.run(
+            "UPDATE verifications SET state = 'running', started_at = coalesce(started_at, ?) WHERE job_id = ? AND state IN ('queued', 'running')",
+            [.text(now), .text(jobID)])
     }
 
     /// Ends the job's run with its checks: passed when every check passed.
     static func finish(_ db: Connection, jobID: String, outcome: VerificationOutcome, now: String) throws -> VerificationRecord.State {
-        guard let id = try db.firstRow("SELECT id FROM verifications WHERE job_id = ? AND state IN ('queued', 'running')", [.text(jobID)], { $0.string(0) }) else {
+        guard let id = try db.firstRow("SELECT id FROM verifications WHERE job_id = ? AND state IN ('queued', 'running')", [.text(jobID)], { $0.string(0) })
+        else {
             return .error
         }
         let passed = outcome.checks.filter(\.passed).count
         let state: VerificationRecord.State = outcome.checks.isEmpty ? .error : passed == outcome.checks.count ? .passed : .failed
-        let insert = try db.statement("INSERT INTO verification_checks (verification_id, position, \(checkColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        let insert = try db.statement(
+            "INSERT INTO verification_checks (verification_id, position, \(checkColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
         for (position, check) in outcome.checks.enumerated() {
             let json = check.json
             try insert.run([
@@ -89,21 +95,29 @@ enum VerificationRows {
             """
             UPDATE verifications SET state = ?, resolver = ?, endpoint_addresses_known = ?, note = ?, checks_total = ?, checks_passed = ?,
                 started_at = coalesce(started_at, ?), finished_at = ? WHERE id = ?
-            """, [.text(state.rawValue), .text(outcome.resolver), .int(outcome.endpointAddressesKnown ? 1 : 0), .optional(outcome.note),
-                  .int(outcome.checks.count), .int(passed), .text(now), .text(now), .text(id)])
+            """,
+            [
+                .text(state.rawValue), .text(outcome.resolver), .int(outcome.endpointAddressesKnown ? 1 : 0), .optional(outcome.note),
+                .int(outcome.checks.count), .int(passed), .text(now), .text(now), .text(id),
+            ])
         return state
     }
 
     /// Ends the job's run without checks (the setup vanished, the verifier could not start).
     static func fail(_ db: Connection, jobID: String, note: String, now: String) throws {
-        try db.run("UPDATE verifications SET state = 'error', note = ?, checks_total = 0, checks_passed = 0, finished_at = ? WHERE job_id = ? AND state IN ('queued', 'running')",
-                   [.text(note), .text(now), .text(jobID)])
+        try db.run(
+            "UPDATE verifications SET state = 'error', note = ?, checks_total = 0, checks_passed = 0, finished_at = ? WHERE job_id = ? AND state IN ('queued', 'running')",
+            [.text(note), .text(now), .text(jobID)])
     }
 
     static func record(_ db: Connection, _ row: Row, withChecks: Bool) throws -> VerificationRecord {
         let id = row.string("id")
-        let checks = !withChecks ? nil : try db.rows("SELECT \(checkColumns) FROM verification_checks WHERE verification_id = ? ORDER BY position",
-                                              [.text(id)], check)
+        let checks =
+            !withChecks
+            ? nil
+            : try db.rows(
+                "SELECT \(checkColumns) FROM verification_checks WHERE verification_id = ? ORDER BY position",
+                [.text(id)], check)
         return VerificationRecord(
             id: id, setupID: row.string("setup_id"), jobID: row.optionalString("job_id"),
             trigger: try StoredValueError.decode(VerificationRecord.Trigger.self, row.string("trigger")),

@@ -22,11 +22,17 @@ public enum DurationText {
             }
             guard let value = Double(number), value.isFinite else { return nil }
             let unit: TimeInterval
-            if rest.hasPrefix("ms") { unit = 0.001; rest = rest.dropFirst(2) }
-            else if rest.hasPrefix("s") { unit = 1; rest = rest.dropFirst() }
-            else if rest.hasPrefix("m") { unit = 60; rest = rest.dropFirst() }
-            else if rest.hasPrefix("h") { unit = 3600; rest = rest.dropFirst() }
-            else { return nil }
+            if rest.hasPrefix("ms") {
+                unit = 0.001; rest = rest.dropFirst(2)
+            } else if rest.hasPrefix("s") {
+                unit = 1; rest = rest.dropFirst()
+            } else if rest.hasPrefix("m") {
+                unit = 60; rest = rest.dropFirst()
+            } else if rest.hasPrefix("h") {
+                unit = 3600; rest = rest.dropFirst()
+            } else {
+                return nil
+            }
             total += value * unit
             number = ""
         }

@@ -1,6 +1,5 @@
 import Foundation
 
-
 /// Time-ordered public identifiers such as `su_01JDX3...`: a prefix, then 26 Crockford base-32
 /// characters encoding 48 bits of milliseconds and 80 random bits (the ULID layout).
 /// Identifiers made by one process are strictly increasing, so `ORDER BY id DESC` is newest first.

@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// ISO-8601 UTC text with milliseconds (`2026-11-27T10:53:27.123Z`): the one time format in the

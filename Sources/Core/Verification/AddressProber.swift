@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What one address showed: TCP to the port, then (when it connected) the TLS handshake.

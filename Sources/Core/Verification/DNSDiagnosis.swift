@@ -16,9 +16,13 @@ public struct DNSDiagnosis: Sendable, Equatable {
     public static func judge(_ answer: DNSAnswer, endpointIPs: Set<String>?) -> DNSDiagnosis {
         switch answer.outcome {
         case .timeout:
-            return DNSDiagnosis(passed: false, code: "dns_timeout", message: "the resolver \(answer.resolver) did not answer; check the VPC's DNS resolver (enableDnsSupport) or --dns-server")
+            return DNSDiagnosis(
+                passed: false, code: "dns_timeout",
+                message: "the resolver \(answer.resolver) did not answer; check the VPC's DNS resolver (enableDnsSupport) or --dns-server")
         case .nxDomain:
-            return DNSDiagnosis(passed: false, code: "dns_nxdomain", message: "the name does not exist (NXDOMAIN); check the hostname, and for VPC peering that the private hosted zone holds its record")
+            return DNSDiagnosis(
+                passed: false, code: "dns_nxdomain",
+                message: "the name does not exist (NXDOMAIN); check the hostname, and for VPC peering that the private hosted zone holds its record")
         case .servFail:
             return DNSDiagnosis(passed: false, code: "dns_servfail", message: "the resolver \(answer.resolver) failed (SERVFAIL)")
         case .refused, .other:
@@ -32,14 +36,20 @@ public struct DNSDiagnosis: Sendable, Equatable {
         }
         let publicOnes = addresses.filter { !isPrivate($0) }
         if !publicOnes.isEmpty || answer.cnameChain.contains(where: { $0.hasSuffix(".elb.amazonaws.com") || $0.hasSuffix(".elb.amazonaws.com.") }) {
-            return DNSDiagnosis(passed: false, code: "dns_public",
-                                message: "DNS resolves to public IP addresses: private DNS is not enabled on the endpoint, or the Route53 private hosted zone is not associated with this VPC, or its A record is missing")
+            return DNSDiagnosis(
+                passed: false, code: "dns_public",
+                message:
+                    "DNS resolves to public IP addresses: private DNS is not enabled on the endpoint, or the Route53 private hosted zone is not associated with this VPC, or its A record is missing"
+            )
         }
         if let endpointIPs, let stranger = addresses.first(where: { !endpointIPs.contains($0) }) {
-            return DNSDiagnosis(passed: false, code: "dns_other_endpoint",
-                                message: "\(stranger) is private but not one of the endpoint's addresses: another endpoint or private zone answers for this name")
+            return DNSDiagnosis(
+                passed: false, code: "dns_other_endpoint",
+                message: "\(stranger) is private but not one of the endpoint's addresses: another endpoint or private zone answers for this name")
         }
-        return DNSDiagnosis(passed: true, code: "ok",
-                            message: endpointIPs == nil ? "resolves to private addresses (not compared with the endpoint's: no AWS access)" : "resolves to the endpoint's private addresses")
+        return DNSDiagnosis(
+            passed: true, code: "ok",
+            message: endpointIPs == nil
+                ? "resolves to private addresses (not compared with the endpoint's: no AWS access)" : "resolves to the endpoint's private addresses")
     }
 }

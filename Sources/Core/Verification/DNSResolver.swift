@@ -15,7 +15,9 @@ public struct DNSRecord: Sendable, Equatable {
 /// The whole answer to an A query: the response code, the records (CNAME chain, then addresses)
 /// and the resolver that gave it.
 public struct DNSAnswer: Sendable, Equatable {
-    public enum Outcome: String, Sendable { case noError = "NOERROR", nxDomain = "NXDOMAIN", servFail = "SERVFAIL", refused = "REFUSED", other = "OTHER", timeout = "TIMEOUT" }
+    public enum Outcome: String, Sendable {
+        case noError = "NOERROR", nxDomain = "NXDOMAIN", servFail = "SERVFAIL", refused = "REFUSED", other = "OTHER", timeout = "TIMEOUT"
+    }
 
     public let outcome: Outcome
     public let records: [DNSRecord]

@@ -85,8 +85,9 @@ public final class TLSProbe: @unchecked Sendable {
         func text<T>(_ field: inout T) -> String {
             withUnsafeBytes(of: &field) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         }
-        return TLSOutcome(status: status, detail: text(&result.detail), subject: text(&result.subject),
-                          issuer: text(&result.issuer), protocolVersion: text(&result.protocol))
+        return TLSOutcome(
+            status: status, detail: text(&result.detail), subject: text(&result.subject),
+            issuer: text(&result.issuer), protocolVersion: text(&result.protocol))
     }
 }
 

@@ -31,19 +31,24 @@ public final class VerificationJobRunner: Sendable {
             let (addresses, note) = endpointAddresses(detail, jobID: job.id)
             let targets = VerificationTargets.of(detail, site: catalog.site(detail.setup.site), addresses: addresses)
             guard !targets.isEmpty else { throw StepFailure("nothing_to_verify", "setup \(detail.setup.id) has no endpoints to verify") }
-            let outcome = VerificationOutcome(resolver: settings.resolverLabel, endpointAddressesKnown: addresses != nil, note: note,
-                                              checks: verifier.check(targets))
+            let outcome = VerificationOutcome(
+                resolver: settings.resolverLabel, endpointAddressesKnown: addresses != nil, note: note,
+                checks: verifier.check(targets))
             let passed = outcome.checks.filter(\.passed).count
-            try queue.finish(job, owner: owner, state: .succeeded, setupStatus: nil,
-                             reason: "verification \(passed == outcome.checks.count ? "passed" : "failed"): \(passed) of \(outcome.checks.count) names pass") { db, now in
+            try queue.finish(
+                job, owner: owner, state: .succeeded, setupStatus: nil,
+                reason: "verification \(passed == outcome.checks.count ? "passed" : "failed"): \(passed) of \(outcome.checks.count) names pass"
+            ) { db, now in
                 _ = try VerificationRows.finish(db, jobID: job.id, outcome: outcome, now: now)
             }
         } catch is LeaseLost {
             logger.notice("lease lost on a verification", metadata: ["job": "\(job.id)"])
         } catch {
             let message = (error as? StepFailure)?.message ?? "\(error)"
-            try? queue.finish(job, owner: owner, state: .failed, setupStatus: nil, reason: message,
-                              error: ((error as? StepFailure)?.code ?? "verification_error", message)) { db, now in
+            try? queue.finish(
+                job, owner: owner, state: .failed, setupStatus: nil, reason: message,
+                error: ((error as? StepFailure)?.code ?? "verification_error", message)
+            ) { db, now in
                 try VerificationRows.fail(db, jobID: job.id, note: message, now: now)
             }
         }
@@ -61,7 +66,8 @@ public final class VerificationJobRunner: Sendable {
             let missing = detail.endpoints.filter { $0.networkInterfaceIDs.isEmpty && $0.vpcEndpointID != nil }
             let described = missing.isEmpty ? [] : try ec2.describeVpcEndpoints(ids: missing.compactMap(\.vpcEndpointID))
             for endpoint in detail.endpoints {
-                interfaces[endpoint.id] = endpoint.networkInterfaceIDs.isEmpty
+                interfaces[endpoint.id] =
+                    endpoint.networkInterfaceIDs.isEmpty
                     ? described.first { $0.id == endpoint.vpcEndpointID }?.networkInterfaceIDs ?? []
                     : endpoint.networkInterfaceIDs
             }

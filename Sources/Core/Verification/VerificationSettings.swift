@@ -20,7 +20,8 @@ public struct VerificationSettings: Sendable {
 
     /// The real resolver and prober; throws when the CA file cannot be used.
     public func makeVerifier() throws -> Verifier {
-        Verifier(resolver: SystemDNSResolver(server: dnsServer, timeout: dnsTimeout),
-                 prober: NetworkProber(port: port, timeout: connectTimeout, tls: try TLSProbe(extraCAFile: caFile)))
+        Verifier(
+            resolver: SystemDNSResolver(server: dnsServer, timeout: dnsTimeout),
+            prober: NetworkProber(port: port, timeout: connectTimeout, tls: try TLSProbe(extraCAFile: caFile)))
     }
 }

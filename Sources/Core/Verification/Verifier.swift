@@ -87,8 +87,9 @@ public struct Verifier: Sendable {
         }
         let probes = answer.addresses.map { prober.probe(address: $0, hostname: target.hostname) }
         let verdict = Self.judge(probes, hostname: target.hostname) ?? (code: dns.code, message: dns.message + "; TCP 443 and TLS connect")
-        return VerificationCheck(target: target, answer: answer, probes: probes, passed: verdict.code == "ok",
-                                 code: verdict.code, message: verdict.message)
+        return VerificationCheck(
+            target: target, answer: answer, probes: probes, passed: verdict.code == "ok",
+            code: verdict.code, message: verdict.message)
     }
 
     /// The first failing address, in the guide's terms; `nil` when every address passed.
@@ -96,24 +97,39 @@ public struct Verifier: Sendable {
         for probe in probes {
             let address = probe.address
             guard probe.tcp == .connected else {
-                return ("tcp_unreachable", "DNS resolves privately, but TCP 443 to \(address) \(probe.tcp == .timeout ? "timed out" : probe.tcpText): "
-                        + "VPC peering, routing or the security group (inbound TCP 443) is misconfigured")
+                return (
+                    "tcp_unreachable",
+                    "DNS resolves privately, but TCP 443 to \(address) \(probe.tcp == .timeout ? "timed out" : probe.tcpText): "
+                        + "VPC peering, routing or the security group (inbound TCP 443) is misconfigured"
+                )
             }
             guard let tls = probe.tls else { continue }
             switch tls.status {
             case .ok: continue
             case .nameMismatch:
-                return ("tls_name_mismatch", "the certificate at \(address) is not valid for \(hostname) (\(tls.subject)): "
-                        + "this address serves another name; check which endpoint or record answers for \(hostname)")
+                return (
+                    "tls_name_mismatch",
+                    "the certificate at \(address) is not valid for \(hostname) (\(tls.subject)): "
+                        + "this address serves another name; check which endpoint or record answers for \(hostname)"
+                )
             case .untrusted:
-                return ("tls_untrusted", "the certificate at \(address) is not trusted (\(tls.detail); issuer \(tls.issuer)): "
-                        + "behind a TLS-inspecting proxy, pass its CA with --ca-file")
+                return (
+                    "tls_untrusted",
+                    "the certificate at \(address) is not trusted (\(tls.detail); issuer \(tls.issuer)): "
+                        + "behind a TLS-inspecting proxy, pass its CA with --ca-file"
+                )
             case .handshakeFailed:
-                return ("tls_handshake_failed", "TCP 443 to \(address) connects but the TLS handshake fails (\(tls.detail)): "
-                        + "something other than the Datadog intake answers at this address")
+                return (
+                    "tls_handshake_failed",
+                    "TCP 443 to \(address) connects but the TLS handshake fails (\(tls.detail)): "
+                        + "something other than the Datadog intake answers at this address"
+                )
             case .timeout:
-                return ("tls_timeout", "TCP 443 to \(address) connects but no TLS handshake completes in time: "
-                        + "a firewall or proxy holds the connection")
+                return (
+                    "tls_timeout",
+                    "TCP 443 to \(address) connects but no TLS handshake completes in time: "
+                        + "a firewall or proxy holds the connection"
+                )
             }
         }
         return nil

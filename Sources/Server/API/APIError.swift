@@ -26,9 +26,10 @@ public struct APIError: Error, Sendable {
     }
 
     public static func validation(_ problems: [ValidationProblem], status: HTTPResponse.Status = 422) -> APIError {
-        APIError(status: status, code: "validation_failed",
-                 message: problems.count == 1 ? problems[0].message : "the request has \(problems.count) problems",
-                 details: problems.map(\.json))
+        APIError(
+            status: status, code: "validation_failed",
+            message: problems.count == 1 ? problems[0].message : "the request has \(problems.count) problems",
+            details: problems.map(\.json))
     }
 
     public static func internalError() -> APIError {

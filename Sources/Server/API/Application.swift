@@ -13,8 +13,10 @@ public struct Application: HTTPResponder {
     let logger: Logger
 
     /// `loopbackListener` and `allowedHosts` set the DNS-rebinding rule (see `BrowserRequestGuard`).
-    public init(catalog: Catalog, store: SetupStore, corsOrigins: [String] = [], loopbackListener: Bool = true,
-                allowedHosts: [String] = [], logger: Logger, workQueued: @escaping @Sendable () -> Void = {}) {
+    public init(
+        catalog: Catalog, store: SetupStore, corsOrigins: [String] = [], loopbackListener: Bool = true,
+        allowedHosts: [String] = [], logger: Logger, workQueued: @escaping @Sendable () -> Void = {}
+    ) {
         self.catalog = catalog
         self.store = store
         self.cors = CORSPolicy(allowedOrigins: corsOrigins)
@@ -54,17 +56,24 @@ public struct Application: HTTPResponder {
         case .notFound:
             return APIError.notFound("path \(path)").response
         case let .methodNotAllowed(allowed):
-            return APIError(status: 405, code: "method_not_allowed",
-                            message: "\(Echo.text(request.method.rawValue, limit: 32)) is not allowed on \(Echo.text(path, limit: 120)); use \(allowed.map(\.rawValue).joined(separator: ", "))",
-                            headerFields: [.allow: allowed.map(\.rawValue).joined(separator: ", ")]).response
+            return APIError(
+                status: 405, code: "method_not_allowed",
+                message:
+                    "\(Echo.text(request.method.rawValue, limit: 32)) is not allowed on \(Echo.text(path, limit: 120)); use \(allowed.map(\.rawValue).joined(separator: ", "))",
+                headerFields: [.allow: allowed.map(\.rawValue).joined(separator: ", ")]
+            ).response
         case let .found(handler, parameters, _):
             do {
                 return try handler(RequestContext(request: request, parameters: parameters))
             } catch let error as HTTPResponseError {
                 return error.response
             } catch {
-                logger.error("internal error", metadata: ["method": "\(request.method)", "path": "\(Echo.text(path, limit: 200))",
-                                                          "request_id": "\(request.requestID)", "error": "\(error)"])
+                logger.error(
+                    "internal error",
+                    metadata: [
+                        "method": "\(request.method)", "path": "\(Echo.text(path, limit: 200))",
+                        "request_id": "\(request.requestID)", "error": "\(error)",
+                    ])
                 return APIError.internalError().response
             }
         }

@@ -33,35 +33,43 @@ public struct BrowserRequestGuard: Sendable {
         if loopbackListener, let host = request.header(.hostHeader) {
             let name = Self.hostName(of: host)
             if !Self.loopbackHosts.contains(name) && !allowedHosts.contains(name) {
-                return APIError(status: 421, code: "misdirected_request", message: """
-                    this server listens on a loopback address and answers Host: localhost, 127.0.0.1 or [::1] \
-                    (with any port), not \(Echo.text(host)); use one of those, or start privatelinkd with \
-                    --allowed-host \(Echo.text(name)) if that name is meant to reach it
-                    """)
+                return APIError(
+                    status: 421, code: "misdirected_request",
+                    message: """
+                        this server listens on a loopback address and answers Host: localhost, 127.0.0.1 or [::1] \
+                        (with any port), not \(Echo.text(host)); use one of those, or start privatelinkd with \
+                        --allowed-host \(Echo.text(name)) if that name is meant to reach it
+                        """)
             }
         }
         let origin = request.header(.origin)
         let fetchSite = request.header(.secFetchSite)?.lowercased()
         if !Self.isSafe(request.method) {
             if let origin, !isOwnOrigin(origin, of: request), !cors.allows(origin) {
-                return APIError(status: 403, code: "cross_origin_refused", message: """
-                    a page from \(Echo.text(origin)) may not change anything here; call the API from this \
-                    server's own origin, without a browser (curl), or start privatelinkd with --cors-origin \(Echo.text(origin))
-                    """)
+                return APIError(
+                    status: 403, code: "cross_origin_refused",
+                    message: """
+                        a page from \(Echo.text(origin)) may not change anything here; call the API from this \
+                        server's own origin, without a browser (curl), or start privatelinkd with --cors-origin \(Echo.text(origin))
+                        """)
             }
             if fetchSite == "cross-site" || fetchSite == "same-site", !(origin.map(cors.allows) ?? false) {
-                return APIError(status: 403, code: "cross_origin_refused", message: """
-                    the browser says this request comes from another site (Sec-Fetch-Site: \(Echo.text(fetchSite ?? ""))); \
-                    only origins given with --cors-origin may change anything here
-                    """)
+                return APIError(
+                    status: 403, code: "cross_origin_refused",
+                    message: """
+                        the browser says this request comes from another site (Sec-Fetch-Site: \(Echo.text(fetchSite ?? ""))); \
+                        only origins given with --cors-origin may change anything here
+                        """)
             }
         }
         let fromBrowser = origin != nil || request.headerFields.contains { Self.isFetchMetadata($0.name.canonicalName) }
         if fromBrowser && !request.body.isEmpty && !Self.isJSON(request.header(.contentType)) {
-            return APIError(status: 415, code: "unsupported_media_type", message: """
-                a browser request with a body must send it as Content-Type: application/json, \
-                not \(Echo.text(request.header(.contentType) ?? "no Content-Type"))
-                """)
+            return APIError(
+                status: 415, code: "unsupported_media_type",
+                message: """
+                    a browser request with a body must send it as Content-Type: application/json, \
+                    not \(Echo.text(request.header(.contentType) ?? "no Content-Type"))
+                    """)
         }
         return nil
     }

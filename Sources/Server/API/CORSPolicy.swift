@@ -30,13 +30,15 @@ public struct CORSPolicy: Sendable {
         guard allows(origin) else {
             return Response(status: .noContent, headerFields: [.allow: methods, .vary: "Origin"])
         }
-        return Response(status: .noContent, headerFields: [
-            .allow: methods,
-            .accessControlAllowOrigin: origin,
-            .accessControlAllowMethods: methods,
-            .accessControlAllowHeaders: request.header(.accessControlRequestHeaders) ?? Self.allowedHeaders,
-            .accessControlMaxAge: "600",
-            .vary: "Origin",
-        ])
+        return Response(
+            status: .noContent,
+            headerFields: [
+                .allow: methods,
+                .accessControlAllowOrigin: origin,
+                .accessControlAllowMethods: methods,
+                .accessControlAllowHeaders: request.header(.accessControlRequestHeaders) ?? Self.allowedHeaders,
+                .accessControlMaxAge: "600",
+                .vary: "Origin",
+            ])
     }
 }

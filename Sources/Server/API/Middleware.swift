@@ -50,8 +50,9 @@ struct AccessLogMiddleware: HTTPMiddleware {
         let started = monotonicSeconds()
         let response = next(request)
         let elapsed = (monotonicSeconds() - started) * 1000
-        logger.info("\(request.method) \(request.path) \(response.status.code) \(String(format: "%.2f", elapsed))ms \(response.body.count)B",
-                    metadata: ["request_id": "\(request.requestID)", "peer": "\(request.peer)"])
+        logger.info(
+            "\(request.method) \(request.path) \(response.status.code) \(String(format: "%.2f", elapsed))ms \(response.body.count)B",
+            metadata: ["request_id": "\(request.requestID)", "peer": "\(request.peer)"])
         return response
     }
 }

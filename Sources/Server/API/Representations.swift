@@ -13,10 +13,13 @@ enum Representation {
             ("current_step", .optional(s.currentStep)),
             ("error", s.errorCode.map { .object([("code", .string($0)), ("message", .optional(s.errorMessage))]) } ?? .null),
             ("created_at", .string(s.createdAt)), ("updated_at", .string(s.updatedAt)),
-            ("links", .object([
-                ("self", .string("/v1/setups/\(s.id)")), ("events", .string("/v1/setups/\(s.id)/events")),
-                ("verifications", .string("/v1/setups/\(s.id)/verifications")), ("agent_config", .string("/v1/setups/\(s.id)/agent-config")),
-            ])),
+            (
+                "links",
+                .object([
+                    ("self", .string("/v1/setups/\(s.id)")), ("events", .string("/v1/setups/\(s.id)/events")),
+                    ("verifications", .string("/v1/setups/\(s.id)/verifications")), ("agent_config", .string("/v1/setups/\(s.id)/agent-config")),
+                ])
+            ),
         ]
     }
 
@@ -80,13 +83,18 @@ enum Representation {
             ("cross_region_label", .optional(site.crossRegionLabel)),
         ]
         if site.privateLinkSupported {
-            fields.append(("services", .array(site.services.map { s in
-                .object([
-                    ("id", .string(s.id)), ("display_name", .string(s.displayName)),
-                    ("service_name", .optional(s.serviceName)), ("private_dns_name", .optional(s.privateDNSName)),
-                    ("hostname", .optional(s.hostname)),
-                ])
-            })))
+            fields.append(
+                (
+                    "services",
+                    .array(
+                        site.services.map { s in
+                            .object([
+                                ("id", .string(s.id)), ("display_name", .string(s.displayName)),
+                                ("service_name", .optional(s.serviceName)), ("private_dns_name", .optional(s.privateDNSName)),
+                                ("hostname", .optional(s.hostname)),
+                            ])
+                        })
+                ))
         } else {
             fields.append(("message", .string(message)))
         }

@@ -38,7 +38,8 @@ struct SetupsAPI: Sendable {
         case "yaml": return Response(status: .ok, headerFields: [.contentType: "application/yaml; charset=utf-8"], body: Array(configuration.yaml.utf8))
         case "env": return Response(status: .ok, headerFields: [.contentType: "text/plain; charset=utf-8"], body: Array(configuration.environmentFile.utf8))
         case let other:
-            throw APIError.validation([ValidationProblem(field: "format", code: "invalid_value", message: "format must be json, yaml or env, got \(Echo.text(other))")], status: 400)
+            throw APIError.validation(
+                [ValidationProblem(field: "format", code: "invalid_value", message: "format must be json, yaml or env, got \(Echo.text(other))")], status: 400)
         }
     }
 
@@ -77,8 +78,9 @@ struct SetupsAPI: Sendable {
         case let .success(valid): request = valid
         case let .failure(failure):
             if failure.siteNotSupported {
-                var error = APIError(status: 422, code: "site_not_supported", message: catalog.unsupportedMessage,
-                                     details: failure.problems.map(\.json))
+                var error = APIError(
+                    status: 422, code: "site_not_supported", message: catalog.unsupportedMessage,
+                    details: failure.problems.map(\.json))
                 error.extra = [("supported_sites", .strings(failure.supportedSites))]
                 throw error
             }
@@ -88,16 +90,22 @@ struct SetupsAPI: Sendable {
         let plan = Plan(request: request, site: site)
 
         if request.dryRun {
-            return .json(200, .object([
-                ("dry_run", true), ("request", request.json), ("plan", plan.json),
-            ]))
+            return .json(
+                200,
+                .object([
+                    ("dry_run", true), ("request", request.json), ("plan", plan.json),
+                ]))
         }
 
         var idempotency: IdempotencyKey?
         if let key = context.request.header(.idempotencyKey) {
             guard (1...255).contains(key.utf8.count), key.unicodeScalars.allSatisfy({ $0.value >= 0x21 && $0.value < 0x7F }) else {
-                throw APIError.validation([ValidationProblem(field: "Idempotency-Key", code: "invalid_format",
-                                                             message: "Idempotency-Key must be 1 to 255 visible ASCII characters")], status: 400)
+                throw APIError.validation(
+                    [
+                        ValidationProblem(
+                            field: "Idempotency-Key", code: "invalid_format",
+                            message: "Idempotency-Key must be 1 to 255 visible ASCII characters")
+                    ], status: 400)
             }
             idempotency = IdempotencyKey(scope: Self.idempotencyScope, key: key, request: request.json)
         }
@@ -108,9 +116,11 @@ struct SetupsAPI: Sendable {
         switch outcome {
         case let .created(detail, status, body):
             workQueued()
-            return Response(status: HTTPResponse.Status(code: status), headerFields: [
-                .contentType: Response.jsonContentType, .location: "/v1/setups/\(detail.setup.id)",
-            ], body: body)
+            return Response(
+                status: HTTPResponse.Status(code: status),
+                headerFields: [
+                    .contentType: Response.jsonContentType, .location: "/v1/setups/\(detail.setup.id)",
+                ], body: body)
         case let .replayed(status, body):
             let id = (try? JSON.parse(body))?["id"]?.stringValue
             var fields: HTTPFields = [.contentType: Response.jsonContentType, .idempotencyReplayed: "true"]
@@ -125,13 +135,18 @@ struct SetupsAPI: Sendable {
         let request = context.request
         let known: Set<String> = ["status", "site", "vpc_id", "region", "limit", "cursor"]
         for (name, _) in request.query where !known.contains(name) {
-            problems.append(.init(field: Echo.text(name), code: "unknown_parameter", message: "unknown query parameter \"\(Echo.text(name))\"; use \(known.sorted().joined(separator: ", "))"))
+            problems.append(
+                .init(
+                    field: Echo.text(name), code: "unknown_parameter",
+                    message: "unknown query parameter \"\(Echo.text(name))\"; use \(known.sorted().joined(separator: ", "))"))
         }
         if let status = request.queryValue("status") {
             filter.status = SetupStatus(rawValue: status)
             if filter.status == nil {
-                problems.append(.init(field: "status", code: "invalid_value",
-                                      message: "status must be one of \(SetupStatus.allCases.map(\.rawValue).joined(separator: ", "))"))
+                problems.append(
+                    .init(
+                        field: "status", code: "invalid_value",
+                        message: "status must be one of \(SetupStatus.allCases.map(\.rawValue).joined(separator: ", "))"))
             }
         }
         filter.site = request.queryValue("site")
@@ -148,7 +163,9 @@ struct SetupsAPI: Sendable {
         }
         var limit = Self.defaultPageSize
         if let text = request.queryValue("limit") {
-            if let n = ASCIIDecimal.parse(text, maxDigits: 3), (1...Self.maxPageSize).contains(n) { limit = n } else {
+            if let n = ASCIIDecimal.parse(text, maxDigits: 3), (1...Self.maxPageSize).contains(n) {
+                limit = n
+            } else {
                 problems.append(.init(field: "limit", code: "invalid_value", message: "limit must be a whole number from 1 to \(Self.maxPageSize)"))
             }
         }
@@ -159,10 +176,12 @@ struct SetupsAPI: Sendable {
         }
         guard problems.isEmpty else { throw APIError.validation(problems, status: 400) }
         let page = try store.list(filter: filter, limit: limit, after: after)
-        return .json(200, .object([
-            ("setups", .array(page.setups.map { .object(Representation.setupSummary($0)) })),
-            ("next_cursor", .optional(page.nextCursor.map(Cursor.encode))),
-        ]))
+        return .json(
+            200,
+            .object([
+                ("setups", .array(page.setups.map { .object(Representation.setupSummary($0)) })),
+                ("next_cursor", .optional(page.nextCursor.map(Cursor.encode))),
+            ]))
     }
 
     /// The setup with its endpoints and jobs. `ETag` is its revision: `If-None-Match` answers 304,
@@ -183,8 +202,9 @@ struct SetupsAPI: Sendable {
         let body = Response.json(200, Representation.setup(detail)).body
         cache.store(body, for: id, revision: detail.setup.revision)
         // The revision read with the detail may be newer than the one checked above.
-        return Response(status: .ok, headerFields: [.contentType: Response.jsonContentType, .eTag: "\"\(id).\(detail.setup.revision)\""],
-                        body: body)
+        return Response(
+            status: .ok, headerFields: [.contentType: Response.jsonContentType, .eTag: "\"\(id).\(detail.setup.revision)\""],
+            body: body)
     }
 
     @Sendable func events(_ context: RequestContext) throws -> Response {
@@ -207,7 +227,8 @@ enum Cursor {
         while text.count % 4 != 0 { text += "=" }
         // Cursors this server gave out hold printable ASCII only (ids and timestamps).
         guard cursor.utf8.count <= 256, let data = Data(base64Encoded: text), data.allSatisfy({ (0x21...0x7E).contains($0) }),
-              let decoded = String(data: data, encoding: .utf8), decoded.hasPrefix("v1:"), decoded.count > 3 else { return nil }
+            let decoded = String(data: data, encoding: .utf8), decoded.hasPrefix("v1:"), decoded.count > 3
+        else { return nil }
         return String(decoded.dropFirst(3))
     }
 }

@@ -36,14 +36,18 @@ struct VerificationsAPI: Sendable {
         var problems: [ValidationProblem] = []
         var limit = 10
         if let text = context.request.queryValue("limit") {
-            if let n = ASCIIDecimal.parse(text, maxDigits: 3), (1...50).contains(n) { limit = n } else {
+            if let n = ASCIIDecimal.parse(text, maxDigits: 3), (1...50).contains(n) {
+                limit = n
+            } else {
                 problems.append(.init(field: "limit", code: "invalid_value", message: "limit must be a whole number from 1 to 50"))
             }
         }
         var before: (String, String)?
         if let cursor = context.request.queryValue("cursor") {
             let parts = Cursor.decode(cursor)?.split(separator: "|", maxSplits: 1).map(String.init)
-            if let parts, parts.count == 2 { before = (parts[0], parts[1]) } else {
+            if let parts, parts.count == 2 {
+                before = (parts[0], parts[1])
+            } else {
                 problems.append(.init(field: "cursor", code: "invalid_value", message: "cursor is not one this server gave out"))
             }
         }
@@ -51,10 +55,12 @@ struct VerificationsAPI: Sendable {
         guard let page = try store.verifications(setupID: id, limit: limit + 1, before: before) else { throw APIError.notFound("setup \(id)") }
         let shown = page.prefix(limit)
         let next = page.count > limit ? shown.last.map { Cursor.encode("\($0.createdAt)|\($0.id)") } : nil
-        return .json(200, .object([
-            ("setup_id", .string(id)),
-            ("verifications", .array(shown.map(Representation.verification))),
-            ("next_cursor", .optional(next)),
-        ]))
+        return .json(
+            200,
+            .object([
+                ("setup_id", .string(id)),
+                ("verifications", .array(shown.map(Representation.verification))),
+                ("next_cursor", .optional(next)),
+            ]))
     }
 }

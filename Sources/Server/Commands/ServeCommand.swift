@@ -3,7 +3,7 @@ import Core
 import Foundation
 import Logging
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `privatelinkd serve` (the default): the HTTP API on an embedded SQLite database.
@@ -35,9 +35,11 @@ public struct ServeCommand: ParsableCommand {
     @Option(name: .customLong("cors-origin"), help: "An origin allowed to call the API from a browser; repeatable; * for any.")
     var corsOrigins: [String] = []
 
-    @Option(name: .customLong("allowed-host"), help: ArgumentHelp(
-        "A Host name besides localhost, 127.0.0.1 and [::1] accepted on a loopback address; repeatable (env PRIVATELINKD_ALLOWED_HOSTS, comma-separated).",
-        discussion: "On a loopback address other Host names are refused (421): a web page could otherwise reach the API through DNS rebinding."))
+    @Option(
+        name: .customLong("allowed-host"),
+        help: ArgumentHelp(
+            "A Host name besides localhost, 127.0.0.1 and [::1] accepted on a loopback address; repeatable (env PRIVATELINKD_ALLOWED_HOSTS, comma-separated).",
+            discussion: "On a loopback address other Host names are refused (421): a web page could otherwise reach the API through DNS rebinding."))
     var allowedHosts: [String] = []
 
     @Option(help: "Folder of NNNN_name.sql migrations (env PRIVATELINKD_MIGRATIONS_DIR; found automatically otherwise).")
@@ -64,7 +66,8 @@ public struct ServeCommand: ParsableCommand {
     @Option(help: "Most open connections.")
     var maxConnections: Int = 4096
 
-    @Option(help: "How long an Idempotency-Key replays its first answer, e.g. 24h (env PRIVATELINKD_IDEMPOTENCY_TTL); older keys are deleted in the background.")
+    @Option(
+        help: "How long an Idempotency-Key replays its first answer, e.g. 24h (env PRIVATELINKD_IDEMPOTENCY_TTL); older keys are deleted in the background.")
     var idempotencyTTL: String?
 
     @Flag(inversion: .prefixedNo, help: "Verify a setup once when it becomes ready.")
@@ -89,11 +92,13 @@ public struct ServeCommand: ParsableCommand {
         let janitor = IdempotencyJanitor(store: store, logger: logger)
         var verificationSettings = try verification.settings(environment: environment)
         verificationSettings.verifyOnReady = verifyOnReady
-        let provisioner = try makeProvisioner(store: store, catalog: catalog, verification: verificationSettings,
-                                              environment: environment, logger: logger)
-        let application = Application(catalog: catalog, store: store, corsOrigins: settings.corsOrigins,
-                                      loopbackListener: settings.isLoopbackListener, allowedHosts: settings.allowedHosts,
-                                      logger: logger, workQueued: { provisioner?.notify() })
+        let provisioner = try makeProvisioner(
+            store: store, catalog: catalog, verification: verificationSettings,
+            environment: environment, logger: logger)
+        let application = Application(
+            catalog: catalog, store: store, corsOrigins: settings.corsOrigins,
+            loopbackListener: settings.isLoopbackListener, allowedHosts: settings.allowedHosts,
+            logger: logger, workQueued: { provisioner?.notify() })
         var configuration = HTTPServer.Configuration()
         configuration.host = settings.host
         configuration.port = settings.port
@@ -122,8 +127,10 @@ public struct ServeCommand: ParsableCommand {
 extension ServeCommand {
     /// The provisioning and verification workers, on the standard AWS environment; nil with
     /// `--workers 0`. Nothing here touches AWS: credentials are looked up at the first call.
-    func makeProvisioner(store: SetupStore, catalog: Catalog, verification: VerificationSettings,
-                         environment: [String: String], logger: Logger) throws -> Provisioner? {
+    func makeProvisioner(
+        store: SetupStore, catalog: Catalog, verification: VerificationSettings,
+        environment: [String: String], logger: Logger
+    ) throws -> Provisioner? {
         guard workers > 0 else { return nil }
         guard let poll = DurationText.seconds(pollInterval), poll > 0 else {
             throw ValidationError("--poll-interval must be a duration such as 200ms or 5s, got \(pollInterval)")
@@ -135,8 +142,9 @@ extension ServeCommand {
             throw ValidationError("--reconcile-interval must be a duration such as 5m, got \(reconcileInterval)")
         }
         let aws = AWSEnvironment(variables: environment)
-        let client = AWSClient(environment: aws, credentials: CredentialChain(variables: environment),
-                               recorder: AWSCallLog(database: store.database, logger: logger))
+        let client = AWSClient(
+            environment: aws, credentials: CredentialChain(variables: environment),
+            recorder: AWSCallLog(database: store.database, logger: logger))
         var configuration = ProvisioningConfiguration()
         configuration.workers = workers
         configuration.pollInterval = poll
@@ -144,8 +152,9 @@ extension ServeCommand {
         configuration.endpointTimeout = timeout
         configuration.reconcileInterval = reconcile
         let access = AWSAccess(client: client, stsRegion: aws.defaultRegion ?? "us-east-1")
-        let verifier = VerificationJobRunner(store: store, aws: access, catalog: catalog, verifier: try verification.makeVerifier(),
-                                             settings: verification, logger: logger)
+        let verifier = VerificationJobRunner(
+            store: store, aws: access, catalog: catalog, verifier: try verification.makeVerifier(),
+            settings: verification, logger: logger)
         return Provisioner(store: store, aws: access, configuration: configuration, logger: logger, verification: verifier)
     }
 }

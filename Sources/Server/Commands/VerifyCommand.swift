@@ -49,8 +49,10 @@ struct VerifyCommand: ParsableCommand {
         let checks = try settings.makeVerifier().check(targets)
         let note = "Without AWS access the answers were checked for private addresses, not compared with this VPC's endpoint addresses."
         if json {
-            let document = JSON.object([("site", .string(site)), ("resolver", .string(settings.resolverLabel)), ("note", .string(note)),
-                                        ("results", .array(checks.map(\.json)))])
+            let document = JSON.object([
+                ("site", .string(site)), ("resolver", .string(settings.resolverLabel)), ("note", .string(note)),
+                ("results", .array(checks.map(\.json))),
+            ])
             print(String(decoding: document.serialized(), as: UTF8.self))
         } else {
             print(VerificationTable.render(checks))
@@ -65,7 +67,8 @@ struct VerifyCommand: ParsableCommand {
             throw ValidationError("unknown site \(siteID); sites: \(catalog.sites.map(\.id).joined(separator: ", "))")
         }
         guard site.privateLinkSupported else { throw ValidationError("site \(siteID): \(catalog.unsupportedMessage)") }
-        let wanted = services?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let wanted =
+            services?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             ?? site.services.map(\.id)
         var targets: [VerificationTarget] = []
         for id in wanted {

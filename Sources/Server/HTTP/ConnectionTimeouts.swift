@@ -12,8 +12,10 @@ enum ConnectionTimeouts {
     /// - Parameters:
     ///   - midRequest: part of a request has arrived.
     ///   - requestStartedAt, lastActivity, writeStartedAt: monotonic seconds, as `HTTPConnection` keeps them.
-    static func action(phase: HTTPConnection.Phase, midRequest: Bool, requestStartedAt: Double?, lastActivity: Double,
-                       writeStartedAt: Double?, now: Double, draining: Bool, limits: HTTPLimits) -> Action {
+    static func action(
+        phase: HTTPConnection.Phase, midRequest: Bool, requestStartedAt: Double?, lastActivity: Double,
+        writeStartedAt: Double?, now: Double, draining: Bool, limits: HTTPLimits
+    ) -> Action {
         switch phase {
         case .reading:
             if midRequest {

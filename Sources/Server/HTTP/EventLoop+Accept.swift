@@ -4,7 +4,7 @@ import HTTPTypes
 import Foundation
 import Logging
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Accepting connections, and making room at the connection cap.
@@ -98,7 +98,8 @@ extension EventLoop {
         }
         guard let heaviest = perPeer.values.max(by: { $0.count < $1.count }) else { return false }
         let keptAlive = { (c: HTTPConnection) in c.isIdle && c.served > 0 }
-        let victim = heaviest.filter(keptAlive).min { $0.lastActivity < $1.lastActivity }
+        let victim =
+            heaviest.filter(keptAlive).min { $0.lastActivity < $1.lastActivity }
             ?? heaviest.min { ($0.requestStartedAt ?? $0.lastActivity) < ($1.requestStartedAt ?? $1.lastActivity) }
         guard let victim else { return false }
         if !keptAlive(victim) {

@@ -4,7 +4,7 @@ import HTTPTypes
 import Foundation
 import Logging
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Answers: handed back by workers, written in order, flushed as the socket allows.
@@ -44,7 +44,8 @@ extension EventLoop {
     /// (malformed, too large, too slow), which always closes the connection.
     func respond(_ connection: HTTPConnection, request: Request?, response: Response, started: Double) {
         let (isDraining, _) = lockedFlags()
-        let keepAlive = (request?.keepAlive ?? false) && !connection.closeAfterWrite && !isDraining
+        let keepAlive =
+            (request?.keepAlive ?? false) && !connection.closeAfterWrite && !isDraining
             && !(response.header(.connection)?.lowercased() == "close")
         if !keepAlive { connection.closeAfterWrite = true }
         var response = response
@@ -57,17 +58,19 @@ extension EventLoop {
         let elapsed = (monotonicSeconds() - started) * 1000
         // Requests that reached the responder are logged by its access log; here, the ones refused
         // while reading (malformed, too large, too slow) at info, and every write's timing at debug.
-        logger.log(level: request == nil ? .info : .debug,
-                   "\(request?.method.rawValue ?? "-") \(request?.path ?? "-") \(response.status.code) \(String(format: "%.2f", elapsed))ms \(response.body.count)B",
-                   metadata: ["peer": "\(connection.peer)"])
+        logger.log(
+            level: request == nil ? .info : .debug,
+            "\(request?.method.rawValue ?? "-") \(request?.path ?? "-") \(response.status.code) \(String(format: "%.2f", elapsed))ms \(response.body.count)B",
+            metadata: ["peer": "\(connection.peer)"])
         flush(connection)
     }
 
     func flush(_ connection: HTTPConnection) {
         while connection.outputOffset < connection.output.count {
             let n = connection.output.withUnsafeBytes { buffer in
-                send(connection.fd, buffer.baseAddress! + connection.outputOffset,
-                     buffer.count - connection.outputOffset, Int32(MSG_NOSIGNAL))
+                send(
+                    connection.fd, buffer.baseAddress! + connection.outputOffset,
+                    buffer.count - connection.outputOffset, Int32(MSG_NOSIGNAL))
             }
             if n > 0 {
                 connection.outputOffset += n

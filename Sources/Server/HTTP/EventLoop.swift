@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import CSystem
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One epoll loop on its own thread: accepts connections from the shared listener, reads requests
@@ -36,8 +36,10 @@ final class EventLoop: @unchecked Sendable {
     let done = DispatchSemaphore(value: 0)
     let listenerReleased = DispatchSemaphore(value: 0)
 
-    init(listenFD: Int32, limits: HTTPLimits, budget: ConnectionBudget, responder: any HTTPResponder,
-         workers: WorkerPool, logger: Logger) throws {
+    init(
+        listenFD: Int32, limits: HTTPLimits, budget: ConnectionBudget, responder: any HTTPResponder,
+        workers: WorkerPool, logger: Logger
+    ) throws {
         self.listenFD = listenFD
         self.limits = limits
         self.budget = budget
@@ -104,9 +106,13 @@ final class EventLoop: @unchecked Sendable {
                 for i in 0..<Int(n) {
                     let fd = events[i].data.fd
                     let flags = events[i].events
-                    if fd == listenFD { acceptAll() }
-                    else if fd == wakeFD { drainCompletions() }
-                    else if let connection = connections[fd] { handle(connection, events: flags) }
+                    if fd == listenFD {
+                        acceptAll()
+                    } else if fd == wakeFD {
+                        drainCompletions()
+                    } else if let connection = connections[fd] {
+                        handle(connection, events: flags)
+                    }
                 }
             }
             let now = monotonicSeconds()
@@ -239,9 +245,10 @@ final class EventLoop: @unchecked Sendable {
                 break
             case .requestTimedOut:
                 connection.closeAfterWrite = true
-                respond(connection, request: nil,
-                        response: .error(408, code: "request_timeout", message: "the request did not arrive in full within \(Int(limits.requestTimeout))s"),
-                        started: connection.requestStartedAt ?? now)
+                respond(
+                    connection, request: nil,
+                    response: .error(408, code: "request_timeout", message: "the request did not arrive in full within \(Int(limits.requestTimeout))s"),
+                    started: connection.requestStartedAt ?? now)
             case .close:
                 close(connection)
             }

@@ -1,7 +1,7 @@
 import Core
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The `Date` header value, formatted once per second.

@@ -1,7 +1,7 @@
 import Foundation
 import HTTPTypes
 #if canImport(Core)
-import Core  // ASCIIDecimal (the fuzz build compiles that file into this module instead)
+    import Core  // ASCIIDecimal (the fuzz build compiles that file into this module instead)
 #endif
 
 /// A parsed request line and headers, with how its body is framed.

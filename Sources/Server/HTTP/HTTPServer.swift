@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import CSystem
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Answers one complete request. Called on a worker thread, where it may block (SQLite writes);
@@ -70,8 +70,10 @@ public final class HTTPServer: @unchecked Sendable {
         self.pool = pool
         let budget = ConnectionBudget(limit: configuration.limits.maxConnections)
         for _ in 0..<max(1, configuration.eventLoops) {
-            loops.append(try EventLoop(listenFD: listenFD, limits: configuration.limits, budget: budget,
-                                       responder: responder, workers: pool, logger: logger))
+            loops.append(
+                try EventLoop(
+                    listenFD: listenFD, limits: configuration.limits, budget: budget,
+                    responder: responder, workers: pool, logger: logger))
         }
         for (index, loop) in loops.enumerated() {
             loop.siblings = loops.filter { $0 !== loop }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A client's address as numbers: the host alone groups a peer's connections (the connection
@@ -16,8 +16,9 @@ struct PeerAddress: CustomStringConvertible, Sendable {
         var port = [CChar](repeating: 0, count: Int(NI_MAXSERV))
         let rc = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                getnameinfo($0, socklen_t(MemoryLayout<sockaddr_storage>.size), &host, socklen_t(host.count),
-                            &port, socklen_t(port.count), NI_NUMERICHOST | NI_NUMERICSERV)
+                getnameinfo(
+                    $0, socklen_t(MemoryLayout<sockaddr_storage>.size), &host, socklen_t(host.count),
+                    &port, socklen_t(port.count), NI_NUMERICHOST | NI_NUMERICSERV)
             }
         }
         self.host = rc == 0 ? String(nulTerminated: host) : "?"

@@ -16,8 +16,10 @@ public struct Request: Sendable {
     /// The client's address, as the event loop accepted it.
     public var peer = ""
 
-    public init(method: HTTPRequest.Method, target: String, version: HTTPVersion = .http11,
-                headerFields: HTTPFields = [:], body: [UInt8] = []) {
+    public init(
+        method: HTTPRequest.Method, target: String, version: HTTPVersion = .http11,
+        headerFields: HTTPFields = [:], body: [UInt8] = []
+    ) {
         self.method = method
         self.target = target
         self.version = version

@@ -1,7 +1,7 @@
 import Foundation
 import HTTPTypes
 #if canImport(Core)
-import Core  // ASCIIDecimal (the fuzz build compiles that file into this module instead)
+    import Core  // ASCIIDecimal (the fuzz build compiles that file into this module instead)
 #endif
 
 /// Reads HTTP/1.x requests from a byte stream, incrementally: bytes go in as they arrive, complete
@@ -167,8 +167,8 @@ public struct RequestParser {
                 // Trailers are read and dropped; they must still be well-formed and within the head limit.
                 guard trailerBytes <= limits.maxHeadBytes else { return fail(badRequest("trailers too long")) }
                 guard let colon = line.firstIndex(of: UInt8(ascii: ":")), colon > line.startIndex,
-                      line[..<colon].allSatisfy(Self.isTokenByte),
-                      !line[(colon + 1)...].contains(where: Self.isForbiddenInValue)
+                    line[..<colon].allSatisfy(Self.isTokenByte),
+                    !line[(colon + 1)...].contains(where: Self.isForbiddenInValue)
                 else { return fail(badRequest("malformed trailer line")) }
             }
         }
@@ -243,7 +243,7 @@ public struct RequestParser {
         }
         let parts = requestLine.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false)
         guard parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty,
-              parts[0].allSatisfy(Self.isTokenByte), parts[1].allSatisfy({ $0 > 32 && $0 < 127 })
+            parts[0].allSatisfy(Self.isTokenByte), parts[1].allSatisfy({ $0 > 32 && $0 < 127 })
         else { return .failure(badRequest("malformed request line")) }
         let version: HTTPVersion
         switch Array(parts[2]) {
@@ -257,8 +257,9 @@ public struct RequestParser {
         guard let method = HTTPRequest.Method(String(decoding: parts[0], as: UTF8.self)) else {
             return .failure(badRequest("malformed request line"))
         }
-        let head = HTTPRequestHead(method: method, target: String(decoding: parts[1], as: UTF8.self), version: version,
-                                   headerFields: headers)
+        let head = HTTPRequestHead(
+            method: method, target: String(decoding: parts[1], as: UTF8.self), version: version,
+            headerFields: headers)
         return head.resolveFraming()
     }
 }

@@ -26,8 +26,10 @@ public struct Response: Sendable {
     }
 
     /// The stable error document: `{"error": {"code", "message", "details"}}`.
-    public static func error(_ status: HTTPResponse.Status, code: String, message: String, details: [JSON] = [],
-                             extra: [(String, JSON)] = [], headerFields: HTTPFields = [:]) -> Response {
+    public static func error(
+        _ status: HTTPResponse.Status, code: String, message: String, details: [JSON] = [],
+        extra: [(String, JSON)] = [], headerFields: HTTPFields = [:]
+    ) -> Response {
         let error: JSON = .object([("code", .string(code)), ("message", .string(message)), ("details", .array(details))] + extra)
         return json(status, .object([("error", error)]), headerFields: headerFields)
     }

@@ -13,8 +13,10 @@ public final class CredentialChain: CredentialProvider {
     private let cached: CachingCredentialProvider
     private let resolved = Locked<(any CredentialProvider)?>(nil)
 
-    public init(variables: [String: String] = ProcessInfo.processInfo.environment, home: String? = nil,
-                transport: any HTTPTransport = URLSessionTransport(), clock: Clock = .system) {
+    public init(
+        variables: [String: String] = ProcessInfo.processInfo.environment, home: String? = nil,
+        transport: any HTTPTransport = URLSessionTransport(), clock: Clock = .system
+    ) {
         self.variables = variables
         self.home = home
         self.transport = transport
@@ -47,7 +49,8 @@ public final class CredentialChain: CredentialProvider {
         if let provider = try profileProvider(profileName, files: files, depth: 0) {
             return try remember(provider)
         } else if let explicitProfile {
-            throw CredentialsError(source: "profile:\(explicitProfile)", reason: "AWS_PROFILE names a profile that is in neither ~/.aws/credentials nor ~/.aws/config")
+            throw CredentialsError(
+                source: "profile:\(explicitProfile)", reason: "AWS_PROFILE names a profile that is in neither ~/.aws/credentials nor ~/.aws/config")
         }
         tried.append("profile \(profileName)")
 
@@ -107,10 +110,11 @@ public final class CredentialChain: CredentialProvider {
             } else {
                 throw CredentialsError(source: "profile:\(name)", reason: "role_arn needs source_profile or credential_source")
             }
-            return AssumeRoleProvider(roleARN: role, externalID: profile["external_id"],
-                                      sessionName: profile["role_session_name"] ?? "privatelinkd", base: base,
-                                      environment: AWSEnvironment(variables: variables), region: profile["region"] ?? stsRegion,
-                                      transport: transport, clock: clock)
+            return AssumeRoleProvider(
+                roleARN: role, externalID: profile["external_id"],
+                sessionName: profile["role_session_name"] ?? "privatelinkd", base: base,
+                environment: AWSEnvironment(variables: variables), region: profile["region"] ?? stsRegion,
+                transport: transport, clock: clock)
         }
         return Self.staticKeys(profile, name).map(StaticCredentialProvider.init)
     }
@@ -121,16 +125,19 @@ public final class CredentialChain: CredentialProvider {
     }
 
     func webIdentity(tokenFile: String, roleARN: String, sessionName: String?) -> any CredentialProvider {
-        let sts = STSClient(client: AWSClient(environment: AWSEnvironment(variables: variables),
-                                              credentials: StaticCredentialProvider(AWSCredentials(accessKeyID: "", secretAccessKey: "")),
-                                              transport: transport, clock: clock),
-                            region: stsRegion)
+        let sts = STSClient(
+            client: AWSClient(
+                environment: AWSEnvironment(variables: variables),
+                credentials: StaticCredentialProvider(AWSCredentials(accessKeyID: "", secretAccessKey: "")),
+                transport: transport, clock: clock),
+            region: stsRegion)
         return CachingCredentialProvider(clock: clock) {
             guard let token = try? String(contentsOfFile: tokenFile, encoding: .utf8) else {
                 throw CredentialsError(source: "web-identity", reason: "cannot read AWS_WEB_IDENTITY_TOKEN_FILE \(tokenFile)")
             }
-            return try sts.assumeRoleWithWebIdentity(roleARN: roleARN, sessionName: sessionName ?? "privatelinkd",
-                                                     token: token.trimmingCharacters(in: .whitespacesAndNewlines))
+            return try sts.assumeRoleWithWebIdentity(
+                roleARN: roleARN, sessionName: sessionName ?? "privatelinkd",
+                token: token.trimmingCharacters(in: .whitespacesAndNewlines))
         }
     }
 }
@@ -141,13 +148,17 @@ public final class AssumeRoleProvider: CredentialProvider {
     private let cached: CachingCredentialProvider
     public let roleARN: String
 
-    public init(roleARN: String, externalID: String?, sessionName: String, base: any CredentialProvider,
-                environment: AWSEnvironment, region: String, transport: any HTTPTransport = URLSessionTransport(),
-                recorder: (any AWSCallRecorder)? = nil, clock: Clock = .system) {
+    public init(
+        roleARN: String, externalID: String?, sessionName: String, base: any CredentialProvider,
+        environment: AWSEnvironment, region: String, transport: any HTTPTransport = URLSessionTransport(),
+        recorder: (any AWSCallRecorder)? = nil, clock: Clock = .system
+    ) {
         self.roleARN = roleARN
-        let sts = STSClient(client: AWSClient(environment: environment, credentials: base, transport: transport,
-                                              recorder: recorder, clock: clock),
-                            region: region)
+        let sts = STSClient(
+            client: AWSClient(
+                environment: environment, credentials: base, transport: transport,
+                recorder: recorder, clock: clock),
+            region: region)
         cached = CachingCredentialProvider(clock: clock) {
             try sts.assumeRole(roleARN: roleARN, sessionName: sessionName, externalID: externalID)
         }
@@ -162,11 +173,14 @@ public final class AssumedRoles: Sendable {
     private let providers = Locked<[String: AssumeRoleProvider]>([:])
     private let make: @Sendable (String, String?) -> AssumeRoleProvider
 
-    public init(base: any CredentialProvider, environment: AWSEnvironment, region: String,
-                transport: any HTTPTransport = URLSessionTransport(), recorder: (any AWSCallRecorder)? = nil, clock: Clock = .system) {
+    public init(
+        base: any CredentialProvider, environment: AWSEnvironment, region: String,
+        transport: any HTTPTransport = URLSessionTransport(), recorder: (any AWSCallRecorder)? = nil, clock: Clock = .system
+    ) {
         make = { role, externalID in
-            AssumeRoleProvider(roleARN: role, externalID: externalID, sessionName: "privatelinkd", base: base,
-                               environment: environment, region: region, transport: transport, recorder: recorder, clock: clock)
+            AssumeRoleProvider(
+                roleARN: role, externalID: externalID, sessionName: "privatelinkd", base: base,
+                environment: environment, region: region, transport: transport, recorder: recorder, clock: clock)
         }
     }
 

@@ -84,10 +84,12 @@ public struct ContainerCredentialProvider: CredentialProvider {
 enum MetadataDocument {
     static func credentials(_ body: [UInt8], source: String) throws -> AWSCredentials {
         guard let json = try? JSON.parse(body), let key = json["AccessKeyId"]?.stringValue,
-              let secret = json["SecretAccessKey"]?.stringValue else {
+            let secret = json["SecretAccessKey"]?.stringValue
+        else {
             throw CredentialsError(source: source, reason: "the answer holds no credentials")
         }
-        return AWSCredentials(accessKeyID: key, secretAccessKey: secret, sessionToken: json["Token"]?.stringValue,
-                              expiration: json["Expiration"]?.stringValue.flatMap(Timestamp.date), source: source)
+        return AWSCredentials(
+            accessKeyID: key, secretAccessKey: secret, sessionToken: json["Token"]?.stringValue,
+            expiration: json["Expiration"]?.stringValue.flatMap(Timestamp.date), source: source)
     }
 }

@@ -35,8 +35,11 @@ public struct SharedConfigFiles: Sendable {
             if line.hasPrefix("[") && line.hasSuffix("]") {
                 var name = line.dropFirst().dropLast().trimmingCharacters(in: .whitespaces)
                 if isConfig {
-                    if name.hasPrefix("profile ") { name = String(name.dropFirst(8)).trimmingCharacters(in: .whitespaces) }
-                    else if name != "default" { current = nil; continue }  // sso-session and other sections
+                    if name.hasPrefix("profile ") {
+                        name = String(name.dropFirst(8)).trimmingCharacters(in: .whitespaces)
+                    } else if name != "default" {
+                        current = nil; continue
+                    }  // sso-session and other sections
                 }
                 current = name
                 sections[name, default: [:]] = sections[name] ?? [:]
