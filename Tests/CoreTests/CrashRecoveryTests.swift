@@ -121,7 +121,10 @@ import TestSupport
         let live = try world.fixture.ec2().describeVpcEndpoints(filters: [EC2Filter("vpc-id", [world.net.vpc])]).filter { $0.state != .deleted }
         #expect(live.count == services.count)
         #expect(Set(live.map(\.id)) == Set(detail.endpoints.compactMap(\.vpcEndpointID)))
-        let takeovers = try #require(try SetupStore(database: database).events(id)).filter { $0.reason == "lease expired; taken over" }
-        #expect(!takeovers.isEmpty)
+        // The work went on in the restarted processes: the job ran under more than one worker,
+        // whether a restart took over a dead worker's lease or claimed the job after it parked.
+        let events = try #require(try SetupStore(database: database).events(id))
+        let runners = Set(events.filter { $0.entityType == "job" && $0.toState == "running" }.map(\.actor))
+        #expect(runners.count >= 2, "\(runners)")
     }
 }

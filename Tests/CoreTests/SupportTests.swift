@@ -47,6 +47,7 @@ import Testing
         #expect(DurationText.seconds("200ms") == 0.2)
         #expect(DurationText.seconds("5s") == 5)
         #expect(DurationText.seconds("15m") == 900)
+        #expect(DurationText.seconds("90d") == 7_776_000)
         #expect(DurationText.seconds("1h") == 3600)
         #expect(DurationText.seconds("1m30s") == 90)
         #expect(DurationText.seconds("2") == 2)

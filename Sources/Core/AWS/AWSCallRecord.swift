@@ -16,6 +16,8 @@ public struct AWSCallRecord: Sendable, Equatable {
     public let throttleWaitMilliseconds: Double
     public let setupID: String?
     public let jobID: String?
+    /// The `X-Request-Id` of the API request whose job made the call.
+    public var apiRequestID: String? = nil
 }
 
 /// Where the client reports each attempt (the SQLite `aws_calls` table in the service).

@@ -7,12 +7,18 @@ public struct CallContext: Sendable {
     public var setupID: String?
     public var jobID: String?
     public var credentials: (any CredentialProvider)?
+    /// The `X-Request-Id` of the API request the job came from, recorded on every call.
+    public var apiRequestID: String?
 
-    public init(accountID: String? = nil, setupID: String? = nil, jobID: String? = nil, credentials: (any CredentialProvider)? = nil) {
+    public init(
+        accountID: String? = nil, setupID: String? = nil, jobID: String? = nil, credentials: (any CredentialProvider)? = nil,
+        apiRequestID: String? = nil
+    ) {
         self.accountID = accountID
         self.setupID = setupID
         self.jobID = jobID
         self.credentials = credentials
+        self.apiRequestID = apiRequestID
     }
 }
 
@@ -161,7 +167,7 @@ public final class AWSClient: Sendable {
                 service: request.service, action: request.action, attempt: attempt, httpStatus: status,
                 errorCode: error?.0, errorMessage: error.map { String($0.1.prefix(1000)) }, requestID: requestID,
                 durationMilliseconds: duration, throttleWaitMilliseconds: waited * 1000,
-                setupID: context.setupID, jobID: context.jobID))
+                setupID: context.setupID, jobID: context.jobID, apiRequestID: context.apiRequestID))
     }
 
     static func requestID(_ response: TransportResponse) -> String? {

@@ -13,18 +13,24 @@ public final class AWSAccess: Sendable {
             transport: client.transport, recorder: client.recorder, clock: client.clock)
     }
 
-    public func context(accountID: String?, roleARN: String?, externalID: String?, setupID: String?, jobID: String?) -> CallContext {
-        CallContext(
-            accountID: accountID, setupID: setupID, jobID: jobID,
-            credentials: roleARN.map { roles.provider(roleARN: $0, externalID: externalID) })
+    /// A call context; with `job`, the role session is named after who asked for the job and
+    /// every call carries the job's API request id.
+    public func context(
+        accountID: String?, roleARN: String?, externalID: String?, setupID: String?, jobID: String?, job: JobRecord? = nil
+    ) -> CallContext {
+        let sessionName = RoleSessionName.forActor(job?.requestedBy)
+        return CallContext(
+            accountID: accountID, setupID: setupID, jobID: jobID ?? job?.id,
+            credentials: roleARN.map { roles.provider(roleARN: $0, externalID: externalID, sessionName: sessionName) },
+            apiRequestID: job?.apiRequestID)
     }
 
     /// The context of a setup's own calls: its account, its role (with the stored request's
     /// `external_id`), tagged with the setup and the job.
-    public func context(for setup: SetupRecord, request: JSON, jobID: String?) -> CallContext {
+    public func context(for setup: SetupRecord, request: JSON, job: JobRecord?) -> CallContext {
         context(
             accountID: setup.accountID, roleARN: setup.roleARN, externalID: request["external_id"]?.stringValue,
-            setupID: setup.id, jobID: jobID)
+            setupID: setup.id, jobID: job?.id, job: job)
     }
 
     public func ec2(region: String, context: CallContext) -> EC2Client { EC2Client(client: client, region: region, context: context) }

@@ -180,7 +180,7 @@ public final class Provisioner: @unchecked Sendable {
                 }
             }
             let request = try store.storedRequest(setup.id)
-            let context = aws.context(for: setup, request: request, jobID: job.id)
+            let context = aws.context(for: setup, request: request, job: job)
             let ec2 = aws.ec2(region: setup.region, context: context)
             let steps = EndpointSteps(
                 setup: setup, job: job, owner: owner, queue: queue, store: store, ec2: ec2,
@@ -221,7 +221,7 @@ public final class Provisioner: @unchecked Sendable {
                         ? "every endpoint is available and every zone, record and association is in place"
                         : "every endpoint is available"
                 ) { db, now in
-                    if verifyNow { _ = try VerificationRows.request(db, setupID: setup.id, trigger: .onReady, actor: owner, now: now) }
+                    if verifyNow { _ = try VerificationRows.request(db, setupID: setup.id, trigger: .onReady, actor: Actor(owner), now: now) }
                 }
                 if verifyNow { notify() }
             }
@@ -249,7 +249,8 @@ public final class Provisioner: @unchecked Sendable {
         let peerContext =
             peer.roleARN == nil && (peer.accountID == nil || peer.accountID == setup.accountID)
             ? context
-            : aws.context(accountID: peer.accountID ?? setup.accountID, roleARN: peer.roleARN, externalID: peer.externalID, setupID: setup.id, jobID: job.id)
+            : aws.context(
+                accountID: peer.accountID ?? setup.accountID, roleARN: peer.roleARN, externalID: peer.externalID, setupID: setup.id, jobID: job.id, job: job)
         return PeeringSteps(
             setup: setup, peer: peer, job: job, owner: owner, queue: queue, store: store,
             ec2: aws.ec2(region: setup.region, context: context), peerEC2: aws.ec2(region: peer.region, context: peerContext),

@@ -18,15 +18,15 @@ public final class AWSCallLog: AWSCallRecorder {
                 try db.run(
                     """
                     INSERT INTO aws_calls (at, account_id, region, service, action, attempt, http_status, error_code,
-                        error_message, request_id, duration_ms, throttle_wait_ms, setup_id, job_id)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        error_message, request_id, duration_ms, throttle_wait_ms, setup_id, job_id, api_request_id)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                     [
                         .text(Timestamp.string(call.at)), .optional(call.accountID), .text(call.region),
                         .text(call.service.rawValue), .text(call.action), .int(call.attempt),
                         call.httpStatus.map { .int($0) } ?? .null, .optional(call.errorCode), .optional(call.errorMessage),
                         .optional(call.requestID), .real(call.durationMilliseconds), .real(call.throttleWaitMilliseconds),
-                        .optional(call.setupID), .optional(call.jobID),
+                        .optional(call.setupID), .optional(call.jobID), .optional(call.apiRequestID),
                     ])
             }
         } catch {
@@ -40,7 +40,7 @@ public final class AWSCallLog: AWSCallRecorder {
             try db.rows(
                 """
                 SELECT at, account_id, region, service, action, attempt, http_status, error_code, error_message,
-                       request_id, duration_ms, throttle_wait_ms, setup_id, job_id
+                       request_id, duration_ms, throttle_wait_ms, setup_id, job_id, api_request_id
                 FROM aws_calls WHERE setup_id = ? ORDER BY id
                 """, [.text(setupID)], Self.record)
         }
@@ -53,6 +53,7 @@ public final class AWSCallLog: AWSCallRecorder {
             action: row.string("action"), attempt: row.int("attempt"), httpStatus: row.optionalInt("http_status"),
             errorCode: row.optionalString("error_code"), errorMessage: row.optionalString("error_message"),
             requestID: row.optionalString("request_id"), durationMilliseconds: row.double("duration_ms"),
-            throttleWaitMilliseconds: row.double("throttle_wait_ms"), setupID: row.optionalString("setup_id"), jobID: row.optionalString("job_id"))
+            throttleWaitMilliseconds: row.double("throttle_wait_ms"), setupID: row.optionalString("setup_id"), jobID: row.optionalString("job_id"),
+            apiRequestID: row.optionalString("api_request_id"))
     }
 }

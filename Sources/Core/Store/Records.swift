@@ -23,6 +23,10 @@ public struct SetupRecord: Sendable, Equatable {
     public let revision: Int
     /// AWS services reached privately beside the Datadog ones (`secretsmanager`).
     public var extraServices: [String] = []
+    /// Who asked for it (`token:<name>`, `user:<email>`, `api`); nil for setups older than identity.
+    public var createdBy: String? = nil
+    /// The team it belongs to: callers of another team neither see nor change it.
+    public var team: String? = nil
 }
 
 /// An endpoint row: one interface VPC endpoint of a setup.
@@ -65,6 +69,9 @@ public struct JobRecord: Sendable, Equatable {
     public let lastError: String?
     public let createdAt: String
     public let updatedAt: String
+    /// Who asked for the job (its workers act for them) and the request that did.
+    public var requestedBy: String? = nil
+    public var apiRequestID: String? = nil
 }
 
 /// One row of the append-only transition log.
@@ -78,6 +85,8 @@ public struct TransitionRecord: Sendable, Equatable {
     public let at: String
     public let actor: String
     public let reason: String?
+    /// The `X-Request-Id` of the API request that caused it, when one did.
+    public var requestID: String? = nil
 }
 
 /// A setup with everything that belongs to it.
@@ -90,11 +99,19 @@ public struct SetupDetail: Sendable, Equatable {
 }
 
 /// Filters of `GET /v1/setups`.
+/// Who a setup belongs to: the team whose callers may see it, and who asked for it.
+public struct SetupOwner: Sendable, Equatable {
+    public let team: String?
+    public let createdBy: String?
+}
+
 public struct SetupFilter: Sendable, Equatable {
     public var status: SetupStatus?
     public var site: String?
     public var vpcID: String?
     public var region: String?
+    /// Only this team's setups (a team-scoped caller's list).
+    public var team: String?
     public init(status: SetupStatus? = nil, site: String? = nil, vpcID: String? = nil, region: String? = nil) {
         self.status = status
         self.site = site

@@ -10,7 +10,7 @@ public struct StateConflict: Error, Sendable, CustomStringConvertible {
 extension SetupStore {
     /// `DELETE /v1/setups/{id}`: cancels open provisioning work (its worker loses the lease at its
     /// next write), moves the setup to `deleting` and queues the teardown, in one transaction.
-    public func requestTeardown(_ id: String, deleteAdopted: Bool, actor: String) throws -> SetupDetail {
+    public func requestTeardown(_ id: String, deleteAdopted: Bool, actor: Actor) throws -> SetupDetail {
         try database.write { db in
             let now = Timestamp.string(clock.now())
             guard let status = try db.firstRow("SELECT status FROM setups WHERE id = ?", [.text(id)], { $0.string(0) }) else {
@@ -25,9 +25,10 @@ extension SetupStore {
             ) { $0.string(0) }
             for jobID in open {
                 try db.run("UPDATE jobs SET lease_owner = NULL, lease_expires_at = NULL WHERE id = ?", [.text(jobID)])
-                try TransitionLog.moveJob(db, id: jobID, to: .cancelled, actor: actor, reason: "setup deletion requested", now: now)
+                try TransitionLog.moveJob(
+                    db, id: jobID, to: .cancelled, actor: actor.name, requestID: actor.requestID, reason: "setup deletion requested", now: now)
             }
-            try TransitionLog.moveSetup(db, id: id, to: .deleting, actor: actor, reason: "deletion requested", now: now)
+            try TransitionLog.moveSetup(db, id: id, to: .deleting, actor: actor.name, requestID: actor.requestID, reason: "deletion requested", now: now)
             let mode = try db.firstRow("SELECT mode FROM setups WHERE id = ?", [.text(id)]) { $0.string(0) }
             // Peering pieces depend on the endpoints (alias targets): they go first.
             let peeringSteps: [Step] = mode == SetupMode.vpcPeering.rawValue ? [.deleteZones, .deletePeering] : []
@@ -40,7 +41,7 @@ extension SetupStore {
 
     /// `POST /v1/setups/{id}/retry`: a failed setup runs again from its failed step. Endpoints that
     /// AWS failed get a new ClientToken generation and are created again.
-    public func requestRetry(_ id: String, actor: String) throws -> SetupDetail {
+    public func requestRetry(_ id: String, actor: Actor) throws -> SetupDetail {
         try database.write { db in
             let now = Timestamp.string(clock.now())
             guard let status = try db.firstRow("SELECT status FROM setups WHERE id = ?", [.text(id)], { $0.string(0) }) else {
@@ -60,19 +61,19 @@ extension SetupStore {
                 // The failed endpoint's id is kept: the create step deletes it (AWS bills it until then).
                 try db.run("UPDATE endpoints SET generation = generation + 1 WHERE id = ?", [.text(endpoint.id)])
                 try TransitionLog.moveEndpoint(
-                    db, id: endpoint.id, to: .requested, actor: actor,
+                    db, id: endpoint.id, to: .requested, actor: actor.name, requestID: actor.requestID,
                     reason: "retry: \(endpoint.vpcEndpointID ?? "endpoint") will be created again", now: now)
                 if let index = job.steps.firstIndex(of: Step.createEndpoint(endpoint.services[0]).text) { resume = min(resume, index) }
             }
             try db.run(
                 """
                 UPDATE jobs SET completed_steps = ?, attempts = 0, run_after = ?, last_error = NULL,
-                    lease_owner = NULL, lease_expires_at = NULL WHERE id = ?
-                """, [.int(resume), .text(now), .text(job.id)])
+                    lease_owner = NULL, lease_expires_at = NULL, requested_by = ?, api_request_id = ? WHERE id = ?
+                """, [.int(resume), .text(now), .text(actor.name), .optional(actor.requestID), .text(job.id)])
             try TransitionLog.moveJob(
-                db, id: job.id, to: .queued, actor: actor,
+                db, id: job.id, to: .queued, actor: actor.name, requestID: actor.requestID,
                 reason: "retry from step \(resume < job.steps.count ? job.steps[resume] : "end")", now: now)
-            try TransitionLog.moveSetup(db, id: id, to: .pending, actor: actor, reason: "retry requested", now: now)
+            try TransitionLog.moveSetup(db, id: id, to: .pending, actor: actor.name, requestID: actor.requestID, reason: "retry requested", now: now)
             return try Self.detail(db, id: id)!
         }
     }
@@ -81,7 +82,7 @@ extension SetupStore {
     /// are gone or failed (new ClientToken generation) and waits for them; the rest is untouched.
     /// It looks for a live endpoint for the same service first: when setups shared the one that
     /// vanished, the first repaired creates a new one and the others adopt it.
-    public func requestRepair(_ id: String, actor: String) throws -> SetupDetail {
+    public func requestRepair(_ id: String, actor: Actor) throws -> SetupDetail {
         try database.write { db in
             let now = Timestamp.string(clock.now())
             guard let status = try db.firstRow("SELECT status FROM setups WHERE id = ?", [.text(id)], { $0.string(0) }) else {
@@ -100,23 +101,28 @@ extension SetupStore {
                 try db.run(
                     "UPDATE endpoints SET generation = generation + 1, vpc_endpoint_id = CASE WHEN ? THEN vpc_endpoint_id END WHERE id = ?",
                     [.int(keepID ? 1 : 0), .text(endpoint.id)])
-                try TransitionLog.moveEndpoint(db, id: endpoint.id, to: .requested, actor: actor, reason: "repair: create it again", now: now)
+                try TransitionLog.moveEndpoint(
+                    db, id: endpoint.id, to: .requested, actor: actor.name, requestID: actor.requestID, reason: "repair: create it again", now: now)
             }
             try Self.enqueue(
                 db, setupID: id, kind: .provision, steps: [.preflightExistingEndpoints] + broken.map { .createEndpoint($0.services[0]) } + [.waitAvailable],
                 actor: actor, now: now)
-            try TransitionLog.moveSetup(db, id: id, to: .pending, actor: actor, reason: "repair requested", now: now)
+            try TransitionLog.moveSetup(db, id: id, to: .pending, actor: actor.name, requestID: actor.requestID, reason: "repair requested", now: now)
             return try Self.detail(db, id: id)!
         }
     }
 
     @discardableResult
-    static func enqueue(_ db: Connection, setupID: String, kind: JobKind, steps: [Step], actor: String, now: String) throws -> String {
+    static func enqueue(_ db: Connection, setupID: String, kind: JobKind, steps: [Step], actor: Actor, now: String) throws -> String {
         let jobID = Identifier.make(prefix: "jb_")
         try db.run(
-            "INSERT INTO jobs (\(Self.jobColumns)) VALUES (?, ?, ?, 'queued', ?, NULL, 0, 0, ?, NULL, NULL, NULL, ?, ?)",
-            [.text(jobID), .text(setupID), .text(kind.rawValue), StoredJSON.text(steps.texts), .text(now), .text(now), .text(now)])
-        try TransitionLog.moveJob(db, id: jobID, to: .queued, actor: actor, reason: kind.rawValue, created: true, now: now)
+            "INSERT INTO jobs (\(Self.jobColumns)) VALUES (?, ?, ?, 'queued', ?, NULL, 0, 0, ?, NULL, NULL, NULL, ?, ?, ?, ?)",
+            [
+                .text(jobID), .text(setupID), .text(kind.rawValue), StoredJSON.text(steps.texts), .text(now), .text(now), .text(now),
+                .text(actor.name), .optional(actor.requestID),
+            ])
+        try TransitionLog.moveJob(
+            db, id: jobID, to: .queued, actor: actor.name, requestID: actor.requestID, reason: kind.rawValue, created: true, now: now)
         return jobID
     }
 }

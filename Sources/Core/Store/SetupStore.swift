@@ -45,7 +45,7 @@ public final class SetupStore: Sendable {
     static let setupColumns = """
         id, site, mode, region, service_region, vpc_id, subnet_ids, security_group_ids, services,
         account_id, role_arn, peer, agent_version, status, current_step, error_code, error_message,
-        created_at, updated_at, revision, extra_services
+        created_at, updated_at, revision, extra_services, created_by, team
         """
     static let endpointColumns = """
         id, setup_id, services, service_name, private_dns_name, state, vpc_endpoint_id, dns_name,
@@ -53,7 +53,7 @@ public final class SetupStore: Sendable {
         """
     static let jobColumns = """
         id, setup_id, kind, state, steps, current_step, completed_steps, attempts, run_after,
-        lease_owner, lease_expires_at, last_error, created_at, updated_at
+        lease_owner, lease_expires_at, last_error, created_at, updated_at, requested_by, api_request_id
         """
 
     // MARK: Create
@@ -62,7 +62,7 @@ public final class SetupStore: Sendable {
     /// their first transitions in one transaction; with an idempotency key, records `render`'s
     /// answer in the same transaction, or replays the first answer for that key.
     public func create(
-        request: SetupRequest, plan: Plan, idempotency: IdempotencyKey?, actor: String,
+        request: SetupRequest, plan: Plan, idempotency: IdempotencyKey?, actor: Actor, team: String? = nil,
         render: (SetupDetail) -> (status: Int, body: [UInt8])
     ) throws -> CreateOutcome {
         try database.write { db in
@@ -76,7 +76,7 @@ public final class SetupStore: Sendable {
             }
             let setupID = Identifier.make(prefix: "su_")
             try db.run(
-                "INSERT INTO setups (\(Self.setupColumns), request) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
+                "INSERT INTO setups (\(Self.setupColumns), request) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)",
                 [
                     .text(setupID), .text(request.site), .text(request.mode.rawValue), .text(request.region),
                     .text(request.serviceRegion), .text(request.vpcID), StoredJSON.text(request.subnetIDs),
@@ -84,9 +84,10 @@ public final class SetupStore: Sendable {
                     .optional(request.accountID), .optional(request.roleARN),
                     StoredJSON.text(request.peer?.json ?? .null), .optional(request.agentVersion),
                     .text(SetupStatus.pending.rawValue), .null, .null, .null, .text(now), .text(now),
-                    StoredJSON.text(request.extraServices), .text(request.json.serializedString),
+                    StoredJSON.text(request.extraServices), .text(actor.name), .optional(team), .text(request.json.serializedString),
                 ])
-            try TransitionLog.moveSetup(db, id: setupID, to: .pending, actor: actor, reason: "requested", created: true, now: now)
+            try TransitionLog.moveSetup(
+                db, id: setupID, to: .pending, actor: actor.name, requestID: actor.requestID, reason: "requested", created: true, now: now)
             for endpoint in plan.endpoints {
                 let endpointID = Identifier.make(prefix: "ep_")
                 try db.run(
@@ -97,7 +98,7 @@ public final class SetupStore: Sendable {
                         .int(0), .null, .text(now), .text(now),
                     ])
                 try TransitionLog.moveEndpoint(
-                    db, id: endpointID, to: .requested, actor: actor,
+                    db, id: endpointID, to: .requested, actor: actor.name, requestID: actor.requestID,
                     reason: "planned for \(endpoint.services.joined(separator: ", "))", created: true, now: now)
             }
             try Self.enqueue(db, setupID: setupID, kind: .provision, steps: plan.stepValues, actor: actor, now: now)
@@ -126,6 +127,22 @@ public final class SetupStore: Sendable {
         try database.read { db in try db.firstRow("SELECT revision FROM setups WHERE id = ?", [.text(id)], { $0.int(0) }) }
     }
 
+    /// Whose a setup is, or nil when there is no such setup.
+    public func owner(of id: String) throws -> SetupOwner? {
+        try database.read { db in
+            try db.firstRow("SELECT team, created_by FROM setups WHERE id = ?", [.text(id)]) {
+                SetupOwner(team: $0.optionalString("team"), createdBy: $0.optionalString("created_by"))
+            }
+        }
+    }
+
+    /// The setup's revision and team in one indexed lookup (the `GET /v1/setups/{id}` fast path).
+    public func revisionAndTeam(_ id: String) throws -> (revision: Int, team: String?)? {
+        try database.read { db in
+            try db.firstRow("SELECT revision, team FROM setups WHERE id = ?", [.text(id)], { ($0.int(0), $0.optionalString(1)) })
+        }
+    }
+
     public func events(_ id: String) throws -> [TransitionRecord]? {
         try database.read { db in
             guard try db.firstRow("SELECT 1 FROM setups WHERE id = ?", [.text(id)], { _ in true }) != nil else { return nil }
@@ -142,6 +159,7 @@ public final class SetupStore: Sendable {
         if let site = filter.site { conditions.append("site = ?"); values.append(.text(site)) }
         if let vpc = filter.vpcID { conditions.append("vpc_id = ?"); values.append(.text(vpc)) }
         if let region = filter.region { conditions.append("region = ?"); values.append(.text(region)) }
+        if let team = filter.team { conditions.append("team = ?"); values.append(.text(team)) }
         if let cursor { conditions.append("id < ?"); values.append(.text(cursor)) }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         values.append(.int(limit + 1))
@@ -178,7 +196,8 @@ public final class SetupStore: Sendable {
             agentVersion: row.optionalString("agent_version"), status: try StoredValueError.decode(SetupStatus.self, row.string("status")),
             currentStep: row.optionalString("current_step"), errorCode: row.optionalString("error_code"),
             errorMessage: row.optionalString("error_message"), createdAt: row.string("created_at"), updatedAt: row.string("updated_at"),
-            revision: row.int("revision"), extraServices: StoredJSON.stringArray(row.string("extra_services")))
+            revision: row.int("revision"), extraServices: StoredJSON.stringArray(row.string("extra_services")),
+            createdBy: row.optionalString("created_by"), team: row.optionalString("team"))
     }
 
     static func endpoint(_ row: Row) throws -> EndpointRecord {
@@ -199,7 +218,8 @@ public final class SetupStore: Sendable {
             state: try StoredValueError.decode(JobState.self, row.string("state")), steps: StoredJSON.stringArray(row.string("steps")),
             currentStep: row.optionalString("current_step"), completedSteps: row.int("completed_steps"), attempts: row.int("attempts"),
             runAfter: row.string("run_after"), leaseOwner: row.optionalString("lease_owner"), leaseExpiresAt: row.optionalString("lease_expires_at"),
-            lastError: row.optionalString("last_error"), createdAt: row.string("created_at"), updatedAt: row.string("updated_at"))
+            lastError: row.optionalString("last_error"), createdAt: row.string("created_at"), updatedAt: row.string("updated_at"),
+            requestedBy: row.optionalString("requested_by"), apiRequestID: row.optionalString("api_request_id"))
     }
 }
 

@@ -8,7 +8,7 @@ public enum TransitionLog {
     /// Returns false, writing nothing, when it already has that status.
     @discardableResult
     public static func moveSetup(
-        _ db: Connection, id: String, to status: SetupStatus, actor: String, reason: String?,
+        _ db: Connection, id: String, to status: SetupStatus, actor: String, requestID: String? = nil, reason: String?,
         error: (code: String, message: String)? = nil, created: Bool = false, now: String
     ) throws -> Bool {
         let current: SetupStatus?
@@ -29,7 +29,7 @@ public enum TransitionLog {
         }
         try record(
             db, setupID: id, entity: .setup, entityID: id, from: current?.rawValue, to: status.rawValue,
-            at: now, actor: actor, reason: reason ?? error?.message)
+            at: now, actor: actor, requestID: requestID, reason: reason ?? error?.message)
         return true
     }
 
@@ -38,7 +38,7 @@ public enum TransitionLog {
     /// `state` means the one it is in now. Returns whether anything was written.
     @discardableResult
     public static func moveEndpoint(
-        _ db: Connection, id: String, to target: EndpointState?, actor: String, reason: String?,
+        _ db: Connection, id: String, to target: EndpointState?, actor: String, requestID: String? = nil, reason: String?,
         created: Bool = false, note: Bool = false, now: String
     ) throws -> Bool {
         guard
@@ -58,14 +58,15 @@ public enum TransitionLog {
         }
         try record(
             db, setupID: setupID, entity: .endpoint, entityID: id, from: current?.rawValue, to: state.rawValue,
-            at: now, actor: actor, reason: reason)
+            at: now, actor: actor, requestID: requestID, reason: reason)
         return true
     }
 
     /// Moves a job (nil `from` via `created`: just queued). A job may move to its own state only
     /// from `running` (a takeover), which is written like any move.
     public static func moveJob(
-        _ db: Connection, id: String, to state: JobState, actor: String, reason: String?, created: Bool = false, now: String
+        _ db: Connection, id: String, to state: JobState, actor: String, requestID: String? = nil, reason: String?,
+        created: Bool = false, now: String
     ) throws {
         guard
             let (setupID, text) = try db.firstRow(
@@ -79,7 +80,7 @@ public enum TransitionLog {
         }
         try record(
             db, setupID: setupID, entity: .job, entityID: id, from: current?.rawValue, to: state.rawValue,
-            at: now, actor: actor, reason: reason)
+            at: now, actor: actor, requestID: requestID, reason: reason)
     }
 
     private static func check<S: StateMachine>(_ from: S?, _ to: S, entity: Entity, id: String) throws {
@@ -90,16 +91,16 @@ public enum TransitionLog {
 
     private static func record(
         _ connection: Connection, setupID: String, entity: Entity, entityID: String,
-        from: String?, to: String, at: String, actor: String, reason: String?
+        from: String?, to: String, at: String, actor: String, requestID: String?, reason: String?
     ) throws {
         try connection.run(
             """
-            INSERT INTO transitions (setup_id, entity_type, entity_id, from_state, to_state, at, actor, reason)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO transitions (setup_id, entity_type, entity_id, from_state, to_state, at, actor, reason, api_request_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
                 .text(setupID), .text(entity.rawValue), .text(entityID), .optional(from), .text(to), .text(at),
-                .text(actor), .optional(reason),
+                .text(actor), .optional(reason), .optional(requestID),
             ])
     }
 
@@ -107,14 +108,14 @@ public enum TransitionLog {
     public static func forSetup(_ connection: Connection, setupID: String) throws -> [TransitionRecord] {
         try connection.rows(
             """
-            SELECT id, setup_id, entity_type, entity_id, from_state, to_state, at, actor, reason
+            SELECT id, setup_id, entity_type, entity_id, from_state, to_state, at, actor, reason, api_request_id
             FROM transitions WHERE setup_id = ? ORDER BY id
             """, [.text(setupID)]
         ) { row in
             TransitionRecord(
                 id: row.int(0), setupID: row.string(1), entityType: row.string(2), entityID: row.string(3),
                 fromState: row.optionalString(4), toState: row.string(5), at: row.string(6),
-                actor: row.string(7), reason: row.optionalString(8))
+                actor: row.string(7), reason: row.optionalString(8), requestID: row.optionalString(9))
         }
     }
 }

@@ -51,7 +51,7 @@ enum VerificationRows {
 
     /// Queues a verification job and its run, unless one is already queued or running (that one is
     /// returned: asking twice does not check twice).
-    static func request(_ db: Connection, setupID: String, trigger: VerificationRecord.Trigger, actor: String, now: String) throws -> String {
+    static func request(_ db: Connection, setupID: String, trigger: VerificationRecord.Trigger, actor: Actor, now: String) throws -> String {
         if let open = try db.firstRow(
             "SELECT id FROM verifications WHERE setup_id = ? AND state IN ('queued', 'running') ORDER BY created_at DESC LIMIT 1",
             [.text(setupID)], { $0.string(0) })
@@ -62,7 +62,7 @@ enum VerificationRows {
         let id = Identifier.make(prefix: "vf_")
         try db.run(
             "INSERT INTO verifications (id, setup_id, job_id, trigger, state, requested_by, created_at) VALUES (?, ?, ?, ?, 'queued', ?, ?)",
-            [.text(id), .text(setupID), .text(jobID), .text(trigger.rawValue), .text(actor), .text(now)])
+            [.text(id), .text(setupID), .text(jobID), .text(trigger.rawValue), .text(actor.name), .text(now)])
         return id
     }
 
@@ -148,7 +148,7 @@ enum VerificationRows {
 
 extension SetupStore {
     /// `POST /v1/setups/{id}/verify`: queues a verification (or returns the one already open).
-    public func requestVerification(_ setupID: String, trigger: VerificationRecord.Trigger = .manual, actor: String) throws -> VerificationRecord {
+    public func requestVerification(_ setupID: String, trigger: VerificationRecord.Trigger = .manual, actor: Actor) throws -> VerificationRecord {
         try database.write { db in
             guard let status = try db.firstRow("SELECT status FROM setups WHERE id = ?", [.text(setupID)], { $0.string(0) }) else {
                 throw NotFound(kind: "setup", id: setupID)

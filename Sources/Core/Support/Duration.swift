@@ -1,6 +1,6 @@
 import Foundation
 
-/// Durations as people write them in flags and settings: `200ms`, `5s`, `15m`, `1h`, or
+/// Durations as people write them in flags and settings: `200ms`, `5s`, `15m`, `1h`, `90d`, or
 /// combinations such as `1m30s`. A bare number is seconds.
 public enum DurationText {
     public static func seconds(_ text: String) -> TimeInterval? {
@@ -30,6 +30,8 @@ public enum DurationText {
                 unit = 60; rest = rest.dropFirst()
             } else if rest.hasPrefix("h") {
                 unit = 3600; rest = rest.dropFirst()
+            } else if rest.hasPrefix("d") {
+                unit = 86400; rest = rest.dropFirst()
             } else {
                 return nil
             }

@@ -28,7 +28,7 @@ public final class VerificationJobRunner: Sendable {
             try queue.beginStep(job, owner: owner, step: Step.verify.text)
             try queue.whileHeld(job.id, owner: owner) { db, now in try VerificationRows.markRunning(db, jobID: job.id, now: now) }
             guard let detail = try store.get(job.setupID) else { throw StepFailure("setup_missing", "setup \(job.setupID) no longer exists") }
-            let (addresses, note) = endpointAddresses(detail, jobID: job.id)
+            let (addresses, note) = endpointAddresses(detail, job: job)
             let targets = VerificationTargets.of(detail, site: catalog.site(detail.setup.site), addresses: addresses)
             guard !targets.isEmpty else { throw StepFailure("nothing_to_verify", "setup \(detail.setup.id) has no endpoints to verify") }
             let outcome = VerificationOutcome(
@@ -56,11 +56,11 @@ public final class VerificationJobRunner: Sendable {
 
     /// Each endpoint row's network-interface IPs (`DescribeNetworkInterfaces`), or `nil` and the
     /// reason when AWS cannot tell (then the check is "private" only, and says so).
-    func endpointAddresses(_ detail: SetupDetail, jobID: String) -> ([String: Set<String>]?, String?) {
+    func endpointAddresses(_ detail: SetupDetail, job: JobRecord) -> ([String: Set<String>]?, String?) {
         guard let aws else { return (nil, "endpoint addresses unknown: no AWS access; checked that names resolve to private addresses only") }
         let setup = detail.setup
         do {
-            let context = aws.context(for: setup, request: try store.storedRequest(setup.id), jobID: jobID)
+            let context = aws.context(for: setup, request: try store.storedRequest(setup.id), job: job)
             let ec2 = aws.ec2(region: setup.region, context: context)
             var interfaces: [String: [String]] = [:]  // endpoint row → ENI ids
             let missing = detail.endpoints.filter { $0.networkInterfaceIDs.isEmpty && $0.vpcEndpointID != nil }

@@ -2,8 +2,9 @@ import Core
 import HTTPTypes
 import Logging
 
-/// The privatelinkd HTTP API: the middleware chain (request id, access log, CORS, browser rules)
-/// around the routes, and the one place where thrown errors become responses.
+/// The privatelinkd HTTP API: the middleware chain (request id, access log, CORS, browser rules,
+/// authentication) around the routes, each route's role check, and the one place where thrown
+/// errors become responses.
 public struct Application: HTTPResponder {
     public let catalog: Catalog
     public let store: SetupStore
@@ -11,15 +12,21 @@ public struct Application: HTTPResponder {
     let cors: CORSPolicy
     let chain: MiddlewareChain
     let logger: Logger
+    /// Requests refused by authentication or for want of a role.
+    public let denied = DeniedRequests()
+    /// The API tokens requests are checked against.
+    public let tokens: TokenStore
 
     /// `loopbackListener` and `allowedHosts` set the DNS-rebinding rule (see `BrowserRequestGuard`).
     public init(
         catalog: Catalog, store: SetupStore, corsOrigins: [String] = [], loopbackListener: Bool = true,
-        allowedHosts: [String] = [], logger: Logger, workQueued: @escaping @Sendable () -> Void = {}
+        allowedHosts: [String] = [], auth: AuthSettings = AuthSettings(mode: .none), tokens: TokenStore? = nil, logger: Logger,
+        workQueued: @escaping @Sendable () -> Void = {}
     ) {
         self.catalog = catalog
         self.store = store
         self.cors = CORSPolicy(allowedOrigins: corsOrigins)
+        self.tokens = tokens ?? TokenStore(database: store.database)
         self.logger = logger
         var router = Router()
         HealthAPI(database: store.database).register(&router)
@@ -32,6 +39,9 @@ public struct Application: HTTPResponder {
             AccessLogMiddleware(logger: logger),
             CORSMiddleware(policy: cors),
             BrowserGuardMiddleware(guardRules: BrowserRequestGuard(loopbackListener: loopbackListener, allowedHosts: allowedHosts, cors: cors)),
+            AuthenticationMiddleware(
+                authenticator: Authenticator(settings: auth, tokens: self.tokens), router: router, denied: denied,
+                logger: logger),
         ])
     }
 
@@ -62,7 +72,18 @@ public struct Application: HTTPResponder {
                     "\(Echo.text(request.method.rawValue, limit: 32)) is not allowed on \(Echo.text(path, limit: 120)); use \(allowed.map(\.rawValue).joined(separator: ", "))",
                 headerFields: [.allow: allowed.map(\.rawValue).joined(separator: ", ")]
             ).response
-        case let .found(handler, parameters, _):
+        case let .found(handler, parameters, _, access):
+            if case let .role(needed) = access {
+                let identity = request.identity ?? Identity(actor: "anonymous", role: .reader, team: "")
+                guard identity.role >= needed else {
+                    denied.count("forbidden")
+                    return APIError(
+                        status: 403, code: "forbidden",
+                        message:
+                            "\(request.method.rawValue) \(Echo.text(path, limit: 120)) needs the \(needed.rawValue) role; \(Echo.text(identity.actor)) has \(identity.role.rawValue)"
+                    ).response
+                }
+            }
             do {
                 return try handler(RequestContext(request: request, parameters: parameters))
             } catch let error as HTTPResponseError {

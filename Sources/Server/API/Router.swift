@@ -27,12 +27,19 @@ public struct Router: Sendable {
 
     public enum Execution: Sendable { case inline, worker }
 
+    /// Who may call a route: anyone (`/healthz`), or callers with at least a role.
+    public enum Access: Sendable, Equatable {
+        case open
+        case role(Role)
+    }
+
     struct Route: Sendable {
         let method: HTTPRequest.Method
         let pattern: String
         /// The pattern's segments as bytes; a `{name}` segment matches any one path segment.
         let segments: [Segment]
         let execution: Execution
+        let access: Access
         let handler: Handler
     }
 
@@ -41,20 +48,22 @@ public struct Router: Sendable {
         case parameter(String)
     }
 
-    private var routes: [Route] = []
+    private(set) var routes: [Route] = []
 
     public init() {}
 
-    public mutating func add(_ method: HTTPRequest.Method, _ pattern: String, runs execution: Execution, _ handler: @escaping Handler) {
+    public mutating func add(
+        _ method: HTTPRequest.Method, _ pattern: String, runs execution: Execution, needs access: Access, _ handler: @escaping Handler
+    ) {
         precondition(!routes.contains { $0.method == method && $0.pattern == pattern }, "route \(method) \(pattern) registered twice")
         let segments = pattern.split(separator: "/").map { part -> Segment in
             part.first == "{" && part.last == "}" ? .parameter(String(part.dropFirst().dropLast())) : .literal(Array(part.utf8))
         }
-        routes.append(Route(method: method, pattern: pattern, segments: segments, execution: execution, handler: handler))
+        routes.append(Route(method: method, pattern: pattern, segments: segments, execution: execution, access: access, handler: handler))
     }
 
     public enum Match {
-        case found(Handler, [String: String], Execution)
+        case found(Handler, [String: String], Execution, Access)
         case methodNotAllowed(allowed: [HTTPRequest.Method])
         case notFound
     }
@@ -67,7 +76,7 @@ public struct Router: Sendable {
     public func match(method: HTTPRequest.Method, path: String) -> Match {
         let parts = Self.parts(path)
         for route in routes where route.segments.count == parts.count && Self.answers(route, method) && Self.matches(route.segments, parts) {
-            return .found(route.handler, Self.capture(route.segments, parts), route.execution)
+            return .found(route.handler, Self.capture(route.segments, parts), route.execution, route.access)
         }
         let allowed = methods(parts)
         return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed: allowed)
@@ -78,6 +87,12 @@ public struct Router: Sendable {
     public func execution(method: HTTPRequest.Method, path: String) -> Execution? {
         let parts = Self.parts(path)
         return routes.first { $0.segments.count == parts.count && Self.answers($0, method) && Self.matches($0.segments, parts) }?.execution
+    }
+
+    /// Who may call the route for this request, or nil when no route matches.
+    public func access(method: HTTPRequest.Method, path: String) -> Access? {
+        let parts = Self.parts(path)
+        return routes.first { $0.segments.count == parts.count && Self.answers($0, method) && Self.matches($0.segments, parts) }?.access
     }
 
     /// Every method the path answers to (with HEAD beside GET, and OPTIONS), or none for an

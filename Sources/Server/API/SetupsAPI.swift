@@ -12,23 +12,28 @@ struct SetupsAPI: Sendable {
 
     static let defaultPageSize = 50
     static let maxPageSize = 200
-    static let idempotencyScope = "POST /v1/setups"
+    /// Keys are the caller's own: the same key from two callers is two keys (without
+    /// authentication, everyone is one caller).
+    static func idempotencyScope(for identity: Identity) -> String {
+        identity == .unauthenticated ? "POST /v1/setups" : "POST /v1/setups by \(identity.actor)"
+    }
 
     func register(_ router: inout Router) {
-        router.add(.post, "/v1/setups", runs: .worker, create)
-        router.add(.get, "/v1/setups", runs: .inline, list)
-        router.add(.get, "/v1/setups/{id}", runs: .inline, show)
-        router.add(.get, "/v1/setups/{id}/events", runs: .inline, events)
-        router.add(.delete, "/v1/setups/{id}", runs: .worker, delete)
-        router.add(.post, "/v1/setups/{id}/retry", runs: .worker, retry)
-        router.add(.post, "/v1/setups/{id}/reconcile", runs: .worker, reconcile)
-        router.add(.get, "/v1/setups/{id}/agent-config", runs: .inline, agentConfig)
+        router.add(.post, "/v1/setups", runs: .worker, needs: .role(.operator), create)
+        router.add(.get, "/v1/setups", runs: .inline, needs: .role(.reader), list)
+        router.add(.get, "/v1/setups/{id}", runs: .inline, needs: .role(.reader), show)
+        router.add(.get, "/v1/setups/{id}/events", runs: .inline, needs: .role(.reader), events)
+        router.add(.delete, "/v1/setups/{id}", runs: .worker, needs: .role(.admin), delete)
+        router.add(.post, "/v1/setups/{id}/retry", runs: .worker, needs: .role(.operator), retry)
+        router.add(.post, "/v1/setups/{id}/reconcile", runs: .worker, needs: .role(.operator), reconcile)
+        router.add(.get, "/v1/setups/{id}/agent-config", runs: .inline, needs: .role(.reader), agentConfig)
     }
 
     /// What to put on the Agents: `?format=json` (default), `yaml` (a datadog.yaml fragment) or
     /// `env` (container environment variables).
     @Sendable func agentConfig(_ context: RequestContext) throws -> Response {
         let id = try context.parameter("id")
+        try context.requireVisibleSetup(id, in: store)
         guard let detail = try store.get(id) else { throw APIError.notFound("setup \(id)") }
         guard let site = catalog.site(detail.setup.site) else { throw APIError.internalError() }
         let zones = try store.database.read { try PeeringRows.zones($0, setupID: id) }
@@ -46,7 +51,8 @@ struct SetupsAPI: Sendable {
     /// Repairs a degraded setup: recreates exactly the endpoints that drifted away.
     @Sendable func reconcile(_ context: RequestContext) throws -> Response {
         let id = try context.parameter("id")
-        let detail = try store.requestRepair(id, actor: "api")
+        try context.requireVisibleSetup(id, in: store)
+        let detail = try store.requestRepair(id, actor: context.actor)
         workQueued()
         return .json(202, Representation.setup(detail), headerFields: [.location: "/v1/setups/\(id)"])
     }
@@ -57,7 +63,8 @@ struct SetupsAPI: Sendable {
     @Sendable func delete(_ context: RequestContext) throws -> Response {
         let id = try context.parameter("id")
         let deleteAdopted = ["true", "1", "yes"].contains(context.request.queryValue("delete_adopted")?.lowercased() ?? "")
-        let detail = try store.requestTeardown(id, deleteAdopted: deleteAdopted, actor: "api")
+        try context.requireVisibleSetup(id, in: store)
+        let detail = try store.requestTeardown(id, deleteAdopted: deleteAdopted, actor: context.actor)
         workQueued()
         return .json(202, Representation.setup(detail), headerFields: [.location: "/v1/setups/\(id)"])
     }
@@ -65,7 +72,8 @@ struct SetupsAPI: Sendable {
     /// Runs a failed setup again from its failed step.
     @Sendable func retry(_ context: RequestContext) throws -> Response {
         let id = try context.parameter("id")
-        let detail = try store.requestRetry(id, actor: "api")
+        try context.requireVisibleSetup(id, in: store)
+        let detail = try store.requestRetry(id, actor: context.actor)
         workQueued()
         return .json(202, Representation.setup(detail), headerFields: [.location: "/v1/setups/\(id)"])
     }
@@ -107,10 +115,12 @@ struct SetupsAPI: Sendable {
                             message: "Idempotency-Key must be 1 to 255 visible ASCII characters")
                     ], status: 400)
             }
-            idempotency = IdempotencyKey(scope: Self.idempotencyScope, key: key, request: request.json)
+            idempotency = IdempotencyKey(scope: Self.idempotencyScope(for: context.identity), key: key, request: request.json)
         }
 
-        let outcome = try store.create(request: request, plan: plan, idempotency: idempotency, actor: "api") { detail in
+        let outcome = try store.create(
+            request: request, plan: plan, idempotency: idempotency, actor: context.actor, team: context.identity.team
+        ) { detail in
             (202, Response.json(.accepted, Representation.setup(detail, plan: plan)).body)
         }
         switch outcome {
@@ -175,6 +185,7 @@ struct SetupsAPI: Sendable {
             if after == nil { problems.append(.init(field: "cursor", code: "invalid_value", message: "cursor is not one this server gave out")) }
         }
         guard problems.isEmpty else { throw APIError.validation(problems, status: 400) }
+        filter.team = context.identity.team
         let page = try store.list(filter: filter, limit: limit, after: after)
         return .json(
             200,
@@ -188,7 +199,9 @@ struct SetupsAPI: Sendable {
     /// and an unchanged setup is answered from the rendered-body cache after one indexed lookup.
     @Sendable func show(_ context: RequestContext) throws -> Response {
         let id = try context.parameter("id")
-        guard let revision = try store.revision(id) else { throw APIError.notFound("setup \(id)") }
+        guard let (revision, team) = try store.revisionAndTeam(id), context.identity.sees(team: team) else {
+            throw APIError.notFound("setup \(id)")
+        }
         let etag = "\"\(id).\(revision)\""
         if context.request.header(.ifNoneMatch)?.split(separator: ",").contains(where: {
             $0.trimmingCharacters(in: .whitespaces) == etag || $0.trimmingCharacters(in: .whitespaces) == "*"
@@ -209,6 +222,7 @@ struct SetupsAPI: Sendable {
 
     @Sendable func events(_ context: RequestContext) throws -> Response {
         let id = try context.parameter("id")
+        try context.requireVisibleSetup(id, in: store)
         guard let events = try store.events(id) else { throw APIError.notFound("setup \(id)") }
         return .json(200, .object([("setup_id", .string(id)), ("events", .array(events.map(Representation.transition)))]))
     }

@@ -11,21 +11,23 @@ struct VerificationsAPI: Sendable {
     let workQueued: @Sendable () -> Void
 
     func register(_ router: inout Router) {
-        router.add(.post, "/v1/setups/{id}/verify", runs: .worker, verify)
-        router.add(.get, "/v1/setups/{id}/verifications", runs: .inline, list)
-        router.add(.get, "/v1/setups/{id}/verifications/{vid}", runs: .inline, show)
+        router.add(.post, "/v1/setups/{id}/verify", runs: .worker, needs: .role(.operator), verify)
+        router.add(.get, "/v1/setups/{id}/verifications", runs: .inline, needs: .role(.reader), list)
+        router.add(.get, "/v1/setups/{id}/verifications/{vid}", runs: .inline, needs: .role(.reader), show)
     }
 
     /// Queues a verification (202, `Location` of the run); asking while one is open returns it.
     @Sendable func verify(_ context: RequestContext) throws -> Response {
         let id = try context.parameter("id")
-        let record = try store.requestVerification(id, actor: "api")
+        try context.requireVisibleSetup(id, in: store)
+        let record = try store.requestVerification(id, actor: context.actor)
         workQueued()
         return .json(202, Representation.verification(record), headerFields: [.location: "/v1/setups/\(id)/verifications/\(record.id)"])
     }
 
     @Sendable func show(_ context: RequestContext) throws -> Response {
         let id = try context.parameter("id"), vid = try context.parameter("vid")
+        try context.requireVisibleSetup(id, in: store)
         guard let record = try store.verification(vid, setupID: id) else { throw APIError.notFound("verification \(vid) of setup \(id)") }
         return .json(200, Representation.verification(record))
     }
@@ -52,6 +54,7 @@ struct VerificationsAPI: Sendable {
             }
         }
         guard problems.isEmpty else { throw APIError.validation(problems, status: 400) }
+        try context.requireVisibleSetup(id, in: store)
         guard let page = try store.verifications(setupID: id, limit: limit + 1, before: before) else { throw APIError.notFound("setup \(id)") }
         let shown = page.prefix(limit)
         let next = page.count > limit ? shown.last.map { Cursor.encode("\($0.createdAt)|\($0.id)") } : nil

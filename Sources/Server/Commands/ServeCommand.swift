@@ -75,11 +75,14 @@ public struct ServeCommand: ParsableCommand {
 
     @OptionGroup var verification: VerificationOptions
 
+    @OptionGroup var access: AuthOptions
+
     public init() {}
 
     public func run() throws {
         let environment = ProcessInfo.processInfo.environment
         let settings = try ServeSettings(command: self, environment: environment)
+        let auth = try access.settings(environment: environment, loopbackListener: settings.isLoopbackListener)
         let logger = LoggerFactory.makeLogger(level: settings.logLevel)
 
         let catalog = try settings.catalogPath.map { try Catalog.load(from: URL(fileURLWithPath: $0)) } ?? Catalog.bundled()
@@ -97,7 +100,7 @@ public struct ServeCommand: ParsableCommand {
             environment: environment, logger: logger)
         let application = Application(
             catalog: catalog, store: store, corsOrigins: settings.corsOrigins,
-            loopbackListener: settings.isLoopbackListener, allowedHosts: settings.allowedHosts,
+            loopbackListener: settings.isLoopbackListener, allowedHosts: settings.allowedHosts, auth: auth,
             logger: logger, workQueued: { provisioner?.notify() })
         var configuration = HTTPServer.Configuration()
         configuration.host = settings.host

@@ -211,6 +211,7 @@ final class EventLoop: @unchecked Sendable {
     func dispatch(_ connection: HTTPConnection, request: Request) {
         var request = request
         request.peer = connection.peer.description
+        request.peerHost = connection.peer.host
         let started = connection.requestStartedAt ?? monotonicSeconds()
         connection.requestStartedAt = nil
         if responder.answersInline(request) {

@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import HTTPTypes
 
@@ -13,8 +14,11 @@ public struct Request: Sendable {
     public var body: [UInt8]
     /// Set by `RequestIDMiddleware`: the caller's `X-Request-Id` or one made for it.
     public var requestID = ""
-    /// The client's address, as the event loop accepted it.
+    /// The client's address, as the event loop accepted it (`host:port`), and its host alone.
     public var peer = ""
+    public var peerHost = ""
+    /// Who sent it, set by `AuthenticationMiddleware` (nil before it ran, and on open routes).
+    public var identity: Identity?
 
     public init(
         method: HTTPRequest.Method, target: String, version: HTTPVersion = .http11,

@@ -171,24 +171,26 @@ public final class AssumeRoleProvider: CredentialProvider {
 /// so their workers reuse one set of temporary credentials.
 public final class AssumedRoles: Sendable {
     private let providers = Locked<[String: AssumeRoleProvider]>([:])
-    private let make: @Sendable (String, String?) -> AssumeRoleProvider
+    private let make: @Sendable (String, String?, String) -> AssumeRoleProvider
 
     public init(
         base: any CredentialProvider, environment: AWSEnvironment, region: String,
         transport: any HTTPTransport = URLSessionTransport(), recorder: (any AWSCallRecorder)? = nil, clock: Clock = .system
     ) {
-        make = { role, externalID in
+        make = { role, externalID, sessionName in
             AssumeRoleProvider(
-                roleARN: role, externalID: externalID, sessionName: "privatelinkd", base: base,
+                roleARN: role, externalID: externalID, sessionName: sessionName, base: base,
                 environment: environment, region: region, transport: transport, recorder: recorder, clock: clock)
         }
     }
 
-    public func provider(roleARN: String, externalID: String?) -> AssumeRoleProvider {
+    /// The role's credentials for one session name (each actor's own session, so the customer's
+    /// CloudTrail names who asked), cached per role, external id and session name.
+    public func provider(roleARN: String, externalID: String?, sessionName: String = RoleSessionName.service) -> AssumeRoleProvider {
         providers.withLock { providers in
-            let key = roleARN + "\u{0}" + (externalID ?? "")
+            let key = roleARN + "\u{0}" + (externalID ?? "") + "\u{0}" + sessionName
             if let existing = providers[key] { return existing }
-            let created = make(roleARN, externalID)
+            let created = make(roleARN, externalID, sessionName)
             providers[key] = created
             return created
         }

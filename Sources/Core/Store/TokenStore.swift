@@ -1,0 +1,84 @@
+import Foundation
+
+/// API tokens: minted and revoked by `privatelinkd token …` (also beside a running server, through
+/// WAL), checked on every request. Revocation and expiry hold from the next request on, since
+/// each check reads the row; `last_used_at` is written at most once a minute per token, off the
+/// request's thread.
+public final class TokenStore: Sendable {
+    public let database: Database
+    public let clock: Clock
+    /// When each token's `last_used_at` was last written by this process.
+    private let lastTouched = Locked<[String: Date]>([:])
+    private let touchQueue = DispatchQueue(label: "privatelinkd.token-touch")
+    public static let touchInterval: TimeInterval = 60
+
+    public init(database: Database, clock: Clock = .system) {
+        self.database = database
+        self.clock = clock
+    }
+
+    /// The outcome of presenting a token.
+    public enum Check: Sendable, Equatable {
+        case valid(TokenRecord)
+        /// Not a token's shape, no such id, or the secret does not match.
+        case unknown
+        case revoked(TokenRecord)
+        case expired(TokenRecord)
+    }
+
+    /// Mints a token; the returned text is its only copy.
+    public func create(name: String, role: Role, team: String?, expiresIn: TimeInterval?, actor: String) throws -> (TokenRecord, String) {
+        guard TokenRows.isValidName(name) else {
+            throw StateConflict(message: "a token name is 1 to 64 letters, digits and -_.@, got \(Echo.text(name))")
+        }
+        let (id, text) = APIToken.mint()
+        let now = clock.now()
+        let record = try database.write { db in
+            try TokenRows.insert(
+                db, id: id, name: name, role: role, team: team, secretSHA256: APIToken.digest(text),
+                expiresAt: expiresIn.map { Timestamp.string(now.addingTimeInterval($0)) }, actor: actor, now: Timestamp.string(now))
+            return try TokenRows.byID(db, id)!
+        }
+        return (record, text)
+    }
+
+    public func list() throws -> [TokenRecord] { try database.read { try TokenRows.all($0) } }
+
+    public func revoke(name: String, actor: String) throws -> TokenRecord {
+        try database.write { try TokenRows.revoke($0, name: name, actor: actor, now: Timestamp.string(clock.now())) }
+    }
+
+    /// Checks a presented token: lookup by id, then a constant-time comparison of the hashes.
+    public func check(_ text: String) throws -> Check {
+        guard let id = APIToken.lookupID(text) else { return .unknown }
+        guard let token = try database.read({ try TokenRows.byID($0, id) }),
+            APIToken.matches(text, storedDigest: token.secretSHA256)
+        else { return .unknown }
+        let now = clock.now()
+        if token.revokedAt != nil { return .revoked(token) }
+        if token.isExpired(at: Timestamp.string(now)) {
+            touchQueue.async { [database] in
+                _ = try? database.write { try TokenRows.recordExpiredUse($0, token: token, now: Timestamp.string(now)) }
+            }
+            return .expired(token)
+        }
+        noteUse(token.id, at: now)
+        return .valid(token)
+    }
+
+    /// Writes `last_used_at` when this process has not written it for a minute.
+    private func noteUse(_ id: String, at now: Date) {
+        let due = lastTouched.withLock { seen -> Bool in
+            if let last = seen[id], now.timeIntervalSince(last) < Self.touchInterval { return false }
+            seen[id] = now
+            return true
+        }
+        guard due else { return }
+        touchQueue.async { [database] in
+            _ = try? database.write { try TokenRows.touch($0, id: id, now: Timestamp.string(now)) }
+        }
+    }
+
+    /// Waits for queued `last_used_at` writes (tests, shutdown).
+    public func flush() { touchQueue.sync {} }
+}
