@@ -53,7 +53,7 @@ let package = Package(
         .executableTarget(name: "privatelinkd", dependencies: ["Server"]),
         // Helpers both test targets use (the verification fixture); not part of any product.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "CoreTests", dependencies: ["Core", "TestSupport"], resources: [.copy("Resources")]),
+        .testTarget(name: "CoreTests", dependencies: ["Core", "Server", "TestSupport"], resources: [.copy("Resources")]),
         .testTarget(
             name: "ServerTests",
             dependencies: [
