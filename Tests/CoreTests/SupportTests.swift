@@ -82,3 +82,12 @@ import Testing
         #expect(AWSIdentifiers.roleARNAccount("arn:aws:s3::123456789012:role/name") == nil)
     }
 }
+
+@Suite struct ASCIITrimTests {
+    @Test func trimsOnlyASCIISpacesAndTabs() {
+        #expect(" \tBearer x \t".trimmingASCIISpaces == "Bearer x")
+        #expect("".trimmingASCIISpaces == "" && "   ".trimmingASCIISpaces == "")
+        #expect("\u{00A0}a\u{00A0}".trimmingASCIISpaces == "\u{00A0}a\u{00A0}")  // not ASCII: kept
+        #expect("a, b".split(separator: ",").map { String($0.trimmingASCIISpaces) } == ["a", "b"])
+    }
+}

@@ -20,6 +20,8 @@ public final class Database: Sendable {
     private let readerSlots: DispatchSemaphore
     private let readerCount: Int
     private let isClosed = Locked(false)
+    /// A connection that only asks `PRAGMA data_version` (opened on first use).
+    private let versionReader = Locked<(connection: Connection, statement: Statement)?>(nil)
 
     public init(path: String, readers: Int = 4) throws {
         self.path = path
@@ -51,6 +53,20 @@ public final class Database: Sendable {
         Glibc.close(fd)
         for suffix in ["-wal", "-shm", "-journal"] where FileManager.default.fileExists(atPath: path + suffix) {
             chmod(path + suffix, 0o600)
+        }
+    }
+
+    /// A number that changes whenever another connection (another process, or this one's writer)
+    /// has committed since the last call: `PRAGMA data_version` on a connection of its own. Lets a
+    /// cache of rarely changed rows skip a read transaction while nothing was written.
+    public func dataVersion() throws -> Int {
+        try versionReader.withLock { reader in
+            guard !isClosed.withLock({ $0 }) else { throw DatabaseClosedError() }
+            if reader == nil {
+                let connection = try Self.openReader(path)
+                reader = (connection, try connection.statement("PRAGMA data_version"))
+            }
+            return try reader!.statement.singleInt()  // kept prepared: this runs per authenticated request
         }
     }
 
@@ -103,6 +119,7 @@ public final class Database: Sendable {
         for _ in 0..<readerCount { readerSlots.wait() }
         isClosed.withLock { $0 = true }
         readers.withLock { $0.removeAll() }
+        versionReader.withLock { $0 = nil }
         for _ in 0..<readerCount { readerSlots.signal() }
         writer.withLock { connection in
             try? connection?.execute("PRAGMA wal_checkpoint(TRUNCATE)")

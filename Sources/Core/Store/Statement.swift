@@ -91,6 +91,13 @@ public final class Statement {
     }
 
     /// Runs a query and maps its first row, if any.
+    /// The first column of the first row of a statement without parameters, as an integer (0 for
+    /// no row): the cheapest way to ask a pragma.
+    public func singleInt() throws -> Int {
+        defer { sqlite3_reset(handle) }
+        return try step() ? Int(sqlite3_column_int64(handle, 0)) : 0
+    }
+
     public func firstRow<T>(_ values: [SQLValue] = [], _ map: (Row) throws -> T) throws -> T? {
         try bind(values)
         defer { sqlite3_reset(handle) }

@@ -7,6 +7,19 @@ import Foundation
 public final class TokenStore: Sendable {
     public let database: Database
     public let clock: Clock
+    /// Token rows by id as read at a `Database.dataVersion`; any commit elsewhere (a revocation by
+    /// `privatelinkd token revoke` included) changes the version and empties it, so a request never
+    /// acts on a row older than the last commit.
+    private let rows = Locked<(version: Int, byID: [String: CachedToken])>((-1, [:]))
+
+    /// A token row as read, its stored digest decoded, and the text that last matched it (compared
+    /// in constant time before hashing again: a repeated token costs no SHA-256).
+    private struct CachedToken {
+        let record: TokenRecord
+        let digest: [UInt8]
+        var verifiedText: [UInt8]?
+    }
+    private static let cachedRows = 1024
     /// When each token's `last_used_at` was last written by this process.
     private let lastTouched = Locked<[String: Date]>([:])
     private let touchQueue = DispatchQueue(label: "privatelinkd.token-touch")
@@ -51,12 +64,10 @@ public final class TokenStore: Sendable {
     /// Checks a presented token: lookup by id, then a constant-time comparison of the hashes.
     public func check(_ text: String) throws -> Check {
         guard let id = APIToken.lookupID(text) else { return .unknown }
-        guard let token = try database.read({ try TokenRows.byID($0, id) }),
-            APIToken.matches(text, storedDigest: token.secretSHA256)
-        else { return .unknown }
+        guard let token = try verifiedRow(id, text) else { return .unknown }
         let now = clock.now()
         if token.revokedAt != nil { return .revoked(token) }
-        if token.isExpired(at: Timestamp.string(now)) {
+        if token.expiresAt != nil, token.isExpired(at: Timestamp.string(now)) {
             touchQueue.async { [database] in
                 _ = try? database.write { try TokenRows.recordExpiredUse($0, token: token, now: Timestamp.string(now)) }
             }
@@ -64,6 +75,31 @@ public final class TokenStore: Sendable {
         }
         noteUse(token.id, at: now)
         return .valid(token)
+    }
+
+    /// The token's row when `text` is its token: from the cache while nothing was committed since
+    /// it was read.
+    private func verifiedRow(_ id: String, _ text: String) throws -> TokenRecord? {
+        let version = try database.dataVersion()
+        let presented = Array(text.utf8)
+        if let cached = rows.withLock({ $0.version == version ? $0.byID[id] : nil }) {
+            if let known = cached.verifiedText, APIToken.constantTimeEqual(known, presented) { return cached.record }
+            guard APIToken.matches(text, digest: cached.digest) else { return nil }
+            remember(CachedToken(record: cached.record, digest: cached.digest, verifiedText: presented), id: id, version: version)
+            return cached.record
+        }
+        guard let token = try database.read({ try TokenRows.byID($0, id) }), let digest = APIToken.digestBytes(hex: token.secretSHA256)
+        else { return nil }
+        let matched = APIToken.matches(text, digest: digest)
+        remember(CachedToken(record: token, digest: digest, verifiedText: matched ? presented : nil), id: id, version: version)
+        return matched ? token : nil
+    }
+
+    private func remember(_ token: CachedToken, id: String, version: Int) {
+        rows.withLock { rows in
+            if rows.version != version || rows.byID.count >= Self.cachedRows { rows = (version, [:]) }
+            rows.byID[id] = token
+        }
     }
 
     /// Writes `last_used_at` when this process has not written it for a minute.

@@ -110,12 +110,36 @@ public enum TransitionLog {
             """
             SELECT id, setup_id, entity_type, entity_id, from_state, to_state, at, actor, reason, api_request_id
             FROM transitions WHERE setup_id = ? ORDER BY id
-            """, [.text(setupID)]
-        ) { row in
-            TransitionRecord(
-                id: row.int(0), setupID: row.string(1), entityType: row.string(2), entityID: row.string(3),
-                fromState: row.optionalString(4), toState: row.string(5), at: row.string(6),
-                actor: row.string(7), reason: row.optionalString(8), requestID: row.optionalString(9))
-        }
+            """, [.text(setupID)], decode)
+    }
+
+    /// Transitions across setups, oldest first, strictly after the id `after`: what a dashboard
+    /// catches up with after a gap. Optionally one setup's, one entity type's, or one team's.
+    public static func page(
+        _ connection: Connection, after: Int, limit: Int, setupID: String? = nil, entityType: Entity? = nil, team: String? = nil
+    ) throws -> [TransitionRecord] {
+        var conditions = ["t.id > ?"]
+        var values: [SQLValue] = [.int(after)]
+        if let setupID { conditions.append("t.setup_id = ?"); values.append(.text(setupID)) }
+        if let entityType { conditions.append("t.entity_type = ?"); values.append(.text(entityType.rawValue)) }
+        if let team { conditions.append("t.setup_id IN (SELECT id FROM setups WHERE team = ?)"); values.append(.text(team)) }
+        values.append(.int(limit))
+        return try connection.rows(
+            """
+            SELECT t.id, t.setup_id, t.entity_type, t.entity_id, t.from_state, t.to_state, t.at, t.actor, t.reason, t.api_request_id
+            FROM transitions t WHERE \(conditions.joined(separator: " AND ")) ORDER BY t.id LIMIT ?
+            """, values, decode)
+    }
+
+    /// The newest transition's id (0 when there is none): where a live stream starts.
+    public static func lastID(_ connection: Connection) throws -> Int {
+        try connection.firstRow("SELECT coalesce(max(id), 0) FROM transitions", [], { $0.int(0) }) ?? 0
+    }
+
+    private static func decode(_ row: Row) -> TransitionRecord {
+        TransitionRecord(
+            id: row.int(0), setupID: row.string(1), entityType: row.string(2), entityID: row.string(3),
+            fromState: row.optionalString(4), toState: row.string(5), at: row.string(6),
+            actor: row.string(7), reason: row.optionalString(8), requestID: row.optionalString(9))
     }
 }

@@ -33,6 +33,7 @@ public struct Application: HTTPResponder {
         SitesAPI(catalog: catalog).register(&router)
         SetupsAPI(catalog: catalog, store: store, workQueued: workQueued).register(&router)
         VerificationsAPI(store: store, workQueued: workQueued).register(&router)
+        EventsAPI(store: store).register(&router)
         self.router = router
         chain = MiddlewareChain(middleware: [
             RequestIDMiddleware(),

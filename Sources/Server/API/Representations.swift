@@ -70,9 +70,10 @@ enum Representation {
 
     static func transition(_ t: TransitionRecord) -> JSON {
         .object([
-            ("id", .int(t.id)), ("entity_type", .string(t.entityType)), ("entity_id", .string(t.entityID)),
-            ("from_state", .optional(t.fromState)), ("to_state", .string(t.toState)), ("at", .string(t.at)),
-            ("actor", .string(t.actor)), ("reason", .optional(t.reason)),
+            ("id", .int(t.id)), ("setup_id", .string(t.setupID)), ("entity_type", .string(t.entityType)),
+            ("entity_id", .string(t.entityID)), ("from_state", .optional(t.fromState)), ("to_state", .string(t.toState)),
+            ("at", .string(t.at)), ("actor", .string(t.actor)), ("reason", .optional(t.reason)),
+            ("request_id", .optional(t.requestID)),
         ])
     }
 

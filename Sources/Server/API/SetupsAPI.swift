@@ -204,7 +204,7 @@ struct SetupsAPI: Sendable {
         }
         let etag = "\"\(id).\(revision)\""
         if context.request.header(.ifNoneMatch)?.split(separator: ",").contains(where: {
-            $0.trimmingCharacters(in: .whitespaces) == etag || $0.trimmingCharacters(in: .whitespaces) == "*"
+            $0.trimmingASCIISpaces == etag || $0.trimmingASCIISpaces == "*"
         }) == true {
             return Response(status: .notModified, headerFields: [.eTag: etag])
         }

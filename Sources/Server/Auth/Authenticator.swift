@@ -84,18 +84,27 @@ public struct Authenticator: Sendable {
         {
             let groups =
                 proxy.groupsHeader.flatMap { request.header($0) }?
-                .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } ?? []
+                .split(separator: ",").map { String($0.trimmingASCIISpaces) }.filter { !$0.isEmpty } ?? []
             guard let grant = proxy.access.grant(user: user, groups: groups) else { return .failure(.unmappedUser(user)) }
             return .success(Identity(actor: "user:\(user)", role: grant.role, team: grant.team))
         }
         guard let authorization = request.header(.authorization) else { return .failure(.missing) }
-        let parts = authorization.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return .failure(.malformed) }
-        switch try tokens.check(parts[1].trimmingCharacters(in: .whitespaces)) {
+        guard let token = Self.bearerToken(authorization) else { return .failure(.malformed) }
+        switch try tokens.check(token) {
         case let .valid(token): return .success(Identity(actor: "token:\(token.name)", role: token.role, team: token.team))
         case .unknown: return .failure(.unknown)
         case let .revoked(token): return .failure(.revoked(token.name))
         case let .expired(token): return .failure(.expired(token.name, token.expiresAt ?? ""))
         }
+    }
+
+    /// The credentials of `Bearer <token>` (the scheme in any case), or nil for another scheme.
+    static func bearerToken(_ authorization: String) -> String? {
+        let scheme = "bearer ".utf8
+        guard authorization.utf8.count > scheme.count,
+            zip(authorization.utf8, scheme).allSatisfy({ a, b in (a >= 65 && a <= 90 ? a | 0x20 : a) == b })
+        else { return nil }
+        let rest = authorization.utf8.dropFirst(scheme.count)
+        return String(Substring(rest).trimmingASCIISpaces)
     }
 }

@@ -42,14 +42,14 @@ public struct HTTPRequestHead: Equatable, Sendable {
         let bad = { (m: String) in Result<HTTPRequestHead, HTTPParseError>.failure(.init(status: 400, code: "bad_request", message: m)) }
         if !codings.isEmpty {
             guard lengths.isEmpty else { return bad("both Transfer-Encoding and Content-Length") }
-            let tokens = codings.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            let tokens = codings.flatMap { $0.split(separator: ",") }.map { $0.trimmingASCIISpaces.lowercased() }
             guard tokens == ["chunked"] else {
                 return .failure(.init(status: 501, code: "not_implemented", message: "only Transfer-Encoding: chunked is supported"))
             }
             guard version == .http11 else { return bad("chunked encoding needs HTTP/1.1") }
             head.framing = .chunked
         } else if !lengths.isEmpty {
-            let values = Set(lengths.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) })
+            let values = Set(lengths.flatMap { $0.split(separator: ",") }.map { String($0.trimmingASCIISpaces) })
             guard values.count == 1, let text = values.first, let n = ASCIIDecimal.parse(text, maxDigits: 15)
             else { return bad("invalid Content-Length: send one decimal number of bytes") }
             head.framing = n > 0 ? .length(n) : .none

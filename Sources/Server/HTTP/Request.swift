@@ -59,7 +59,7 @@ public struct Request: Sendable {
     /// Whether the connection stays open after this request (RFC 9112 §9.3).
     public var keepAlive: Bool {
         let connection = header(.connection)?.lowercased() ?? ""
-        let tokens = connection.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let tokens = connection.split(separator: ",").map { $0.trimmingASCIISpaces }
         switch version {
         case .http11: return !tokens.contains("close")
         case .http10: return tokens.contains("keep-alive")

@@ -232,7 +232,7 @@ public struct RequestParser {
             guard !value.contains(where: Self.isForbiddenInValue) else {
                 return .failure(badRequest("control character in header value"))
             }
-            guard let fieldName = HTTPField.Name(String(decoding: name, as: UTF8.self)) else {
+            guard let fieldName = Self.commonName(name) ?? HTTPField.Name(String(decoding: name, as: UTF8.self)) else {
                 return .failure(badRequest("malformed header name"))
             }
             headers.append(HTTPField(name: fieldName, value: value))
@@ -261,5 +261,18 @@ public struct RequestParser {
             method: method, target: String(decoding: parts[1], as: UTF8.self), version: version,
             headerFields: headers)
         return head.resolveFraming()
+    }
+
+    /// Header names most requests carry, spelled as clients send them: reused as they are, instead of
+    /// a new name (a string, a validation and a lower-cased copy) per field per request. A name
+    /// spelled any other way is made as usual, so names stay as sent.
+    private static let commonNames: [(bytes: [UInt8], name: HTTPField.Name)] = [
+        HTTPField.Name.hostHeader, .authorization, .contentType, .contentLength, .accept, .userAgent, .connection,
+        .acceptEncoding, .origin, .ifNoneMatch, .idempotencyKey, .requestID,
+    ].map { (Array($0.rawName.utf8), $0) }
+
+    private static func commonName(_ bytes: ArraySlice<UInt8>) -> HTTPField.Name? {
+        for common in commonNames where common.bytes.count == bytes.count && common.bytes.elementsEqual(bytes) { return common.name }
+        return nil
     }
 }
