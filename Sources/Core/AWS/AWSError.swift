@@ -14,7 +14,7 @@ public struct AWSError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Throttling codes across EC2, Route53 and STS (botocore's standard retry list).
-    static let throttlingCodes: Set<String> = [
+    public static let throttlingCodes: Set<String> = [
         "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
         "TooManyRequestsException", "ProvisionedThroughputExceededException", "TransactionInProgressException",
         "RequestLimitExceeded", "BandwidthLimitExceeded", "LimitExceededException", "RequestThrottled",

@@ -47,6 +47,14 @@ public enum JSON: Sendable, Equatable {
         }
     }
     public var isNull: Bool { if case .null = self { return true } else { return false } }
+    /// A number as a double, whether written as an integer or not.
+    public var doubleValue: Double? {
+        switch self {
+        case let .int(i): return Double(i)
+        case let .double(d): return d
+        default: return nil
+        }
+    }
 
     /// The JSON type name, for error messages ("expected a string, got a number").
     public var typeName: String {

@@ -13,20 +13,25 @@ public struct Application: HTTPResponder {
     let chain: MiddlewareChain
     let logger: Logger
     /// Requests refused by authentication or for want of a role.
-    public let denied = DeniedRequests()
+    public let denied: DeniedRequests
+    /// What `/metrics` exposes.
+    public let metrics: ServiceMetrics
     /// The API tokens requests are checked against.
     public let tokens: TokenStore
 
     /// `loopbackListener` and `allowedHosts` set the DNS-rebinding rule (see `BrowserRequestGuard`).
     public init(
         catalog: Catalog, store: SetupStore, corsOrigins: [String] = [], loopbackListener: Bool = true,
-        allowedHosts: [String] = [], auth: AuthSettings = AuthSettings(mode: .none), tokens: TokenStore? = nil, logger: Logger,
+        allowedHosts: [String] = [], auth: AuthSettings = AuthSettings(mode: .none), tokens: TokenStore? = nil,
+        metrics: ServiceMetrics = ServiceMetrics(), logger: Logger,
         workQueued: @escaping @Sendable () -> Void = {}
     ) {
         self.catalog = catalog
         self.store = store
         self.cors = CORSPolicy(allowedOrigins: corsOrigins)
         self.tokens = tokens ?? TokenStore(database: store.database)
+        self.metrics = metrics
+        self.denied = DeniedRequests(metrics: metrics)
         self.logger = logger
         var router = Router()
         HealthAPI(database: store.database).register(&router)
@@ -34,9 +39,11 @@ public struct Application: HTTPResponder {
         SetupsAPI(catalog: catalog, store: store, workQueued: workQueued).register(&router)
         VerificationsAPI(store: store, workQueued: workQueued).register(&router)
         EventsAPI(store: store).register(&router)
+        MetricsAPI(store: store, metrics: metrics, openStreams: { 0 }).register(&router)
         self.router = router
         chain = MiddlewareChain(middleware: [
             RequestIDMiddleware(),
+            MetricsMiddleware(metrics: metrics, router: router),
             AccessLogMiddleware(logger: logger),
             CORSMiddleware(policy: cors),
             BrowserGuardMiddleware(guardRules: BrowserRequestGuard(loopbackListener: loopbackListener, allowedHosts: allowedHosts, cors: cors)),

@@ -21,14 +21,7 @@ struct EventsAPI: Sendable {
         var type: TransitionLog.Entity?
 
         init(_ request: Request) throws {
-            var problems: [ValidationProblem] = []
-            let known: Set<String> = ["after", "limit", "setup_id", "type"]
-            for (name, _) in request.query where !known.contains(name) {
-                problems.append(
-                    .init(
-                        field: Echo.text(name), code: "unknown_parameter",
-                        message: "unknown query parameter \"\(Echo.text(name))\"; use \(known.sorted().joined(separator: ", "))"))
-            }
+            var problems = request.unknownQueryParameters(known: ["after", "limit", "setup_id", "type"])
             if let text = request.queryValue("after") {
                 if let n = ASCIIDecimal.parse(text, maxDigits: 18) {
                     after = n

@@ -89,6 +89,13 @@ public struct Router: Sendable {
         return routes.first { $0.segments.count == parts.count && Self.answers($0, method) && Self.matches($0.segments, parts) }?.execution
     }
 
+    /// The pattern of the route for this request (`/v1/setups/{id}`), or nil when none matches: a
+    /// bounded label for metrics, never the raw path.
+    public func pattern(method: HTTPRequest.Method, path: String) -> String? {
+        let parts = Self.parts(path)
+        return routes.first { $0.segments.count == parts.count && Self.answers($0, method) && Self.matches($0.segments, parts) }?.pattern
+    }
+
     /// Who may call the route for this request, or nil when no route matches.
     public func access(method: HTTPRequest.Method, path: String) -> Access? {
         let parts = Self.parts(path)

@@ -140,16 +140,9 @@ struct SetupsAPI: Sendable {
     }
 
     @Sendable func list(_ context: RequestContext) throws -> Response {
-        var problems: [ValidationProblem] = []
         var filter = SetupFilter()
         let request = context.request
-        let known: Set<String> = ["status", "site", "vpc_id", "region", "limit", "cursor"]
-        for (name, _) in request.query where !known.contains(name) {
-            problems.append(
-                .init(
-                    field: Echo.text(name), code: "unknown_parameter",
-                    message: "unknown query parameter \"\(Echo.text(name))\"; use \(known.sorted().joined(separator: ", "))"))
-        }
+        var problems = request.unknownQueryParameters(known: ["status", "site", "vpc_id", "region", "limit", "cursor"])
         if let status = request.queryValue("status") {
             filter.status = SetupStatus(rawValue: status)
             if filter.status == nil {

@@ -41,10 +41,14 @@ struct AuthenticationMiddleware: HTTPMiddleware {
 /// never stored row by row.
 public final class DeniedRequests: Sendable {
     private let counts = Locked<[String: Int]>([:])
+    private let metrics: ServiceMetrics?
 
-    public init() {}
+    public init(metrics: ServiceMetrics? = nil) { self.metrics = metrics }
 
-    func count(_ reason: String) { counts.withLock { $0[reason, default: 0] += 1 } }
+    func count(_ reason: String) {
+        counts.withLock { $0[reason, default: 0] += 1 }
+        metrics?.recordDenied(reason)
+    }
 
     public var snapshot: [String: Int] { counts.withLock { $0 } }
 }

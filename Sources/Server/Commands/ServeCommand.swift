@@ -95,12 +95,13 @@ public struct ServeCommand: ParsableCommand {
         let janitor = IdempotencyJanitor(store: store, logger: logger)
         var verificationSettings = try verification.settings(environment: environment)
         verificationSettings.verifyOnReady = verifyOnReady
+        let metrics = ServiceMetrics()
         let provisioner = try makeProvisioner(
             store: store, catalog: catalog, verification: verificationSettings,
-            environment: environment, logger: logger)
+            environment: environment, metrics: metrics, logger: logger)
         let application = Application(
             catalog: catalog, store: store, corsOrigins: settings.corsOrigins,
-            loopbackListener: settings.isLoopbackListener, allowedHosts: settings.allowedHosts, auth: auth,
+            loopbackListener: settings.isLoopbackListener, allowedHosts: settings.allowedHosts, auth: auth, metrics: metrics,
             logger: logger, workQueued: { provisioner?.notify() })
         var configuration = HTTPServer.Configuration()
         configuration.host = settings.host
@@ -132,7 +133,7 @@ extension ServeCommand {
     /// `--workers 0`. Nothing here touches AWS: credentials are looked up at the first call.
     func makeProvisioner(
         store: SetupStore, catalog: Catalog, verification: VerificationSettings,
-        environment: [String: String], logger: Logger
+        environment: [String: String], metrics: ServiceMetrics, logger: Logger
     ) throws -> Provisioner? {
         guard workers > 0 else { return nil }
         guard let poll = DurationText.seconds(pollInterval), poll > 0 else {
@@ -147,7 +148,7 @@ extension ServeCommand {
         let aws = AWSEnvironment(variables: environment)
         let client = AWSClient(
             environment: aws, credentials: CredentialChain(variables: environment),
-            recorder: AWSCallLog(database: store.database, logger: logger))
+            recorder: MeteredAWSCallRecorder(AWSCallLog(database: store.database, logger: logger), metrics: metrics))
         var configuration = ProvisioningConfiguration()
         configuration.workers = workers
         configuration.pollInterval = poll

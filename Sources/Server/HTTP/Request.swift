@@ -56,6 +56,15 @@ public struct Request: Sendable {
 
     public func queryValue(_ name: String) -> String? { query.first { $0.name == name }?.value }
 
+    /// A problem for each query parameter not in `known`, naming the ones that are.
+    public func unknownQueryParameters(known: Set<String>) -> [ValidationProblem] {
+        query.filter { !known.contains($0.name) }.map { parameter in
+            ValidationProblem(
+                field: Echo.text(parameter.name), code: "unknown_parameter",
+                message: "unknown query parameter \"\(Echo.text(parameter.name))\"; use \(known.sorted().joined(separator: ", "))")
+        }
+    }
+
     /// Whether the connection stays open after this request (RFC 9112 §9.3).
     public var keepAlive: Bool {
         let connection = header(.connection)?.lowercased() ?? ""
