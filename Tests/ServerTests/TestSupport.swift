@@ -16,7 +16,7 @@ final class TestServer: @unchecked Sendable {
 
     init(
         limits: HTTPLimits = HTTPLimits(), workers: Int = 2, eventLoops: Int = 2, corsOrigins: [String] = [],
-        responder: (any HTTPResponder)? = nil
+        responder: (any HTTPResponder)? = nil, maxStreams: Int = 1024
     ) throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("privatelinkd-server-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -25,7 +25,8 @@ final class TestServer: @unchecked Sendable {
         store = SetupStore(database: database)
         var logger = Logger(label: "test")
         logger.logLevel = .error
-        let application = Application(catalog: try Catalog.bundled(), store: store, corsOrigins: corsOrigins, logger: logger)
+        let application = Application(
+            catalog: try Catalog.bundled(), store: store, corsOrigins: corsOrigins, maxStreams: maxStreams, logger: logger)
         var configuration = HTTPServer.Configuration()
         configuration.host = "127.0.0.1"
         configuration.port = 0
@@ -134,6 +135,25 @@ final class RawClient {
         let body = Array(buffer[offset..<(offset + length)])
         offset += length
         return RawResponse(status: status, headers: headers, body: body)
+    }
+
+    /// Reads one Server-Sent Events frame (up to a blank line); comments and `retry:` frames are
+    /// returned too, with a nil id.
+    func readEvent() throws -> (id: Int?, data: String?, text: String) {
+        while true {
+            let pending = buffer[offset...]
+            if let end = pending.indices.first(where: { $0 + 1 < buffer.count && buffer[$0] == 10 && buffer[$0 + 1] == 10 }) {
+                let text = String(decoding: buffer[offset..<end], as: UTF8.self)
+                offset = end + 2
+                var id: Int?, data: String?
+                for line in text.split(separator: "\n") {
+                    if line.hasPrefix("id: ") { id = Int(line.dropFirst(4)) }
+                    if line.hasPrefix("data: ") { data = String(line.dropFirst(6)) }
+                }
+                return (id, data, text)
+            }
+            try fill()
+        }
     }
 
     /// True when the server closes the connection (end of stream or reset) before the timeout.

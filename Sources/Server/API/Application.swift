@@ -23,7 +23,7 @@ public struct Application: HTTPResponder {
     public init(
         catalog: Catalog, store: SetupStore, corsOrigins: [String] = [], loopbackListener: Bool = true,
         allowedHosts: [String] = [], auth: AuthSettings = AuthSettings(mode: .none), tokens: TokenStore? = nil,
-        metrics: ServiceMetrics = ServiceMetrics(), logger: Logger,
+        metrics: ServiceMetrics = ServiceMetrics(), maxStreams: Int = 1024, logger: Logger,
         workQueued: @escaping @Sendable () -> Void = {}
     ) {
         self.catalog = catalog
@@ -38,8 +38,9 @@ public struct Application: HTTPResponder {
         SitesAPI(catalog: catalog).register(&router)
         SetupsAPI(catalog: catalog, store: store, workQueued: workQueued).register(&router)
         VerificationsAPI(store: store, workQueued: workQueued).register(&router)
-        EventsAPI(store: store).register(&router)
-        MetricsAPI(store: store, metrics: metrics, openStreams: { 0 }).register(&router)
+        let slots = StreamSlots(capacity: maxStreams)
+        EventsAPI(store: store, feed: TransitionFeed(store: store), slots: slots).register(&router)
+        MetricsAPI(store: store, metrics: metrics, openStreams: { slots.count }).register(&router)
         self.router = router
         chain = MiddlewareChain(middleware: [
             RequestIDMiddleware(),

@@ -5,12 +5,15 @@ import HTTPTypes
 /// a gap (`?after=<id>`), optionally one setup's (`setup_id`) or one entity type's (`type`).
 struct EventsAPI: Sendable {
     let store: SetupStore
+    let feed: TransitionFeed
+    let slots: StreamSlots
 
     static let defaultPageSize = 100
     static let maxPageSize = 1000
 
     func register(_ router: inout Router) {
         router.add(.get, "/v1/events", runs: .inline, needs: .role(.reader), list)
+        router.add(.get, "/v1/events/stream", runs: .inline, needs: .role(.reader), stream)
     }
 
     /// The query, checked: every problem at once, as a 400.
@@ -57,5 +60,37 @@ struct EventsAPI: Sendable {
             .object([
                 ("events", .array(events.map(Representation.transition))), ("next_after", .int(events.last?.id ?? query.after)),
             ]))
+    }
+
+    /// Server-Sent Events of the same rows as they are written, from `Last-Event-ID` (or `?after=`)
+    /// on, else from now; `?setup_id=` follows one setup.
+    @Sendable func stream(_ context: RequestContext) throws -> Response {
+        let request = context.request
+        var problems = request.unknownQueryParameters(known: ["after", "setup_id"])
+        var after: Int?
+        if let text = request.header(.lastEventID) ?? request.queryValue("after") {
+            after = ASCIIDecimal.parse(text, maxDigits: 18)
+            if after == nil { problems.append(.init(field: "Last-Event-ID", code: "invalid_value", message: "Last-Event-ID (or after) must be an event id")) }
+        }
+        guard problems.isEmpty else { throw APIError.validation(problems, status: 400) }
+        let setupID = request.queryValue("setup_id")
+        if let setupID { try context.requireVisibleSetup(setupID, in: store) }
+        guard slots.take() else {
+            var error = APIError(
+                status: 503, code: "service_unavailable",
+                message: "\(slots.capacity) event streams are open already; retry shortly, or poll GET /v1/events?after=")
+            error.headerFields[.retryAfter] = "5"
+            throw error
+        }
+        let now = monotonicSeconds()
+        let cursor: Int
+        do { cursor = try after ?? feed.latestID(now: now) } catch {
+            slots.release()
+            throw error
+        }
+        var response = Response(
+            status: .ok, headerFields: [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache"])
+        response.stream = EventStream(feed: feed, after: cursor, setupID: setupID, team: context.identity.team, slots: slots, now: now)
+        return response
     }
 }

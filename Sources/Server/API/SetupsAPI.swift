@@ -190,7 +190,20 @@ struct SetupsAPI: Sendable {
 
     /// The setup with its endpoints and jobs. `ETag` is its revision: `If-None-Match` answers 304,
     /// and an unchanged setup is answered from the rendered-body cache after one indexed lookup.
-    @Sendable func show(_ context: RequestContext) throws -> Response {
+    @Sendable func show(_ context: RequestContext) throws -> Response { try show(context, allowWait: true) }
+
+    /// `?wait=30s` with a matching `If-None-Match`: hold the 304 until the setup changes (then its
+    /// new state) or the wait ends; at most 60 s.
+    static func wait(_ request: Request) throws -> Double? {
+        guard let text = request.queryValue("wait") else { return nil }
+        guard let seconds = DurationText.seconds(text), seconds > 0, seconds <= 60 else {
+            throw APIError.validation(
+                [ValidationProblem(field: "wait", code: "invalid_value", message: "wait must be a duration up to 60s, e.g. 30s")], status: 400)
+        }
+        return seconds
+    }
+
+    func show(_ context: RequestContext, allowWait: Bool) throws -> Response {
         let id = try context.parameter("id")
         guard let (revision, team) = try store.revisionAndTeam(id), context.identity.sees(team: team) else {
             throw APIError.notFound("setup \(id)")
@@ -199,7 +212,15 @@ struct SetupsAPI: Sendable {
         if context.request.header(.ifNoneMatch)?.split(separator: ",").contains(where: {
             $0.trimmingASCIISpaces == etag || $0.trimmingASCIISpaces == "*"
         }) == true {
-            return Response(status: .notModified, headerFields: [.eTag: etag])
+            var unchanged = Response(status: .notModified, headerFields: [.eTag: etag])
+            if allowWait, let wait = try Self.wait(context.request) {
+                // A long poll: asked again at every event-loop sweep, answered once the setup changes.
+                unchanged.pending = SetupChangeWait(deadline: monotonicSeconds() + wait, unchanged: unchanged) { [self] in
+                    guard try store.revisionAndTeam(id)?.revision != revision else { return nil }
+                    return try show(context, allowWait: false)
+                }
+            }
+            return unchanged
         }
         if let body = cache.body(for: id, revision: revision) {
             return Response(status: .ok, headerFields: [.contentType: Response.jsonContentType, .eTag: etag], body: body)

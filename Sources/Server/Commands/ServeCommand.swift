@@ -66,6 +66,9 @@ public struct ServeCommand: ParsableCommand {
     @Option(help: "Most open connections.")
     var maxConnections: Int = 4096
 
+    @Option(help: "Most open event streams (GET /v1/events/stream); beyond, 503 with Retry-After.")
+    var maxStreams: Int = 1024
+
     @Option(
         help: "How long an Idempotency-Key replays its first answer, e.g. 24h (env PRIVATELINKD_IDEMPOTENCY_TTL); older keys are deleted in the background.")
     var idempotencyTTL: String?
@@ -101,7 +104,7 @@ public struct ServeCommand: ParsableCommand {
             environment: environment, metrics: metrics, logger: logger)
         let application = Application(
             catalog: catalog, store: store, corsOrigins: settings.corsOrigins,
-            loopbackListener: settings.isLoopbackListener, allowedHosts: settings.allowedHosts, auth: auth, metrics: metrics,
+            loopbackListener: settings.isLoopbackListener, allowedHosts: settings.allowedHosts, auth: auth, metrics: metrics, maxStreams: maxStreams,
             logger: logger, workQueued: { provisioner?.notify() })
         var configuration = HTTPServer.Configuration()
         configuration.host = settings.host

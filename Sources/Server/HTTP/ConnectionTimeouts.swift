@@ -28,6 +28,12 @@ enum ConnectionTimeouts {
             return .keep
         case .processing:
             return .keep  // a handler is running; its answer is written, then the rules apply again
+        case .waiting:
+            return draining ? .close : .keep  // the pending answer keeps its own deadline
+        case .streaming:
+            if draining { return .close }
+            if let started = writeStartedAt, now - started > limits.writeTimeout { return .close }  // the client stopped reading
+            return .keep
         }
     }
 }

@@ -47,7 +47,14 @@ extension EventLoop {
         let keepAlive =
             (request?.keepAlive ?? false) && !connection.closeAfterWrite && !isDraining
             && !(response.header(.connection)?.lowercased() == "close")
-        if !keepAlive { connection.closeAfterWrite = true }
+        if let pending = response.pending, let request {
+            connection.phase = .waiting
+            connection.pending = (pending, request, started)
+            setInterest(connection, EPOLLRDHUP.rawValue)  // nothing is read until it is answered
+            return
+        }
+        if !keepAlive || response.stream != nil { connection.closeAfterWrite = true }
+        connection.stream = response.stream
         var response = response
         response.headerFields[.connection] = nil
         let bytes = response.serialized(keepAlive: keepAlive, includeBody: request?.method != .head, date: HTTPDate.now())
@@ -88,6 +95,11 @@ extension EventLoop {
         connection.output.removeAll(keepingCapacity: true)
         connection.outputOffset = 0
         connection.writeStartedAt = nil
+        if connection.stream != nil {
+            connection.phase = .streaming
+            setInterest(connection, EPOLLRDHUP.rawValue)
+            return
+        }
         if connection.closeAfterWrite {
             close(connection)
             return
@@ -95,5 +107,32 @@ extension EventLoop {
         connection.phase = .reading
         setInterest(connection, EPOLLIN.rawValue | EPOLLRDHUP.rawValue)
         processBuffered(connection)  // a pipelined request may be waiting already
+    }
+
+    // MARK: Long-lived answers
+
+    /// At each sweep: a stream's new bytes (or its end), a pending answer that became ready.
+    func serviceLongLived(_ connection: HTTPConnection, now: Double) {
+        if connection.phase == .streaming, let stream = connection.stream {
+            guard let bytes = stream.next(now: now) else {
+                close(connection)
+                return
+            }
+            guard !bytes.isEmpty else { return }
+            if connection.output.count - connection.outputOffset + bytes.count > limits.maxStreamBufferBytes {
+                logger.info("stream dropped: the client does not read", metadata: ["peer": "\(connection.peer)"])
+                close(connection)
+                return
+            }
+            if connection.writeStartedAt == nil { connection.writeStartedAt = now }
+            connection.output.append(contentsOf: bytes)
+            flush(connection)
+        } else if connection.phase == .waiting, let (pending, request, started) = connection.pending,
+            let response = pending.poll(now: now)
+        {
+            connection.pending = nil
+            connection.phase = .processing
+            respond(connection, request: request, response: response, started: started)
+        }
     }
 }

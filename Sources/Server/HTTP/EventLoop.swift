@@ -141,7 +141,11 @@ final class EventLoop: @unchecked Sendable {
             if connection.phase != .processing { close(connection) }
             return
         }
-        if events & EPOLLOUT.rawValue != 0 && connection.phase == .writing {
+        if events & (EPOLLRDHUP.rawValue | EPOLLIN.rawValue) != 0 && (connection.phase == .waiting || connection.phase == .streaming) {
+            close(connection)  // the client left (or sent more than it may while its answer is open)
+            return
+        }
+        if events & EPOLLOUT.rawValue != 0 && (connection.phase == .writing || connection.phase == .streaming) {
             flush(connection)
             return
         }
@@ -238,6 +242,8 @@ final class EventLoop: @unchecked Sendable {
         }
         for connection in Array(connections.values) {
             if connection.phase == .reading { evictable += 1 }
+            if connection.phase == .streaming || connection.phase == .waiting { serviceLongLived(connection, now: now) }
+            if connection.closed { continue }
             let action = ConnectionTimeouts.action(
                 phase: connection.phase, midRequest: connection.parser.isMidRequest, requestStartedAt: connection.requestStartedAt,
                 lastActivity: connection.lastActivity, writeStartedAt: connection.writeStartedAt, now: now, draining: draining, limits: limits)
@@ -279,6 +285,9 @@ final class EventLoop: @unchecked Sendable {
     func close(_ connection: HTTPConnection, releasingSlot: Bool = true) {
         guard !connection.closed else { return }
         connection.closed = true
+        connection.stream?.closed()
+        connection.stream = nil
+        connection.pending = nil
         epoll_ctl(epfd, EPOLL_CTL_DEL, connection.fd, nil)
         Glibc.close(connection.fd)
         connections[connection.fd] = nil

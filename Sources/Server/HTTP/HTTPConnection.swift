@@ -3,7 +3,8 @@ import Foundation
 
 /// One client connection's state. Touched only by its event loop's thread.
 final class HTTPConnection {
-    enum Phase { case reading, processing, writing }
+    /// `waiting`: a long poll's answer is pending; `streaming`: the head is written and events follow.
+    enum Phase { case reading, processing, writing, waiting, streaming }
 
     let fd: Int32
     let peer: PeerAddress
@@ -25,6 +26,10 @@ final class HTTPConnection {
     var interest: UInt32 = EPOLLIN.rawValue | EPOLLRDHUP.rawValue
     /// Requests answered on this connection.
     var served = 0
+    /// The stream being written (phase `streaming`, and `writing` while its head goes out).
+    var stream: (any ResponseStream)?
+    /// The pending answer, its request and when that request was complete (phase `waiting`).
+    var pending: (pending: any PendingResponse, request: Request, started: Double)?
 
     init(fd: Int32, peer: PeerAddress, limits: HTTPLimits, now: Double) {
         self.fd = fd

@@ -16,6 +16,8 @@ public struct HTTPLimits: Sendable {
     public var idleTimeout: Double = 60
     /// A client that does not read its response.
     public var writeTimeout: Double = 30
+    /// A streaming client that leaves this many bytes unread is dropped.
+    public var maxStreamBufferBytes = 1024 * 1024
 
     public init() {}
 }

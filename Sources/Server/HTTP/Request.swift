@@ -90,6 +90,7 @@ extension HTTPField.Name {
     public static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
     public static let idempotencyReplayed = HTTPField.Name("Idempotency-Replayed")!
     public static let secFetchSite = HTTPField.Name("Sec-Fetch-Site")!
+    public static let lastEventID = HTTPField.Name("Last-Event-ID")!
 }
 
 extension HTTPFields {

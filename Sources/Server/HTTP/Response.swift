@@ -7,6 +7,11 @@ public struct Response: Sendable {
     public var status: HTTPResponse.Status
     public var headerFields: HTTPFields
     public var body: [UInt8]
+    /// Set for a streamed body (the head is sent without a length and the connection closes when
+    /// the stream ends).
+    public var stream: (any ResponseStream)?
+    /// Set for an answer to come: the loop polls it and writes what it gives.
+    public var pending: (any PendingResponse)?
 
     public init(status: HTTPResponse.Status, headerFields: HTTPFields = [:], body: [UInt8] = []) {
         self.status = status
@@ -42,7 +47,7 @@ public struct Response: Sendable {
     /// The bytes on the wire. `includeBody` is false for `HEAD`, which still announces the length.
     func serialized(keepAlive: Bool, includeBody: Bool, date: String) -> [UInt8] {
         let code = status.code
-        let sendsBody = code >= 200 && code != 204 && code != 304  // RFC 9110 §8.6: these carry no length
+        let sendsBody = code >= 200 && code != 204 && code != 304 && stream == nil  // RFC 9110 §8.6; a stream has no length
         var bytes: [UInt8] = []
         bytes.reserveCapacity(160 + headerFields.count * 48 + (includeBody && sendsBody ? body.count : 0))
         bytes.append(contentsOf: "HTTP/1.1 \(code) \(Response.reason(status))\r\n".utf8)

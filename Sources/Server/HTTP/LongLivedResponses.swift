@@ -1,0 +1,15 @@
+/// A response body produced over time on the event loop (Server-Sent Events). The loop asks it
+/// for bytes at every sweep (every 100 ms) and writes them; the stream costs no thread, and a
+/// client that does not read is dropped once `HTTPLimits.maxStreamBufferBytes` are waiting.
+public protocol ResponseStream: AnyObject, Sendable {
+    /// What to send now (events, a heartbeat; empty for nothing), or nil when the stream is over.
+    func next(now: Double) -> [UInt8]?
+    /// The connection closed (the client left, was too slow, or the server stops).
+    func closed()
+}
+
+/// An answer that is not ready yet (a long poll). The loop asks again at every sweep, holding no
+/// thread, until it gives a response.
+public protocol PendingResponse: AnyObject, Sendable {
+    func poll(now: Double) -> Response?
+}
