@@ -50,7 +50,8 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            resources: [.copy("Resources/openapi.json")]
         ),
         .executableTarget(name: "privatelinkd", dependencies: ["Server"]),
         // Helpers both test targets use (the verification fixture); not part of any product.

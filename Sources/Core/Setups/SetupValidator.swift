@@ -118,7 +118,7 @@ public struct SetupValidator: Sendable {
 
         // Peer: only for vpc_peering, and then required.
         var peer: PeerRequest?
-        let peerValue = body["peer"].flatMap { $0.isNull ? nil : $0 }
+        let peerValue: JSON? = body["peer"].flatMap { value -> JSON? in value.isNull ? Optional.none : value }  // null = absent
         if mode == .vpcPeering {
             if let peerValue {
                 peer = validatePeer(peerValue, endpointVPC: vpcID, problems: &problems)

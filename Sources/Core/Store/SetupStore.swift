@@ -170,6 +170,19 @@ public final class SetupStore: Sendable {
         return SetupPage(setups: page, nextCursor: rows.count > limit ? page.last?.id : nil)
     }
 
+    /// How many setups are in each status (every status, zeros included), of one team or of all:
+    /// an index-only count (`setups_by_status`, `setups_by_team`).
+    public func statusCounts(team: String?) throws -> [(SetupStatus, Int)] {
+        let rows = try database.read { db in
+            if let team {
+                return try db.rows("SELECT status, count(*) FROM setups WHERE team = ? GROUP BY status", [.text(team)]) { ($0.string(0), $0.int(1)) }
+            }
+            return try db.rows("SELECT status, count(*) FROM setups GROUP BY status", []) { ($0.string(0), $0.int(1)) }
+        }
+        let counted = Dictionary(rows, uniquingKeysWith: +)
+        return SetupStatus.allCases.map { ($0, counted[$0.rawValue] ?? 0) }
+    }
+
     /// The request as it was accepted (`external_id` and the peer's details live only here).
     public func storedRequest(_ id: String) throws -> JSON {
         try database.read { db in

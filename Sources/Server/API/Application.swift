@@ -41,6 +41,7 @@ public struct Application: HTTPResponder {
         let slots = StreamSlots(capacity: maxStreams)
         EventsAPI(store: store, feed: TransitionFeed(store: store), slots: slots).register(&router)
         MetricsAPI(store: store, metrics: metrics, openStreams: { slots.count }).register(&router)
+        OpenAPIDocument.register(&router, logger: logger)
         self.router = router
         chain = MiddlewareChain(middleware: [
             RequestIDMiddleware(),

@@ -68,9 +68,14 @@ struct EventsAPI: Sendable {
         let request = context.request
         var problems = request.unknownQueryParameters(known: ["after", "setup_id"])
         var after: Int?
-        if let text = request.header(.lastEventID) ?? request.queryValue("after") {
-            after = ASCIIDecimal.parse(text, maxDigits: 18)
-            if after == nil { problems.append(.init(field: "Last-Event-ID", code: "invalid_value", message: "Last-Event-ID (or after) must be an event id")) }
+        // Both are checked; Last-Event-ID (a reconnecting EventSource) wins over ?after=.
+        for (field, text) in [("Last-Event-ID", request.header(.lastEventID)), ("after", request.queryValue("after"))] {
+            guard let text else { continue }
+            guard let id = ASCIIDecimal.parse(text, maxDigits: 18) else {
+                problems.append(.init(field: field, code: "invalid_value", message: "\(field) must be an event id (a whole number)"))
+                continue
+            }
+            if after == nil { after = id }
         }
         guard problems.isEmpty else { throw APIError.validation(problems, status: 400) }
         let setupID = request.queryValue("setup_id")

@@ -31,9 +31,12 @@ struct RequestIDMiddleware: HTTPMiddleware {
         } else {
             request.requestID = Identifier.make(prefix: "req_")
         }
-        var response = next(request)
-        response.headerFields.append(HTTPField(name: .requestID, value: request.requestID))
-        return response
+        let requestID = request.requestID
+        return next(request).alsoLater { response in
+            var response = response
+            response.headerFields.append(HTTPField(name: .requestID, value: requestID))
+            return response
+        }
     }
 
     static func isSane(_ value: String) -> Bool {
@@ -63,9 +66,12 @@ struct CORSMiddleware: HTTPMiddleware {
     let policy: CORSPolicy
 
     func respond(to request: Request, next: (Request) -> Response) -> Response {
-        var response = next(request)
-        response.headerFields.append(contentsOf: policy.headerFields(for: request))
-        return response
+        let fields = policy.headerFields(for: request)
+        return next(request).alsoLater { response in
+            var response = response
+            response.headerFields.append(contentsOf: fields)
+            return response
+        }
     }
 }
 

@@ -209,11 +209,12 @@ struct SetupsAPI: Sendable {
             throw APIError.notFound("setup \(id)")
         }
         let etag = "\"\(id).\(revision)\""
+        let wait = try Self.wait(context.request)
         if context.request.header(.ifNoneMatch)?.split(separator: ",").contains(where: {
             $0.trimmingASCIISpaces == etag || $0.trimmingASCIISpaces == "*"
         }) == true {
             var unchanged = Response(status: .notModified, headerFields: [.eTag: etag])
-            if allowWait, let wait = try Self.wait(context.request) {
+            if allowWait, let wait {
                 // A long poll: asked again at every event-loop sweep, answered once the setup changes.
                 unchanged.pending = SetupChangeWait(deadline: monotonicSeconds() + wait, unchanged: unchanged) { [self] in
                     guard try store.revisionAndTeam(id)?.revision != revision else { return nil }

@@ -35,7 +35,7 @@ struct VerificationsAPI: Sendable {
     /// Newest first, `limit` (1–50, default 10) per page, `cursor` from the previous page.
     @Sendable func list(_ context: RequestContext) throws -> Response {
         let id = try context.parameter("id")
-        var problems: [ValidationProblem] = []
+        var problems = context.request.unknownQueryParameters(known: ["limit", "cursor"])
         var limit = 10
         if let text = context.request.queryValue("limit") {
             if let n = ASCIIDecimal.parse(text, maxDigits: 3), (1...50).contains(n) {

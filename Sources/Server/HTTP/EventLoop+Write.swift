@@ -53,11 +53,13 @@ extension EventLoop {
             setInterest(connection, EPOLLRDHUP.rawValue)  // nothing is read until it is answered
             return
         }
-        if !keepAlive || response.stream != nil { connection.closeAfterWrite = true }
+        let keepsAlive = keepAlive && response.stream == nil  // a stream's end is the connection's
+        if !keepsAlive { connection.closeAfterWrite = true }
         connection.stream = response.stream
         var response = response
         response.headerFields[.connection] = nil
-        let bytes = response.serialized(keepAlive: keepAlive, includeBody: request?.method != .head, date: HTTPDate.now())
+        if request == nil { response.headerFields[.requestID] = Identifier.make(prefix: "req_") }  // refused while read: an id for the report
+        let bytes = response.serialized(keepAlive: keepsAlive, includeBody: request?.method != .head, date: HTTPDate.now())
         connection.output.append(contentsOf: bytes)
         connection.phase = .writing
         connection.writeStartedAt = monotonicSeconds()

@@ -13,3 +13,26 @@ public protocol ResponseStream: AnyObject, Sendable {
 public protocol PendingResponse: AnyObject, Sendable {
     func poll(now: Double) -> Response?
 }
+
+/// A pending answer whose eventual response is changed on the way out, so what middleware adds to
+/// an immediate answer (the request id, CORS headers) is on a long poll's answer too.
+final class MappedPendingResponse: PendingResponse, @unchecked Sendable {
+    private let inner: any PendingResponse
+    private let transform: @Sendable (Response) -> Response
+
+    init(_ inner: any PendingResponse, _ transform: @escaping @Sendable (Response) -> Response) {
+        self.inner = inner
+        self.transform = transform
+    }
+
+    func poll(now: Double) -> Response? { inner.poll(now: now).map(transform) }
+}
+
+extension Response {
+    /// Applies `change` to this response now and, for a pending one, to the answer it gives later.
+    func alsoLater(_ change: @escaping @Sendable (Response) -> Response) -> Response {
+        var response = change(self)
+        if let pending { response.pending = MappedPendingResponse(pending, change) }
+        return response
+    }
+}

@@ -91,6 +91,7 @@ extension HTTPField.Name {
     public static let idempotencyReplayed = HTTPField.Name("Idempotency-Replayed")!
     public static let secFetchSite = HTTPField.Name("Sec-Fetch-Site")!
     public static let lastEventID = HTTPField.Name("Last-Event-ID")!
+    public static let referrerPolicy = HTTPField.Name("Referrer-Policy")!
 }
 
 extension HTTPFields {
