@@ -51,7 +51,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            resources: [.copy("Resources/openapi.json")]
+            resources: [.copy("Resources/openapi.json"), .copy("Resources/ui")]
         ),
         .executableTarget(name: "privatelinkd", dependencies: ["Server"]),
         // Helpers both test targets use (the verification fixture); not part of any product.

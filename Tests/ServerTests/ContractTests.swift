@@ -77,7 +77,7 @@ import TestSupport
             .appendingPathComponent("Contract/schemathesis.toml")
         let run = try Child(
             [
-                "schemathesis", "--config-file", config.path, "run", "http://127.0.0.1:\(port)/openapi.json",
+                "python3", "-m", "schemathesis.cli", "--config-file", config.path, "run", "http://127.0.0.1:\(port)/openapi.json",
                 "--max-examples", "4", "--seed", "1", "--request-timeout", "5", "--no-color",
             ], environment: ["SCHEMATHESIS_HOOKS": ""], directory: folder)
         run.process.waitUntilExit()  // schemathesis bounds itself: 4 examples per operation and phase

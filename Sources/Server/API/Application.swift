@@ -42,6 +42,8 @@ public struct Application: HTTPResponder {
         EventsAPI(store: store, feed: TransitionFeed(store: store), slots: slots).register(&router)
         MetricsAPI(store: store, metrics: metrics, openStreams: { slots.count }).register(&router)
         OpenAPIDocument.register(&router, logger: logger)
+        CallerAPI(store: store, authMode: auth.mode).register(&router)
+        DashboardAssets.bundled(logger: logger).register(&router)
         self.router = router
         chain = MiddlewareChain(middleware: [
             RequestIDMiddleware(),
