@@ -98,6 +98,19 @@ import TestSupport
         #expect(refused?.json?["error"]?["code"]?.stringValue == "service_unavailable")
         // Far more events than the kernel's buffers and the stream's 16 KiB hold.
         for _ in 0..<300 { try Self.create(server.port) }
+        // Wait (bounded) for the server to drop it *without reading it*: reading first would drain
+        // the buffers and make the reader fast. /metrics counts the open streams.
+        var open = 1
+        for _ in 0..<200 where open > 0 {
+            let client = try RawClient(port: server.port)
+            client.send("GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            let text = try client.readResponse().text
+            open =
+                text.split(separator: "\n").first { $0.hasPrefix("privatelinkd_sse_streams_open ") }.flatMap { Int(Double($0.split(separator: " ")[1]) ?? 1) }
+                ?? 1
+            if open > 0 { usleep(50_000) }  // polling the server's own count, bounded by the loop
+        }
+        #expect(open == 0, "the slow reader's stream was closed")
         #expect(slow.waitForClose(), "the slow reader was dropped")
         // Its slot is free again.
         var reopened = 0

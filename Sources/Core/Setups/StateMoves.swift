@@ -33,9 +33,10 @@ extension SetupStatus: StateMachine {
         .pending: [.provisioning, .failed, .deleting],
         .provisioning: [.waiting, .ready, .failed, .deleting],
         .waiting: [.provisioning, .ready, .failed, .deleting],
-        .ready: [.degraded, .deleting],
-        .degraded: [.ready, .pending, .deleting],
-        .failed: [.pending, .deleting],
+        .ready: [.degraded, .updating, .deleting],
+        .updating: [.ready, .failed, .deleting],
+        .degraded: [.ready, .pending, .updating, .deleting],
+        .failed: [.pending, .updating, .deleting],
         .deleting: [.deleted, .failed],
     ]
 }

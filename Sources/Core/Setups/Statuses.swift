@@ -1,6 +1,7 @@
-/// How far a setup has come: `pending → provisioning → waiting → ready`, or off that path.
+/// How far a setup has come: `pending → provisioning → waiting → ready`, or off that path;
+/// `updating` while an in-place change (PATCH) runs.
 public enum SetupStatus: String, Sendable, CaseIterable, Codable {
-    case pending, provisioning, waiting, ready, failed, degraded, deleting, deleted
+    case pending, provisioning, waiting, ready, updating, failed, degraded, deleting, deleted
 }
 
 /// An endpoint's state: AWS's own `State` values, plus `requested` (before the create call) and
@@ -23,7 +24,7 @@ public enum JobState: String, Sendable, CaseIterable, Codable {
 
 /// What a job does.
 public enum JobKind: String, Sendable, CaseIterable, Codable {
-    case provision, teardown, reconcile, verify
+    case provision, update, teardown, reconcile, verify
 }
 
 /// How the endpoints reach the Datadog site's region.

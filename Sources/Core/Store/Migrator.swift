@@ -12,6 +12,12 @@ public struct Migration: Sendable, Equatable {
         SHA256.hash(data: Data(sql.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
+    /// A migration that rebuilds tables (to change a CHECK constraint, which SQLite cannot alter)
+    /// starts with this line: it runs with foreign keys off, and commits only when
+    /// `PRAGMA foreign_key_check` finds nothing (SQLite's documented procedure).
+    public static let rebuildsTablesMarker = "-- privatelinkd: rebuilds tables"
+    public var rebuildsTables: Bool { sql.hasPrefix(Self.rebuildsTablesMarker) }
+
     public init(version: Int, name: String, sql: String) {
         self.version = version
         self.name = name
@@ -45,6 +51,7 @@ public enum MigrationError: Error, CustomStringConvertible, Equatable {
     case checksumMismatch(version: Int, name: String, recorded: String, found: String)
     case unknownApplied(version: Int)
     case notFound(searched: [String])
+    case foreignKeysBroken(version: Int, violations: Int)
 
     public var description: String {
         switch self {
@@ -55,6 +62,8 @@ public enum MigrationError: Error, CustomStringConvertible, Equatable {
                 "migration \(v)_\(name) was changed after it was applied (recorded checksum \(recorded.prefix(12))…, file now \(found.prefix(12))…); add a new migration instead of editing an applied one"
         case let .unknownApplied(v):
             return "the database has migration \(v) applied, which this build does not know: it was written by a newer privatelinkd"
+        case let .foreignKeysBroken(v, n):
+            return "migration \(v) would leave \(n) rows pointing at rows that do not exist; nothing was applied"
         case let .notFound(searched):
             return "no migrations folder found (looked in: \(searched.joined(separator: ", "))); pass --migrations-dir"
         }
@@ -87,7 +96,9 @@ public struct Migrator: Sendable {
             var applied: [Int] = []
             for migration in migrations {
                 // Each migration: check and apply under one write lock, so two processes starting
-                // at once cannot both apply it.
+                // at once cannot both apply it. Foreign keys can only be switched outside it.
+                if migration.rebuildsTables { try connection.execute("PRAGMA foreign_keys = OFF") }
+                defer { if migration.rebuildsTables { try? connection.execute("PRAGMA foreign_keys = ON") } }
                 let didApply = try connection.transaction { () throws -> Bool in
                     let recorded = try connection.firstRow(
                         "SELECT checksum FROM schema_migrations WHERE version = ?", [.int(migration.version)]
@@ -101,6 +112,10 @@ public struct Migrator: Sendable {
                         return false
                     }
                     try connection.execute(migration.sql)
+                    if migration.rebuildsTables {
+                        let violations = try connection.rows("PRAGMA foreign_key_check") { $0.string(0) }
+                        guard violations.isEmpty else { throw MigrationError.foreignKeysBroken(version: migration.version, violations: violations.count) }
+                    }
                     try connection.run(
                         "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)",
                         [

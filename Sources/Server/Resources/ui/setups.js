@@ -2,7 +2,7 @@
 import { get } from "./api.js";
 import { debounce, fill, h, pill, when } from "./dom.js";
 
-const STATUSES = ["pending", "provisioning", "waiting", "ready", "degraded", "failed", "deleting", "deleted"];
+const STATUSES = ["pending", "provisioning", "waiting", "ready", "updating", "degraded", "failed", "deleting", "deleted"];
 
 export async function setupsPage(main, session, query) {
   const filters = { status: query.get("status") ?? "", site: query.get("site") ?? "", region: query.get("region") ?? "", vpc_id: query.get("vpc_id") ?? "" };
