@@ -35,6 +35,9 @@ import Testing
             return try FakeEC2.endpoint("vpce-0aaaaaaaaaaaaaaa1", service: input.serviceName, tags: input.tags)
         }
         func deleteVpcEndpoints(ids: [String]) throws -> [(id: String, reason: String)] { note("DeleteVpcEndpoints \(ids)"); return [] }
+        func modifyVpcEndpoint(
+            id: String, addSubnetIDs: [String], removeSubnetIDs: [String], addSecurityGroupIDs: [String], removeSecurityGroupIDs: [String]
+        ) throws { note("ModifyVpcEndpoint \(id) +\(addSubnetIDs) -\(removeSubnetIDs) +\(addSecurityGroupIDs) -\(removeSecurityGroupIDs)") }
 
         static func endpoint(_ id: String, service: String, state: String = "available", tags: [(String, String)] = []) throws -> VpcEndpoint {
             let tagXML = tags.map { "<item><key>\($0.0)</key><value>\($0.1)</value></item>" }.joined()

@@ -49,7 +49,7 @@ import Testing
     }
 
     @Test func theRouteTableKnowsEachPathsMethods() {
-        #expect(app.router.methods("/v1/setups/su_x").map(\.rawValue) == ["GET", "DELETE", "HEAD", "OPTIONS"])
+        #expect(app.router.methods("/v1/setups/su_x").map(\.rawValue) == ["GET", "DELETE", "PATCH", "HEAD", "OPTIONS"])
         #expect(app.router.methods("/v1/setups").map(\.rawValue) == ["POST", "GET", "HEAD", "OPTIONS"])
         #expect(app.router.methods("/v2/nothing").isEmpty)
         let options = app.respond(to: Request(method: "OPTIONS", target: "/v1/setups/su_x/retry"))

@@ -86,6 +86,21 @@ public struct EC2Client: Sendable {
         return try paginate("DescribeVpcEndpoints", p) { $0.items("vpcEndpointSet").map(VpcEndpoint.init) }
     }
 
+    /// Changes an interface endpoint's subnets and security groups in place (the endpoint and its
+    /// id stay). Shares CreateVpcEndpoint's throttling bucket.
+    public func modifyVpcEndpoint(
+        id: String, addSubnetIDs: [String], removeSubnetIDs: [String], addSecurityGroupIDs: [String], removeSecurityGroupIDs: [String]
+    ) throws {
+        var p = QueryParameters()
+        p.add("VpcEndpointId", id)
+        p.add(list: "AddSubnetId", addSubnetIDs)
+        p.add(list: "RemoveSubnetId", removeSubnetIDs)
+        p.add(list: "AddSecurityGroupId", addSecurityGroupIDs)
+        p.add(list: "RemoveSecurityGroupId", removeSecurityGroupIDs)
+        let answer = try call("ModifyVpcEndpoint", p)
+        guard answer.text("return") == "true" else { throw AWSResponseError(action: "ModifyVpcEndpoint", reason: "AWS did not return true") }
+    }
+
     /// Deletes endpoints; returns the ids AWS could not delete, with its reason.
     @discardableResult
     public func deleteVpcEndpoints(ids: [String]) throws -> [(id: String, reason: String)] {

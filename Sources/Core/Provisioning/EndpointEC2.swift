@@ -9,6 +9,8 @@ public protocol EndpointEC2: Sendable {
     func describeVpcEndpoints(ids: [String], filters: [EC2Filter]) throws -> [VpcEndpoint]
     func createVpcEndpoint(_ input: EC2Client.CreateEndpointInput) throws -> VpcEndpoint
     func deleteVpcEndpoints(ids: [String]) throws -> [(id: String, reason: String)]
+    func modifyVpcEndpoint(
+        id: String, addSubnetIDs: [String], removeSubnetIDs: [String], addSecurityGroupIDs: [String], removeSecurityGroupIDs: [String]) throws
 }
 
 extension EC2Client: EndpointEC2 {}

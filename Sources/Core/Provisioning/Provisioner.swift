@@ -65,7 +65,7 @@ public final class Provisioner: @unchecked Sendable {
             logger.error("could not check for abandoned jobs", metadata: ["error": "\(error)"])
         }
         for index in 0..<max(1, configuration.workers) {
-            spawn("provision-\(index)") { $0.workLoop(index, kinds: [.provision, .teardown]) }
+            spawn("provision-\(index)") { $0.workLoop(index, kinds: [.provision, .update, .teardown]) }
         }
         if verification != nil { spawn("verify") { $0.workLoop($0.configuration.workers, kinds: [.verify]) } }
         spawn("heartbeat") { $0.heartbeatLoop() }
@@ -214,12 +214,15 @@ public final class Provisioner: @unchecked Sendable {
                     job, owner: owner, state: .succeeded, setupStatus: .deleted,
                     reason: "every endpoint privatelinkd created that no other setup uses is deleted")
             } else {
+                // After an in-place change too: its verification checks what changed.
                 let verifyNow = verification?.settings.verifyOnReady == true
                 try queue.finish(
                     job, owner: owner, state: .succeeded, setupStatus: .ready,
-                    reason: setup.mode == .vpcPeering
-                        ? "every endpoint is available and every zone, record and association is in place"
-                        : "every endpoint is available"
+                    reason: job.kind == .update
+                        ? "the change is applied: every endpoint is available"
+                        : setup.mode == .vpcPeering
+                            ? "every endpoint is available and every zone, record and association is in place"
+                            : "every endpoint is available"
                 ) { db, now in
                     if verifyNow { _ = try VerificationRows.request(db, setupID: setup.id, trigger: .onReady, actor: Actor(owner), now: now) }
                 }
@@ -280,6 +283,8 @@ public final class Provisioner: @unchecked Sendable {
         case .preflightExistingEndpoints: return try steps.adoptExisting()
         case .preflightPeerVPC: peerCIDRs = try needPeering().preflightPeerVPC()
         case let .createEndpoint(key): try steps.createEndpoint(key: key)
+        case let .modifyEndpoint(key): try steps.modifyEndpoint(key: key)
+        case let .removeEndpoint(key): try steps.removeEndpoint(key: key)
         case .waitAvailable: return try steps.waitAvailable()
         case let .createHostedZone(key): try needPeering().createHostedZone(key)
         case let .upsertAliasRecord(key): try needPeering().upsertAliasRecord(key)

@@ -8,6 +8,8 @@ public enum Step: Hashable, Sendable {
     case preflightPeerVPC
     /// The argument is the endpoint's key: its first catalog service.
     case createEndpoint(String)
+    /// In-place changes (PATCH): subnets and security groups of a kept endpoint; a removed service's endpoint.
+    case modifyEndpoint(String), removeEndpoint(String)
     case waitAvailable
     case createHostedZone(String), upsertAliasRecord(String)
     case checkPeering, createPeering, acceptPeering, checkRoutes
@@ -29,6 +31,8 @@ public enum Step: Hashable, Sendable {
         case .preflightExistingEndpoints: "preflight_existing_endpoints"
         case .preflightPeerVPC: "preflight_peer_vpc"
         case let .createEndpoint(key): "create_endpoint:\(key)"
+        case let .modifyEndpoint(key): "modify_endpoint:\(key)"
+        case let .removeEndpoint(key): "delete_endpoint:\(key)"
         case .waitAvailable: "wait_available"
         case let .createHostedZone(key): "create_hosted_zone:\(key)"
         case let .upsertAliasRecord(key): "upsert_alias_record:\(key)"
@@ -58,6 +62,8 @@ public enum Step: Hashable, Sendable {
         case ("preflight_existing_endpoints", nil): self = .preflightExistingEndpoints
         case ("preflight_peer_vpc", nil): self = .preflightPeerVPC
         case let ("create_endpoint", key?): self = .createEndpoint(key)
+        case let ("modify_endpoint", key?): self = .modifyEndpoint(key)
+        case let ("delete_endpoint", key?): self = .removeEndpoint(key)
         case ("wait_available", nil): self = .waitAvailable
         case let ("create_hosted_zone", key?): self = .createHostedZone(key)
         case let ("upsert_alias_record", key?): self = .upsertAliasRecord(key)

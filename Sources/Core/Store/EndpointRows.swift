@@ -63,6 +63,12 @@ public enum EndpointRows {
         try TransitionLog.moveEndpoint(db, id: row.id, to: nil, actor: actor, reason: reason, note: true, now: now)
     }
 
+    /// Takes an endpoint out of its setup (an in-place change removed its service). Its history
+    /// stays in `transitions`; the caller has recorded why first.
+    public static func remove(_ db: Connection, endpointID: String) throws {
+        try db.run("DELETE FROM endpoints WHERE id = ?", [.text(endpointID)])
+    }
+
     /// Moves an endpoint to AWS's latest state; no write when nothing changed.
     @discardableResult
     public static func updateState(

@@ -20,7 +20,7 @@ extension SetupStore {
                 throw StateConflict(message: "setup \(id) is already \(status)")
             }
             let open = try db.rows(
-                "SELECT id FROM jobs WHERE setup_id = ? AND kind = 'provision' AND state IN (\(JobState.sqlList([.queued, .running])))",
+                "SELECT id FROM jobs WHERE setup_id = ? AND kind IN ('provision', 'update') AND state IN (\(JobState.sqlList([.queued, .running])))",
                 [.text(id)]
             ) { $0.string(0) }
             for jobID in open {
@@ -50,7 +50,7 @@ extension SetupStore {
             guard status == SetupStatus.failed.rawValue else { throw StateConflict(message: "only a failed setup can be retried; \(id) is \(status)") }
             guard
                 let job = try db.firstRow(
-                    "SELECT \(Self.jobColumns) FROM jobs WHERE setup_id = ? AND kind = 'provision' ORDER BY id DESC LIMIT 1",
+                    "SELECT \(Self.jobColumns) FROM jobs WHERE setup_id = ? AND kind IN ('provision', 'update') ORDER BY id DESC LIMIT 1",
                     [.text(id)], Self.job)
             else { throw StateConflict(message: "setup \(id) has no provisioning job") }
             var resume = job.completedSteps

@@ -88,19 +88,7 @@ public final class SetupStore: Sendable {
                 ])
             try TransitionLog.moveSetup(
                 db, id: setupID, to: .pending, actor: actor.name, requestID: actor.requestID, reason: "requested", created: true, now: now)
-            for endpoint in plan.endpoints {
-                let endpointID = Identifier.make(prefix: "ep_")
-                try db.run(
-                    "INSERT INTO endpoints (\(Self.endpointColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, NULL, NULL, NULL)",
-                    [
-                        .text(endpointID), .text(setupID), StoredJSON.text(endpoint.services), .text(endpoint.serviceName),
-                        .text(endpoint.privateDNSName), .text(EndpointState.requested.rawValue), .null, .null, .null,
-                        .int(0), .null, .text(now), .text(now),
-                    ])
-                try TransitionLog.moveEndpoint(
-                    db, id: endpointID, to: .requested, actor: actor.name, requestID: actor.requestID,
-                    reason: "planned for \(endpoint.services.joined(separator: ", "))", created: true, now: now)
-            }
+            for endpoint in plan.endpoints { try Self.insertPlanned(db, endpoint, setupID: setupID, actor: actor, now: now) }
             try Self.enqueue(db, setupID: setupID, kind: .provision, steps: plan.stepValues, actor: actor, now: now)
             guard let detail = try Self.detail(db, id: setupID) else {
                 throw SQLiteError(extendedCode: 1, message: "setup vanished inside its own transaction", sql: nil)
@@ -113,6 +101,21 @@ public final class SetupStore: Sendable {
             }
             return .created(detail, status: answer.status, body: answer.body)
         }
+    }
+
+    /// A planned endpoint's row, `requested`, with its first transition.
+    static func insertPlanned(_ db: Connection, _ endpoint: PlannedEndpoint, setupID: String, actor: Actor, now: String) throws {
+        let endpointID = Identifier.make(prefix: "ep_")
+        try db.run(
+            "INSERT INTO endpoints (\(Self.endpointColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, NULL, NULL, NULL)",
+            [
+                .text(endpointID), .text(setupID), StoredJSON.text(endpoint.services), .text(endpoint.serviceName),
+                .text(endpoint.privateDNSName), .text(EndpointState.requested.rawValue), .null, .null, .null,
+                .int(0), .null, .text(now), .text(now),
+            ])
+        try TransitionLog.moveEndpoint(
+            db, id: endpointID, to: .requested, actor: actor.name, requestID: actor.requestID,
+            reason: "planned for \(endpoint.services.joined(separator: ", "))", created: true, now: now)
     }
 
     // MARK: Reads

@@ -37,6 +37,7 @@ public struct Application: HTTPResponder {
         HealthAPI(database: store.database).register(&router)
         SitesAPI(catalog: catalog).register(&router)
         SetupsAPI(catalog: catalog, store: store, workQueued: workQueued).register(&router)
+        SetupChangesAPI(catalog: catalog, store: store, workQueued: workQueued).register(&router)
         VerificationsAPI(store: store, workQueued: workQueued).register(&router)
         let slots = StreamSlots(capacity: maxStreams)
         EventsAPI(store: store, feed: TransitionFeed(store: store), slots: slots).register(&router)

@@ -1,0 +1,86 @@
+/// An in-place change to a setup (PATCH): the JSON merge patch applied to the stored request, and
+/// the plan as the difference between what the setup has and what the changed request needs.
+/// Pure: the API validates the merged request with the same `SetupValidator` as a new setup.
+public struct SetupChange: Sendable, Equatable {
+    /// What a PATCH may change. Anything else that differs is `422 immutable_field`.
+    public static let changeable: Set<String> = ["services", "extra_services", "subnet_ids", "security_group_ids", "agent_version"]
+    /// Fields a patch may carry beside them: `dry_run` asks for the plan only.
+    static let controls: Set<String> = ["dry_run"]
+
+    /// The patched request, ready for `SetupValidator` (RFC 7396: an object member replaces, `null`
+    /// removes). A field outside `changeable` may be sent only with its current value; otherwise it
+    /// is a problem naming it.
+    public static func merge(stored: JSON, patch: JSON) -> Result<JSON, SetupValidationError> {
+        guard case let .object(changes) = patch else {
+            return .failure(
+                SetupValidationError(
+                    problems: [ValidationProblem(field: "", code: "invalid_type", message: "a merge patch must be a JSON object")], siteNotSupported: false,
+                    supportedSites: []))
+        }
+        guard case var .object(fields) = stored else {
+            return .failure(
+                SetupValidationError(
+                    problems: [ValidationProblem(field: "", code: "invalid_value", message: "the stored request is not an object")], siteNotSupported: false,
+                    supportedSites: []))
+        }
+        fields.removeAll { $0.0 == "service_region" }  // derived, not asked for
+        var problems: [ValidationProblem] = []
+        for (key, value) in changes {
+            let current = fields.first { $0.0 == key }?.1 ?? .null
+            if changeable.contains(key) || controls.contains(key) {
+                fields.removeAll { $0.0 == key }
+                if !value.isNull { fields.append((key, value)) }
+            } else if value != current && !(value.isNull && current.isNull) {
+                problems.append(
+                    ValidationProblem(
+                        field: key, code: "immutable_field",
+                        message: "\(key) cannot change in place; \(changeable.sorted().joined(separator: ", ")) can (a new setup changes the rest)"))
+            }
+        }
+        return problems.isEmpty ? .success(.object(fields)) : .failure(SetupValidationError(problems: problems, siteNotSupported: false, supportedSites: []))
+    }
+
+    /// New endpoints, kept ones whose subnets or groups change, removed ones.
+    public let added: [PlannedEndpoint]
+    public let modified: [String]
+    public let removed: [String]
+    public let steps: [Step]
+
+    /// The difference between the endpoints the setup has (`current`: their keys and service
+    /// names) and the ones the changed request plans. An endpoint that stays is never replaced.
+    public init(
+        current: [(key: String, serviceName: String)], subnetIDs: [String], securityGroupIDs: [String], changed request: SetupRequest, plan: Plan
+    ) {
+        let have = Set(current.map(\.serviceName))
+        let want = Set(plan.endpoints.map(\.serviceName))
+        added = plan.endpoints.filter { !have.contains($0.serviceName) }
+        removed = current.filter { !want.contains($0.serviceName) }.map(\.key)
+        let subnetsChange = Set(subnetIDs) != Set(request.subnetIDs)
+        let groupsChange = Set(securityGroupIDs) != Set(request.securityGroupIDs)
+        modified = subnetsChange || groupsChange ? current.filter { want.contains($0.serviceName) }.map(\.key) : []
+        var steps: [Step] = []
+        // Preflight what is new: new subnets' zones against the services, new groups' rule for 443.
+        if subnetsChange || !added.isEmpty { steps += [.preflightSubnets, .preflightServices] }
+        if groupsChange || !added.isEmpty { steps.append(.preflightSecurityGroups) }
+        if !added.isEmpty { steps.append(.preflightExistingEndpoints) }
+        steps += added.map { .createEndpoint($0.key) } + modified.map { .modifyEndpoint($0) } + removed.map { .removeEndpoint($0) }
+        if !added.isEmpty || !modified.isEmpty { steps.append(.waitAvailable) }
+        self.steps = steps
+    }
+
+    /// "create api; modify metrics", for transitions.
+    public var summary: String {
+        [("create", added.map(\.key)), ("modify", modified), ("delete", removed)].filter { !$0.1.isEmpty }
+            .map { "\($0.0) \($0.1.joined(separator: ", "))" }.joined(separator: "; ")
+    }
+
+    /// Nothing for AWS to do (only `agent_version`, say): no job runs.
+    public var touchesAWS: Bool { !steps.isEmpty }
+
+    public var json: JSON {
+        .object([
+            ("create", .strings(added.map(\.key))), ("modify", .strings(modified)), ("delete", .strings(removed)),
+            ("steps", .strings(steps.texts)),
+        ])
+    }
+}

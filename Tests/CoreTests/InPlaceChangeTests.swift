@@ -1,0 +1,100 @@
+import Foundation
+import HTTPTypes
+import Logging
+import Testing
+@testable import Core
+@testable import Server
+
+/// PATCH /v1/setups/{id} against moto through the fault proxy: the plan is the difference, and an
+/// endpoint that stays keeps its id.
+@Suite struct InPlaceChangeTests {
+    func patch(_ app: Application, _ id: String, _ body: String, etag: String?, query: String = "") -> (Response, JSON?) {
+        var fields: HTTPFields = [.hostHeader: "localhost", .contentType: "application/merge-patch+json"]
+        if let etag { fields[.ifMatch] = etag }
+        let response = app.respond(to: Request(method: .patch, target: "/v1/setups/\(id)\(query)", headerFields: fields, body: Array(body.utf8)))
+        return (response, try? JSON.parse(response.body))
+    }
+
+    func etag(_ app: Application, _ id: String) -> String? {
+        app.respond(to: Request(method: .get, target: "/v1/setups/\(id)", headerFields: [.hostHeader: "localhost"], body: [])).header(.eTag)
+    }
+
+    func vpce(_ detail: SetupDetail, _ service: String) -> String? { detail.endpoints.first { $0.services.contains(service) }?.vpcEndpointID }
+
+    @Test func addModifyAndRemoveChangeOnlyWhatChanged() throws {
+        let world = try ProvisioningTests.world(rules: .init(pendingPolls: 1), services: ["metrics", "api"])
+        let tests = ProvisioningTests()
+        let id = try tests.submit(world, try tests.request(world, services: ["metrics"]))
+        world.provisioner.start()
+        defer { world.provisioner.stop(timeout: 10) }
+        let first = try tests.settle(world, id)
+        #expect(first.setup.status == .ready, "\(first.setup.errorMessage ?? "")")
+        let metrics = try #require(vpce(first, "metrics"))
+        let provisioner = world.provisioner
+        let app = Application(catalog: world.catalog, store: world.store, logger: Logger(label: "test"), workQueued: { provisioner.notify() })
+
+        // A dry run answers the difference and stores nothing.
+        let revision = try #require(try world.store.revision(id))
+        let (preview, previewJSON) = patch(app, id, #"{"services": ["metrics", "api"]}"#, etag: nil, query: "?dry_run=true")
+        #expect(preview.status == 200 && previewJSON?["change"]?["create"] == ["api"])
+        #expect(try world.store.revision(id) == revision && world.proxy.creates.withLock { $0.count } == 1)
+
+        // Add a service: exactly one new endpoint; the other keeps its id.
+        let (added, addedJSON) = patch(app, id, #"{"services": ["metrics", "api"]}"#, etag: etag(app, id))
+        #expect(added.status == 202 && addedJSON?["status"] == "updating", "\(addedJSON.map { String(decoding: $0.serialized(), as: UTF8.self) } ?? "")")
+        let second = try tests.settle(world, id)
+        #expect(second.setup.status == .ready && second.endpoints.count == 2, "\(second.setup.errorMessage ?? "")")
+        #expect(vpce(second, "metrics") == metrics && world.proxy.creates.withLock { $0.count } == 2)
+        let api = try #require(vpce(second, "api"))
+
+        // One subnet fewer and a second security group: ModifyVpcEndpoint, ids unchanged.
+        let group = try world.fixture.raw(
+            "CreateSecurityGroup", [("GroupName", "pl2-\(UUID().uuidString.prefix(8))"), ("GroupDescription", "second"), ("VpcId", world.net.vpc)]
+        ).text("groupId")!
+        try world.fixture.raw(
+            "AuthorizeSecurityGroupIngress",
+            [
+                ("GroupId", group), ("IpPermissions.1.IpProtocol", "tcp"), ("IpPermissions.1.FromPort", "443"), ("IpPermissions.1.ToPort", "443"),
+                ("IpPermissions.1.IpRanges.1.CidrIp", "10.0.0.0/8"),
+            ])
+        let keep = world.net.subnets[0]
+        let body = #"{"subnet_ids": ["\#(keep)"], "security_group_ids": ["\#(world.net.securityGroup)", "\#(group)"]}"#
+        #expect(patch(app, id, body, etag: etag(app, id)).0.status == 202)
+        let third = try tests.settle(world, id)
+        #expect(third.setup.status == .ready, "\(third.setup.errorMessage ?? "")")
+        #expect(vpce(third, "metrics") == metrics && vpce(third, "api") == api)
+        let seen = try boto3(
+            world.fixture.moto,
+            """
+            out = {}
+            for e in ec2.describe_vpc_endpoints(VpcEndpointIds=["\(metrics)", "\(api)"])["VpcEndpoints"]:
+                out[e["VpcEndpointId"]] = {"subnets": sorted(e["SubnetIds"]), "groups": sorted(g["GroupId"] for g in e["Groups"])}
+            print(json.dumps(out))
+            """)
+        for endpoint in [metrics, api] {
+            #expect(seen[endpoint]?["subnets"] == .strings([keep]))
+            #expect(seen[endpoint]?["groups"] == .strings([world.net.securityGroup, group].sorted()))
+        }
+        let modifies = try world.store.database.read { db in
+            try db.rows("SELECT count(*) FROM aws_calls WHERE setup_id = ? AND action = 'ModifyVpcEndpoint' AND http_status = 200", [.text(id)]) {
+                $0.int(0)
+            }
+        }
+        #expect(modifies == [2])
+
+        // Remove a service: its endpoint is deleted, the other is untouched.
+        #expect(patch(app, id, #"{"services": ["metrics"]}"#, etag: etag(app, id)).0.status == 202)
+        let fourth = try tests.settle(world, id)
+        #expect(fourth.setup.status == .ready && fourth.endpoints.map(\.vpcEndpointID) == [metrics], "\(fourth.setup.errorMessage ?? "")")
+        let state = try boto3(
+            world.fixture.moto,
+            """
+            try:
+                print(json.dumps([e["State"] for e in ec2.describe_vpc_endpoints(VpcEndpointIds=["\(api)"])["VpcEndpoints"]]))
+            except ec2.exceptions.ClientError as error:
+                print(json.dumps([error.response["Error"]["Code"]]))
+            """)
+        #expect(state.arrayValue?.allSatisfy { ["deleted", "InvalidVpcEndpointId.NotFound"].contains($0.stringValue ?? "") } == true, "\(state)")
+        #expect(try world.store.events(id)?.contains { $0.toState == "updating" && $0.reason?.contains("delete api") == true } == true)
+    }
+}
