@@ -155,6 +155,25 @@ def run(driver):
     assert driver.execute_script("return window.__sameDocument === true"), "the page was reloaded"
     shot(driver, "06-setup-ready-verified")
 
+    step("an in-place change: the difference plan, a confirmation, and the endpoint that stays keeps its id")
+    metrics_vpce = driver.execute_script(
+        "return [...document.querySelectorAll('#endpoints tr')].find(r => r.textContent.includes('metrics.agent')).querySelector('td.mono').textContent")
+    click(driver, "#action-edit")
+    wait_text(driver, "#edit-plan", "Nothing for AWS to do.")
+    click(driver, "#edit-svc-api")
+    wait_text(driver, "#edit-diff", "delete the api endpoint")
+    shot(driver, "07-setup-edit-plan")
+    click(driver, "#edit-apply")
+    wait_text(driver, "#confirm-text", "delete api")
+    click(driver, "#confirm-ok")
+    wait_text(driver, "#action-result", "Change: accepted")
+    wait_text(driver, "#timeline-rows", "in-place change: delete api")
+    wait_text(driver, "#setup-status", "ready", seconds=60)
+    WebDriverWait(driver, 30, poll_frequency=0.1, ignored_exceptions=[StaleElementReferenceException]).until(
+        lambda d: len(d.find_elements(By.CSS_SELECTOR, "#endpoints tbody tr")) == 1)
+    wait_text(driver, "#endpoints", metrics_vpce)
+    assert driver.execute_script("return window.__sameDocument === true"), "the page was reloaded"
+
     step("delete asks first; cancelling changes nothing")
     click(driver, "#action-delete")
     wait_text(driver, "#confirm-text", "Delete setup su_")
@@ -165,7 +184,7 @@ def run(driver):
     click(driver, "#nav-setups")
     wait_text(driver, "#setups-rows", "ready")
     wait_text(driver, "#counts a[data-status=ready]", "1 ready")
-    shot(driver, "07-setups-list")
+    shot(driver, "08-setups-list")
     click(driver, "#counts a[data-status=failed]")
     wait_text(driver, "#setups-rows", "No setups match.")
 
@@ -180,7 +199,7 @@ def run(driver):
     wait_text(driver, "#verification-results", "dns_nxdomain")
     assert not driver.find_elements(By.CSS_SELECTOR, "#actions button"), "a reader was offered actions"
     assert not driver.find_element(By.ID, "nav-new").is_displayed(), "a reader was offered a new setup"
-    shot(driver, "08-reader-view")
+    shot(driver, "09-reader-view")
     print("dashboard: all checks passed", flush=True)
 
 

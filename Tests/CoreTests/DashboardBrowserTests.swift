@@ -61,7 +61,10 @@ import Testing
         for line in log.split(separator: "\n") where line.hasPrefix("first load:") { print("dashboard \(line)") }  // a figure, not asserted
         #expect(script.terminationStatus == 0, "the browser test failed (screenshots in \(screenshots)):\n\(log.suffix(6000))")
         #expect(log.contains("dashboard: all checks passed"))
-        for page in ["01-token", "02-setups-empty", "04-new-setup-plan", "05-setup-waiting", "06-setup-ready-verified", "07-setups-list", "08-reader-view"] {
+        for page in [
+            "01-token", "02-setups-empty", "04-new-setup-plan", "05-setup-waiting", "06-setup-ready-verified", "07-setup-edit-plan", "08-setups-list",
+            "09-reader-view",
+        ] {
             #expect(FileManager.default.fileExists(atPath: "\(screenshots)/\(page).png"), "no screenshot \(page)")
         }
     }

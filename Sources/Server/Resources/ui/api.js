@@ -30,7 +30,7 @@ export async function api(method, path, body, extraHeaders = {}) {
   const init = { method, headers: headers(extraHeaders) };
   if (body !== undefined) {
     init.body = JSON.stringify(body);
-    init.headers["Content-Type"] = "application/json";
+    init.headers["Content-Type"] ??= "application/json";
   }
   const response = await fetch(path, init);
   const text = await response.text();

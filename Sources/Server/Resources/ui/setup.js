@@ -2,12 +2,14 @@
 // configuration, and the actions the caller's role allows; refreshed live by its transitions.
 import { api, get, getText } from "./api.js";
 import { confirmDialog, debounce, fill, h, pill, when } from "./dom.js";
+import { editSetup } from "./edit-setup.js";
 
 export async function setupPage(main, session, id) {
   const sections = {
     head: h("section", { id: "setup-head" }),
     actions: h("div", { id: "actions", class: "actions" }),
     notice: h("p", { id: "action-result", class: "notice", role: "status" }),
+    edit: h("section", { id: "edit" }),
     endpoints: h("section", { id: "endpoints" }),
     steps: h("section", { id: "steps" }),
     verification: h("section", { id: "verification" }),
@@ -16,12 +18,15 @@ export async function setupPage(main, session, id) {
   };
   fill(main, Object.values(sections));
   let agentFormat = "yaml";
+  let etag = null; // of the setup as last shown: a change is made against it
+  let editing = false;
 
   async function load() {
     let detail;
     let events;
     try {
-      [detail, events] = await Promise.all([get(`/v1/setups/${id}`), get(`/v1/setups/${id}/events`)]);
+      const [shown, history] = await Promise.all([api("GET", `/v1/setups/${id}`), get(`/v1/setups/${id}/events`)]);
+      [detail, events, etag] = [shown.body, history, shown.response.headers.get("ETag")];
     } catch (error) {
       fill(main, h("h1", {}, "Setup"), h("p", { class: "error", id: "setup-error" }, `${error.code}: ${error.message}`));
       return;
@@ -66,6 +71,18 @@ export async function setupPage(main, session, id) {
     if (session.may("operator") && ["ready", "degraded"].includes(setup.status)) {
       buttons.push(act("Verify", "POST", `/v1/setups/${id}/verify`));
       buttons.push(act("Reconcile", "POST", `/v1/setups/${id}/reconcile`));
+    }
+    if (session.may("operator") && ["ready", "degraded", "failed"].includes(setup.status) && !editing) {
+      buttons.push(h("button", { type: "button", id: "action-edit", onclick: () => {
+        editing = true;
+        renderActions(setup);
+        editSetup(sections.edit, setup, () => etag, (applied) => {
+          editing = false;
+          fill(sections.edit);
+          if (applied) fill(sections.notice, "Change: accepted");
+          load();
+        });
+      } }, "Edit"));
     }
     if (session.may("admin") && live) {
       buttons.push(act("Delete", "DELETE", `/v1/setups/${id}`, `Delete setup ${id}? Its endpoints that privatelinkd created are deleted in AWS; Agents lose this path to Datadog.`));
