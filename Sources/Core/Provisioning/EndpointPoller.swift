@@ -15,6 +15,9 @@ public final class EndpointPoller: @unchecked Sendable {
     private let condition = NSCondition()
     private var stopping = false
     private var nudged = false
+    private var nudgedAfterCreate = false
+    /// Called after a tick made parked jobs due (the Provisioner wakes its workers).
+    var onJobsWoken: (@Sendable () -> Void)?
     private let done = DispatchSemaphore(value: 0)
     private var running = false
 
@@ -45,10 +48,12 @@ public final class EndpointPoller: @unchecked Sendable {
         if running { done.wait() }
     }
 
-    /// New endpoints are waiting: poll soon, at the shortest interval.
-    public func wakeUp() {
+    /// Endpoints are waiting: poll now. After a create or a modify the back-off starts again
+    /// from `pollIntervalAfterCreate`; otherwise from `pollInterval` (a shorter one is kept).
+    public func wakeUp(afterCreate: Bool = false) {
         condition.lock()
         nudged = true
+        if afterCreate { nudgedAfterCreate = true }
         condition.signal()
         condition.unlock()
     }
@@ -60,13 +65,18 @@ public final class EndpointPoller: @unchecked Sendable {
             if !stopping && !nudged { _ = condition.wait(until: Date().addingTimeInterval(interval)) }
             let stop = stopping
             let wasNudged = nudged
+            let afterCreate = nudgedAfterCreate
             nudged = false
+            nudgedAfterCreate = false
             condition.unlock()
             if stop { return }
-            if wasNudged { interval = configuration.pollInterval }
+            if wasNudged {
+                interval = min(interval, afterCreate ? min(configuration.pollIntervalAfterCreate, configuration.pollInterval) : configuration.pollInterval)
+            }
             do {
                 let changed = try tick()
-                interval = changed ? configuration.pollInterval : min(configuration.maxPollInterval, interval * 2)
+                // A change keeps the pace (a fresh endpoint's next state may follow soon); quiet doubles it.
+                interval = changed ? min(interval, configuration.pollInterval) : min(configuration.maxPollInterval, interval * 2)
             } catch {
                 logger.warning("endpoint poll failed", metadata: ["error": "\(error)"])
                 interval = min(configuration.maxPollInterval, interval * 2)
@@ -124,10 +134,15 @@ public final class EndpointPoller: @unchecked Sendable {
                 }
             }
         }
+        var woken = false
         for setupID in settledSetups {
             let (stillWaiting, anyFailed) = try database.read { try EndpointRows.settlement($0, setupID: setupID) }
-            if stillWaiting == 0 || anyFailed > 0 { try queue.wake(setupID: setupID) }
+            if stillWaiting == 0 || anyFailed > 0 {
+                try queue.wake(setupID: setupID)
+                woken = true
+            }
         }
+        if woken { onJobsWoken?() }
         return changed
     }
 }

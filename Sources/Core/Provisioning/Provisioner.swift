@@ -10,6 +10,10 @@ public struct ProvisioningConfiguration: Sendable {
     /// The poller's first interval; it doubles while nothing changes, up to `maxPollInterval`.
     public var pollInterval: TimeInterval = 5
     public var maxPollInterval: TimeInterval = 60
+    /// The interval right after a create or a modify, doubling from there: a new endpoint's first
+    /// states are seen at once, not after a back-off grown while nothing happened. Describes are
+    /// cheap (20 per second per account and region) and still one per account and region per tick.
+    public var pollIntervalAfterCreate: TimeInterval = 0.25
     /// An endpoint not available by then fails its setup.
     public var endpointTimeout: TimeInterval = 15 * 60
     /// How often the reconciler re-reads ready and degraded setups for drift.
@@ -58,6 +62,8 @@ public final class Provisioner: @unchecked Sendable {
     }
 
     public func start() {
+        // A job the poller wakes is claimed now, not at a worker's next idle check.
+        poller.onJobsWoken = { [weak self] in self?.notify() }
         do {
             let released = try queue.releaseAbandonedLeases(isAbandoned: Self.ownerIsDeadLocalProcess)
             if !released.isEmpty { logger.notice("resuming jobs of a process that ended", metadata: ["jobs": "\(released)"]) }
@@ -282,8 +288,12 @@ public final class Provisioner: @unchecked Sendable {
             try steps.preflightSecurityGroups(sourceCIDRs: sources)
         case .preflightExistingEndpoints: return try steps.adoptExisting()
         case .preflightPeerVPC: peerCIDRs = try needPeering().preflightPeerVPC()
-        case let .createEndpoint(key): try steps.createEndpoint(key: key)
-        case let .modifyEndpoint(key): try steps.modifyEndpoint(key: key)
+        case let .createEndpoint(key):
+            try steps.createEndpoint(key: key)
+            poller.wakeUp(afterCreate: true)
+        case let .modifyEndpoint(key):
+            try steps.modifyEndpoint(key: key)
+            poller.wakeUp(afterCreate: true)
         case let .removeEndpoint(key): try steps.removeEndpoint(key: key)
         case .waitAvailable: return try steps.waitAvailable()
         case let .createHostedZone(key): try needPeering().createHostedZone(key)
