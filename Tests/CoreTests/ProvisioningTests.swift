@@ -217,7 +217,11 @@ import Testing
 
     func agentsVPC(_ world: World) throws -> Agents {
         let region = "us-east-1"
-        let agents = try MotoFixture(region: region).network(cidr: "10.\(Int.random(in: 60...250)).0.0/16")
+        // A range apart from the world's: overlapping VPCs cannot peer (preflight's cidr_overlap).
+        let taken = try world.fixture.ec2().describeVpcs(ids: [world.net.vpc]).first?.cidrBlocks.first ?? ""
+        var octet = Int.random(in: 60...250)
+        while taken.hasPrefix("10.\(octet).") { octet = Int.random(in: 60...250) }
+        let agents = try MotoFixture(region: region).network(cidr: "10.\(octet).0.0/16")
         let cidr = try MotoFixture(region: region).ec2().describeVpcs(ids: [agents.vpc]).first!.cidrBlocks[0]
         try world.fixture.raw(
             "AuthorizeSecurityGroupIngress",
@@ -232,8 +236,14 @@ import Testing
         return Agents(vpc: agents.vpc, region: region, cidr: cidr, tables: tables)
     }
 
-    func peeringRequest(_ world: World, _ agents: Agents, peeringConnectionID: String? = nil) throws -> SetupRequest {
-        var peer: [(String, JSON)] = [("vpc_id", .string(agents.vpc)), ("region", .string(agents.region)), ("route_table_ids", .strings(agents.tables))]
+    /// `routeTables` nil: none named (privatelinkd chooses them, unless `manageRoutes` is false).
+    func peeringRequest(
+        _ world: World, _ agents: Agents, peeringConnectionID: String? = nil, routeTables: [String]? = nil, nameTables: Bool = true,
+        manageRoutes: Bool? = nil
+    ) throws -> SetupRequest {
+        var peer: [(String, JSON)] = [("vpc_id", .string(agents.vpc)), ("region", .string(agents.region))]
+        if nameTables { peer.append(("route_table_ids", .strings(routeTables ?? agents.tables))) }
+        if let manageRoutes { peer.append(("manage_routes", .bool(manageRoutes))) }
         if let peeringConnectionID { peer.append(("peering_connection_id", .string(peeringConnectionID))) }
         return try SetupValidator(catalog: world.catalog).validate(
             .object([

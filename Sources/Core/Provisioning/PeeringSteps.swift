@@ -46,7 +46,28 @@ struct PeeringSteps {
                 "peer_vpc_dns_disabled",
                 "\(off.joined(separator: " and ")) must be on for the agents' VPC \(peer.vpcID): the private hosted zones only answer in VPCs with both")
         }
+        // What AWS would refuse later: overlapping ranges, and a table that already routes the
+        // other range elsewhere.
+        let ownCIDRs = try ec2.describeVpcs(ids: [setup.vpcID]).first?.cidrBlocks ?? []
+        if let failure = PeeringRoutes.overlap(own: ownCIDRs, ownVPC: setup.vpcID, peer: vpc.cidrBlocks, peerVPC: peer.vpcID) { throw failure }
+        let tables = try routeTables()
+        if let failure = PeeringRoutes.conflict(in: tables.own, managed: tables.managed, destinations: vpc.cidrBlocks, peering: peer.peeringConnectionID)
+            ?? PeeringRoutes.conflict(in: tables.peer, managed: tables.managed, destinations: ownCIDRs, peering: peer.peeringConnectionID)
+        {
+            throw failure
+        }
         return vpc.cidrBlocks
+    }
+
+    /// Both VPCs' route tables, and the ones privatelinkd adds routes to: those named in
+    /// `peer.route_table_ids`; else, unless `manage_routes` is false, the endpoint subnets' tables
+    /// and every table of the agents' VPC (what the common peering modules do).
+    func routeTables() throws -> (own: [RouteTable], peer: [RouteTable], managed: Set<String>) {
+        let own = try ec2.describeRouteTables(filters: [EC2Filter("vpc-id", [setup.vpcID])])
+        let theirs = try peerEC2.describeRouteTables(filters: [EC2Filter("vpc-id", [peer.vpcID])])
+        if !peer.routeTableIDs.isEmpty { return (own, theirs, Set(peer.routeTableIDs)) }
+        guard peer.manageRoutes else { return (own, theirs, []) }
+        return (own, theirs, Set(PeeringRoutes.endpointSideTables(own, subnets: setup.subnetIDs) + theirs.map(\.id)))
     }
 
     func createHostedZone(_ key: String) throws {
@@ -133,19 +154,29 @@ struct PeeringSteps {
 
     /// Routes to the other VPC through the peering connection, both ways; added only to the route
     /// tables the request names, otherwise reported with the fix.
+    /// Routes both ways through the peering: added to the managed tables (recorded, so teardown
+    /// removes exactly those), left alone where they already go through it. With `manage_routes`
+    /// false and no tables named, every table of both VPCs must already have them.
     func checkRoutes(peerCIDRs: [String]) throws {
         guard let pcx = try store.database.read({ try PeeringRows.peering($0, setupID: setup.id) }).id else {
             throw StepFailure("peering_missing", "no peering connection recorded")
         }
         let ownCIDRs = try ec2.describeVpcs(ids: [setup.vpcID]).first?.cidrBlocks ?? []
+        let tables = try routeTables()
+        let checkOnly = peer.routeTableIDs.isEmpty && !peer.manageRoutes
+        if let failure = PeeringRoutes.conflict(in: tables.own, managed: tables.managed, destinations: peerCIDRs, peering: pcx)
+            ?? PeeringRoutes.conflict(in: tables.peer, managed: tables.managed, destinations: ownCIDRs, peering: pcx)
+        {
+            throw failure
+        }
         var missing: [String] = []
-        for (client, vpc, destinations) in [(ec2, setup.vpcID, peerCIDRs), (peerEC2, peer.vpcID, ownCIDRs)] {
-            for table in try client.describeRouteTables(filters: [EC2Filter("vpc-id", [vpc])]) {
+        for (client, vpc, vpcTables, destinations) in [(ec2, setup.vpcID, tables.own, peerCIDRs), (peerEC2, peer.vpcID, tables.peer, ownCIDRs)] {
+            for table in vpcTables {
                 for cidr in destinations where !table.routes.contains(where: { $0.destinationCIDR == cidr && $0.vpcPeeringConnectionID == pcx }) {
-                    if peer.routeTableIDs.contains(table.id) {
+                    if tables.managed.contains(table.id) {
                         try client.createRoute(routeTableID: table.id, destinationCIDR: cidr, peeringConnectionID: pcx)
                         try write { db, _ in try PeeringRows.addRoute(db, setupID: setup.id, route: "\(table.id):\(cidr)") }
-                    } else {
+                    } else if checkOnly || !peer.routeTableIDs.isEmpty {
                         missing.append("\(table.id) (\(vpc)) → \(cidr)")
                     }
                 }

@@ -254,7 +254,8 @@ public final class Provisioner: @unchecked Sendable {
         let peer = PeerRequest(
             vpcID: vpc, region: region, accountID: peerJSON["account_id"]?.stringValue, roleARN: peerJSON["role_arn"]?.stringValue,
             externalID: peerJSON["external_id"]?.stringValue, peeringConnectionID: peerJSON["peering_connection_id"]?.stringValue,
-            routeTableIDs: peerJSON["route_table_ids"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+            routeTableIDs: peerJSON["route_table_ids"]?.arrayValue?.compactMap(\.stringValue) ?? [],
+            manageRoutes: peerJSON["manage_routes"]?.boolValue ?? true)
         let peerContext =
             peer.roleARN == nil && (peer.accountID == nil || peer.accountID == setup.accountID)
             ? context

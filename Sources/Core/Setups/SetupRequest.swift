@@ -7,10 +7,12 @@ public struct PeerRequest: Sendable, Equatable {
     public var externalID: String?
     public var peeringConnectionID: String?
     public var routeTableIDs: [String]
+    /// Whether privatelinkd adds the routes through the peering itself (default) or only checks them.
+    public var manageRoutes: Bool
 
     public init(
         vpcID: String, region: String, accountID: String? = nil, roleARN: String? = nil,
-        externalID: String? = nil, peeringConnectionID: String? = nil, routeTableIDs: [String] = []
+        externalID: String? = nil, peeringConnectionID: String? = nil, routeTableIDs: [String] = [], manageRoutes: Bool = true
     ) {
         self.vpcID = vpcID
         self.region = region
@@ -19,16 +21,20 @@ public struct PeerRequest: Sendable, Equatable {
         self.externalID = externalID
         self.peeringConnectionID = peeringConnectionID
         self.routeTableIDs = routeTableIDs
+        self.manageRoutes = manageRoutes
     }
 
     public var json: JSON {
-        .object([
+        var fields: [(String, JSON)] = [
             ("vpc_id", .string(vpcID)), ("region", .string(region)),
             ("account_id", .optional(accountID)), ("role_arn", .optional(roleARN)),
             ("external_id", .optional(externalID)),
             ("peering_connection_id", .optional(peeringConnectionID)),
             ("route_table_ids", .strings(routeTableIDs)),
-        ])
+        ]
+        // Only when off, so earlier requests keep their idempotency hash.
+        if !manageRoutes { fields.append(("manage_routes", false)) }
+        return .object(fields)
     }
 }
 

@@ -10,7 +10,7 @@ public struct SetupValidator: Sendable {
         "account_id", "role_arn", "external_id", "peer", "agent_version", "dry_run", "extra_services",
     ]
     static let peerFields: Set<String> = [
-        "vpc_id", "region", "account_id", "role_arn", "external_id", "peering_connection_id", "route_table_ids",
+        "vpc_id", "region", "account_id", "role_arn", "external_id", "peering_connection_id", "route_table_ids", "manage_routes",
     ]
     /// Subnets in one endpoint: one per Availability Zone, and no region has more than this many.
     static let maxSubnets = 16
@@ -181,11 +181,15 @@ public struct SetupValidator: Sendable {
             scoped.add("peering_connection_id", "invalid_format", "peering_connection_id must look like pcx-0123456789abcdef0")
         }
         let routeTables = scoped.idList(value, "route_table_ids", prefix: "rtb", required: false, max: 200)
+        var manageRoutes = true
+        if let flag = value["manage_routes"], !flag.isNull {
+            if let bool = flag.boolValue { manageRoutes = bool } else { scoped.add("manage_routes", "invalid_type", "manage_routes must be true or false") }
+        }
         problems.list.append(contentsOf: scoped.list)
         guard scoped.list.isEmpty, let vpcID, let region else { return nil }
         return PeerRequest(
             vpcID: vpcID, region: region, accountID: accountID ?? roleARN.flatMap(AWSIdentifiers.roleARNAccount),
-            roleARN: roleARN, externalID: externalID, peeringConnectionID: peering, routeTableIDs: routeTables ?? [])
+            roleARN: roleARN, externalID: externalID, peeringConnectionID: peering, routeTableIDs: routeTables ?? [], manageRoutes: manageRoutes)
     }
 }
 
