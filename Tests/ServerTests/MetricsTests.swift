@@ -57,6 +57,9 @@ import Testing
         #expect(pending?["value"]?.doubleValue == 1)
         let queued = samples("privatelinkd_jobs").first { $0["labels"]?["kind"]?.stringValue == "provision" && $0["labels"]?["state"]?.stringValue == "queued" }
         #expect(queued?["value"]?.doubleValue == 1)
+        // In-place changes are counted too: the updating status and update jobs are always there.
+        #expect(samples("privatelinkd_setups").contains { $0["labels"]?["status"]?.stringValue == "updating" && $0["value"]?.doubleValue == 0 })
+        #expect(samples("privatelinkd_jobs").contains { $0["labels"]?["kind"]?.stringValue == "update" })
         #expect(samples("privatelinkd_oldest_queued_job_age_seconds").first?["value"]?.doubleValue.map { $0 >= 0 } == true)
     }
 

@@ -62,6 +62,24 @@ import Testing
         #expect(try api.app.store.get(id)?.setup.status == .ready)
     }
 
+    @Test func aPeeringSetupChangesOnlyItsPeersRouteTables() throws {
+        let body =
+            #"{"site":"us1","mode":"vpc_peering","region":"us-east-1","vpc_id":"vpc-0123456789abcdef0","subnet_ids":["subnet-01234567"],"security_group_ids":["sg-01234567"],"services":["metrics"],"peer":{"vpc_id":"vpc-89abcdef","region":"us-east-1"}}"#
+        let id = try #require(api.call("POST", "/v1/setups", body: body).1?["id"]?.stringValue)
+        try api.app.store.database.write { db in
+            try db.run("UPDATE jobs SET state = 'succeeded' WHERE setup_id = ?", [.text(id)])
+            try db.run("UPDATE setups SET status = 'ready' WHERE id = ?", [.text(id)])
+        }
+        let (preview, json) = patch(id, #"{"peer": {"route_table_ids": ["rtb-01234567"]}}"#, etag: nil, query: "?dry_run=true")
+        #expect(preview.status == 200 && json?["change"]?["steps"] == ["check_routes"])
+        #expect(json?["request"]?["peer"]?["route_table_ids"] == ["rtb-01234567"] && json?["request"]?["peer"]?["vpc_id"] == "vpc-89abcdef")
+        let (refused, refusedJSON) = patch(id, #"{"peer": {"vpc_id": "vpc-11111111"}}"#, etag: nil, query: "?dry_run=true")
+        #expect(refused.status == 422 && refusedJSON?["error"]?["details"]?.arrayValue?.first?["field"] == "peer.vpc_id")
+        let etag = try #require(api.call("GET", "/v1/setups/\(id)").0.header("ETag"))
+        let (applied, appliedJSON) = patch(id, #"{"peer": {"route_table_ids": ["rtb-01234567"]}}"#, etag: etag)
+        #expect(applied.status == 202 && appliedJSON?["peer"]?["route_table_ids"] == ["rtb-01234567"])
+    }
+
     @Test func aDryRunAnswersTheDifferenceAndStoresNothing() throws {
         let (id, etag) = try readySetup()
         let revision = try api.app.store.revision(id)

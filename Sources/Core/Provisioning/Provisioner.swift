@@ -248,14 +248,7 @@ public final class Provisioner: @unchecked Sendable {
 
     /// The peering side of a `vpc_peering` setup: the agents' region, account and role.
     func peeringSteps(setup: SetupRecord, request: JSON, job: JobRecord, owner: String, context: CallContext) throws -> PeeringSteps? {
-        guard setup.mode == .vpcPeering, let peerJSON = request["peer"], let vpc = peerJSON["vpc_id"]?.stringValue,
-            let region = peerJSON["region"]?.stringValue
-        else { return nil }
-        let peer = PeerRequest(
-            vpcID: vpc, region: region, accountID: peerJSON["account_id"]?.stringValue, roleARN: peerJSON["role_arn"]?.stringValue,
-            externalID: peerJSON["external_id"]?.stringValue, peeringConnectionID: peerJSON["peering_connection_id"]?.stringValue,
-            routeTableIDs: peerJSON["route_table_ids"]?.arrayValue?.compactMap(\.stringValue) ?? [],
-            manageRoutes: peerJSON["manage_routes"]?.boolValue ?? true)
+        guard setup.mode == .vpcPeering, let peer = PeerRequest(stored: request["peer"]) else { return nil }
         let peerContext =
             peer.roleARN == nil && (peer.accountID == nil || peer.accountID == setup.accountID)
             ? context

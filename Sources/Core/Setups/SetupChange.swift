@@ -4,6 +4,8 @@
 public struct SetupChange: Sendable, Equatable {
     /// What a PATCH may change. Anything else that differs is `422 immutable_field`.
     public static let changeable: Set<String> = ["services", "extra_services", "subnet_ids", "security_group_ids", "agent_version"]
+    /// What may change of a `vpc_peering` setup's `peer` (a merge patch of that object).
+    public static let changeablePeer: Set<String> = ["route_table_ids", "manage_routes"]
     /// Fields a patch may carry beside them: `dry_run` asks for the plan only.
     static let controls: Set<String> = ["dry_run"]
 
@@ -27,7 +29,23 @@ public struct SetupChange: Sendable, Equatable {
         var problems: [ValidationProblem] = []
         for (key, value) in changes {
             let current = fields.first { $0.0 == key }?.1 ?? .null
-            if changeable.contains(key) || controls.contains(key) {
+            if key == "peer", case let .object(peerChanges) = value, case var .object(peer) = current {
+                // The agents' side: only its route tables (and whether privatelinkd manages them) change.
+                for (name, new) in peerChanges {
+                    let old = peer.first { $0.0 == name }?.1 ?? .null
+                    if changeablePeer.contains(name) {
+                        peer.removeAll { $0.0 == name }
+                        if !new.isNull { peer.append((name, new)) }
+                    } else if new != old && !(new.isNull && old.isNull) {
+                        problems.append(
+                            ValidationProblem(
+                                field: "peer.\(name)", code: "immutable_field",
+                                message: "peer.\(name) cannot change in place; peer.route_table_ids and peer.manage_routes can"))
+                    }
+                }
+                fields.removeAll { $0.0 == key }
+                fields.append((key, .object(peer)))
+            } else if changeable.contains(key) || controls.contains(key) {
                 fields.removeAll { $0.0 == key }
                 if !value.isNull { fields.append((key, value)) }
             } else if value != current && !(value.isNull && current.isNull) {
@@ -49,7 +67,8 @@ public struct SetupChange: Sendable, Equatable {
     /// The difference between the endpoints the setup has (`current`: their keys and service
     /// names) and the ones the changed request plans. An endpoint that stays is never replaced.
     public init(
-        current: [(key: String, serviceName: String)], subnetIDs: [String], securityGroupIDs: [String], changed request: SetupRequest, plan: Plan
+        current: [(key: String, serviceName: String)], subnetIDs: [String], securityGroupIDs: [String], peer: PeerRequest? = nil,
+        changed request: SetupRequest, plan: Plan
     ) {
         let have = Set(current.map(\.serviceName))
         let want = Set(plan.endpoints.map(\.serviceName))
@@ -65,6 +84,10 @@ public struct SetupChange: Sendable, Equatable {
         if !added.isEmpty { steps.append(.preflightExistingEndpoints) }
         steps += added.map { .createEndpoint($0.key) } + modified.map { .modifyEndpoint($0) } + removed.map { .removeEndpoint($0) }
         if !added.isEmpty || !modified.isEmpty { steps.append(.waitAvailable) }
+        // New route tables for a peering: add the routes there (routes already added stay).
+        if let peer, let changed = request.peer, Set(peer.routeTableIDs) != Set(changed.routeTableIDs) || peer.manageRoutes != changed.manageRoutes {
+            steps.append(.checkRoutes)
+        }
         self.steps = steps
     }
 

@@ -24,6 +24,16 @@ public struct PeerRequest: Sendable, Equatable {
         self.manageRoutes = manageRoutes
     }
 
+    /// Reads the peer back from a stored request's `peer` object (nil when there is none).
+    public init?(stored value: JSON?) {
+        guard let value, let vpc = value["vpc_id"]?.stringValue, let region = value["region"]?.stringValue else { return nil }
+        self.init(
+            vpcID: vpc, region: region, accountID: value["account_id"]?.stringValue, roleARN: value["role_arn"]?.stringValue,
+            externalID: value["external_id"]?.stringValue, peeringConnectionID: value["peering_connection_id"]?.stringValue,
+            routeTableIDs: value["route_table_ids"]?.arrayValue?.compactMap(\.stringValue) ?? [],
+            manageRoutes: value["manage_routes"]?.boolValue ?? true)
+    }
+
     public var json: JSON {
         var fields: [(String, JSON)] = [
             ("vpc_id", .string(vpcID)), ("region", .string(region)),

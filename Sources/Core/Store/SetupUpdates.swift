@@ -27,13 +27,13 @@ extension SetupStore {
             }
             try db.run(
                 """
-                UPDATE setups SET services = ?, extra_services = ?, subnet_ids = ?, security_group_ids = ?, agent_version = ?, request = ?,
-                    updated_at = ? WHERE id = ?
+                UPDATE setups SET services = ?, extra_services = ?, subnet_ids = ?, security_group_ids = ?, agent_version = ?, peer = ?,
+                    request = ?, updated_at = ? WHERE id = ?
                 """,
                 [
                     StoredJSON.text(request.services), StoredJSON.text(request.extraServices), StoredJSON.text(request.subnetIDs),
-                    StoredJSON.text(request.securityGroupIDs), .optional(request.agentVersion), .text(request.json.serializedString), .text(now),
-                    .text(id),
+                    StoredJSON.text(request.securityGroupIDs), .optional(request.agentVersion), StoredJSON.text(request.peer?.json ?? .null),
+                    .text(request.json.serializedString), .text(now), .text(id),
                 ])
             if change.touchesAWS {
                 for endpoint in change.added { try Self.insertPlanned(db, endpoint, setupID: id, actor: actor, now: now) }

@@ -43,7 +43,7 @@ struct SetupChangesAPI: Sendable {
         let plan = Plan(request: request, site: site)
         let change = SetupChange(
             current: detail.endpoints.map { ($0.services[0], $0.serviceName) }, subnetIDs: setup.subnetIDs, securityGroupIDs: setup.securityGroupIDs,
-            changed: request, plan: plan)
+            peer: PeerRequest(stored: try store.storedRequest(id)["peer"]), changed: request, plan: plan)
         if setup.mode == .vpcPeering && !(change.added.isEmpty && change.removed.isEmpty) {
             throw APIError.validation([
                 ValidationProblem(
