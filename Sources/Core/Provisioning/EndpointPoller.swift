@@ -16,6 +16,9 @@ public final class EndpointPoller: @unchecked Sendable {
     private var stopping = false
     private var nudged = false
     private var nudgedAfterCreate = false
+    /// Ticks left at `pollIntervalAfterCreate` before the back-off doubles again.
+    private var fastTicks = 0
+    static let fastTicksAfterCreate = 4
     /// Called after a tick made parked jobs due (the Provisioner wakes its workers).
     var onJobsWoken: (@Sendable () -> Void)?
     private let done = DispatchSemaphore(value: 0)
@@ -70,13 +73,18 @@ public final class EndpointPoller: @unchecked Sendable {
             nudgedAfterCreate = false
             condition.unlock()
             if stop { return }
-            if wasNudged {
-                interval = min(interval, afterCreate ? min(configuration.pollIntervalAfterCreate, configuration.pollInterval) : configuration.pollInterval)
-            }
+            let fast = min(configuration.pollIntervalAfterCreate, configuration.pollInterval)
+            if afterCreate { fastTicks = Self.fastTicksAfterCreate }
+            if wasNudged { interval = min(interval, afterCreate ? fast : configuration.pollInterval) }
             do {
                 let changed = try tick()
-                // A change keeps the pace (a fresh endpoint's next state may follow soon); quiet doubles it.
-                interval = changed ? min(interval, configuration.pollInterval) : min(configuration.maxPollInterval, interval * 2)
+                // A few quick ticks after a create; then a change keeps the pace and quiet doubles it.
+                if fastTicks > 0 {
+                    fastTicks -= 1
+                    interval = fast
+                } else {
+                    interval = changed ? min(interval, configuration.pollInterval) : min(configuration.maxPollInterval, interval * 2)
+                }
             } catch {
                 logger.warning("endpoint poll failed", metadata: ["error": "\(error)"])
                 interval = min(configuration.maxPollInterval, interval * 2)

@@ -10,9 +10,10 @@ public struct ProvisioningConfiguration: Sendable {
     /// The poller's first interval; it doubles while nothing changes, up to `maxPollInterval`.
     public var pollInterval: TimeInterval = 5
     public var maxPollInterval: TimeInterval = 60
-    /// The interval right after a create or a modify, doubling from there: a new endpoint's first
-    /// states are seen at once, not after a back-off grown while nothing happened. Describes are
-    /// cheap (20 per second per account and region) and still one per account and region per tick.
+    /// The interval for a few ticks right after a create or a modify, doubling after them: a new
+    /// endpoint's first states are seen at once, not after a back-off grown while nothing happened.
+    /// Describes are cheap (20 per second per account and region) and still one per account and
+    /// region per tick.
     public var pollIntervalAfterCreate: TimeInterval = 0.25
     /// An endpoint not available by then fails its setup.
     public var endpointTimeout: TimeInterval = 15 * 60
