@@ -32,6 +32,8 @@ final class AWSFaultProxy: @unchecked Sendable {
     let describeCalls = Locked<[[String]]>([])
     /// The parameters of every CreateVpcEndpoint, in order.
     let creates = Locked<[[String: String]]>([])
+    /// The parameters of every ModifyVpcEndpoint, in order.
+    let modifies = Locked<[[String: String]]>([])
     /// The parameters of every STS AssumeRole, in order.
     let assumeRoles = Locked<[[String: String]]>([])
 
@@ -47,6 +49,7 @@ final class AWSFaultProxy: @unchecked Sendable {
         let form = Self.form(request.body)
         let action = form["Action"] ?? ""
         if action == "AssumeRole" { assumeRoles.withLock { $0.append(form) } }
+        if action == "ModifyVpcEndpoint" { modifies.withLock { $0.append(form) } }
         let fault = rules.withLock { rules -> (status: Int, code: String)? in
             guard var queue = rules.faults[action], !queue.isEmpty else { return nil }
             let next = queue.removeFirst()

@@ -82,6 +82,19 @@ import Testing
         }
         #expect(modifies == [2])
 
+        // And back the other way: the subnet added again, the first group removed.
+        let reverse = #"{"subnet_ids": \#(JSON.strings(world.net.subnets).serializedString), "security_group_ids": ["\#(group)"]}"#
+        #expect(patch(app, id, reverse, etag: etag(app, id)).0.status == 202)
+        let back = try tests.settle(world, id)
+        #expect(back.setup.status == .ready && vpce(back, "metrics") == metrics && vpce(back, "api") == api, "\(back.setup.errorMessage ?? "")")
+        let modifyParameters = world.proxy.modifies.withLock { $0 }
+        #expect(modifyParameters.count == 4)
+        #expect(
+            modifyParameters.suffix(2).allSatisfy {
+                $0["AddSubnetId.1"] == world.net.subnets[1] && $0["RemoveSecurityGroupId.1"] == world.net.securityGroup && $0["RemoveSubnetId.1"] == nil
+                    && $0["AddSecurityGroupId.1"] == nil
+            }, "\(modifyParameters)")
+
         // Remove a service: its endpoint is deleted, the other is untouched.
         #expect(patch(app, id, #"{"services": ["metrics"]}"#, etag: etag(app, id)).0.status == 202)
         let fourth = try tests.settle(world, id)
