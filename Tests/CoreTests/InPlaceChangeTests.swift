@@ -110,4 +110,35 @@ import Testing
         #expect(state.arrayValue?.allSatisfy { ["deleted", "InvalidVpcEndpointId.NotFound"].contains($0.stringValue ?? "") } == true, "\(state)")
         #expect(try world.store.events(id)?.contains { $0.toState == "updating" && $0.reason?.contains("delete api") == true } == true)
     }
+
+    @Test func aPeeringSetupGainsAndLosesAServiceWithItsZone() throws {
+        let world = try ProvisioningTests.world(rules: .init(pendingPolls: 1), services: ["metrics", "api"])
+        let tests = ProvisioningTests()
+        let agents = try tests.agentsVPC(world)
+        var request = try tests.peeringRequest(world, agents, nameTables: false)
+        request.services = ["metrics"]
+        let id = try tests.submit(world, request)
+        world.provisioner.start()
+        defer { world.provisioner.stop(timeout: 10) }
+        #expect(try tests.settle(world, id).setup.status == .ready)
+        let provisioner = world.provisioner
+        let app = Application(catalog: world.catalog, store: world.store, logger: Logger(label: "test"), workQueued: { provisioner.notify() })
+        let route53 = Route53Client(client: world.fixture.aws)
+        func agentZones() throws -> Set<String> { Set(try route53.listHostedZonesByVPC(vpcID: agents.vpc, vpcRegion: agents.region).map(\.name)) }
+        #expect(try agentZones().count == 1)
+
+        let (added, addedJSON) = patch(app, id, #"{"services": ["metrics", "api"]}"#, etag: etag(app, id))
+        #expect(added.status == 202)
+        let steps = addedJSON?["change"]?["steps"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        #expect(steps.suffix(3) == ["create_hosted_zone:api", "upsert_alias_record:api", "associate_zone:api"], "\(steps)")
+        let grown = try tests.settle(world, id)
+        #expect(grown.setup.status == .ready && grown.endpoints.count == 2, "\(grown.setup.errorMessage ?? "")")
+        #expect(try agentZones().count == 2, "the new endpoint's zone answers in the agents' VPC")
+
+        #expect(patch(app, id, #"{"services": ["metrics"]}"#, etag: etag(app, id)).0.status == 202)
+        let shrunk = try tests.settle(world, id)
+        #expect(shrunk.setup.status == .ready && shrunk.endpoints.map(\.services) == [["metrics"]], "\(shrunk.setup.errorMessage ?? "")")
+        #expect(try agentZones().count == 1, "the removed endpoint's zone is gone")
+        #expect(try world.store.database.read { try PeeringRows.zones($0, setupID: id) }.count == 1)
+    }
 }

@@ -247,9 +247,12 @@ struct PeeringSteps {
     /// zones privatelinkd created. Zones are shared by reference like endpoints: one that another
     /// live setup still uses keeps its record and the associations that setup relies on; the last
     /// user deletes it when privatelinkd created it. Zones that existed before are left as they were.
-    func deleteZones() throws {
-        let zones = try store.database.read { try PeeringRows.zones($0, setupID: setup.id) }
+    /// Teardown: every zone of the setup. `endpointKey`: only that endpoint's (its service was
+    /// removed in place), whose rows are then forgotten so the endpoint can go too.
+    func deleteZones(endpointKey: String? = nil) throws {
         let endpoints = try store.get(setup.id)?.endpoints ?? []
+        let only = endpointKey.map { key in endpoints.first { $0.services[0] == key }?.id ?? "" }
+        let zones = try store.database.read { try PeeringRows.zones($0, setupID: setup.id) }.filter { only == nil || $0.endpointID == only }
         for zone in zones {
             guard let zoneID = zone.zoneID else { continue }
             let use = try store.database.read { try PeeringRows.zoneUse($0, zoneID: zoneID, excluding: setup.id) }
@@ -272,6 +275,7 @@ struct PeeringSteps {
             }
             try Self.ignoringGone { try route53.deleteHostedZone(id: zoneID) }
         }
+        if let only { try write { db, _ in try PeeringRows.removeZones(db, setupID: setup.id, endpointID: only) } }
     }
 
     /// Removes the routes privatelinkd added and the peering connection it created, unless another

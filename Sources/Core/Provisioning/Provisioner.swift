@@ -289,7 +289,9 @@ public final class Provisioner: @unchecked Sendable {
         case let .modifyEndpoint(key):
             try steps.modifyEndpoint(key: key)
             poller.wakeUp(afterCreate: true)
-        case let .removeEndpoint(key): try steps.removeEndpoint(key: key)
+        case let .removeEndpoint(key):
+            try peering?.deleteZones(endpointKey: key)  // a peering's zone for it goes first
+            try steps.removeEndpoint(key: key)
         case .waitAvailable: return try steps.waitAvailable()
         case let .createHostedZone(key): try needPeering().createHostedZone(key)
         case let .upsertAliasRecord(key): try needPeering().upsertAliasRecord(key)

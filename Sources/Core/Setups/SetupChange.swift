@@ -84,6 +84,13 @@ public struct SetupChange: Sendable, Equatable {
         if !added.isEmpty { steps.append(.preflightExistingEndpoints) }
         steps += added.map { .createEndpoint($0.key) } + modified.map { .modifyEndpoint($0) } + removed.map { .removeEndpoint($0) }
         if !added.isEmpty || !modified.isEmpty { steps.append(.waitAvailable) }
+        // A peering's new endpoints get their zone, alias record and association, as in a new setup.
+        let addedKeys = Set(added.map(\.key))
+        steps += plan.stepValues.filter { step in
+            guard let key = step.endpointKey, addedKeys.contains(key) else { return false }
+            if case .createEndpoint = step { return false }
+            return true
+        }
         // New route tables for a peering: add the routes there (routes already added stay).
         if let peer, let changed = request.peer, Set(peer.routeTableIDs) != Set(changed.routeTableIDs) || peer.manageRoutes != changed.manageRoutes {
             steps.append(.checkRoutes)

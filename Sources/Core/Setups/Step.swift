@@ -84,6 +84,18 @@ public enum Step: Hashable, Sendable {
     }
 }
 
+extension Step {
+    /// The endpoint a step is about (its key: the endpoint's first service), if it is about one.
+    public var endpointKey: String? {
+        switch self {
+        case let .createEndpoint(key), let .modifyEndpoint(key), let .removeEndpoint(key), let .createHostedZone(key), let .upsertAliasRecord(key),
+            let .authorizeAssociation(key), let .associateZone(key):
+            key
+        default: nil
+        }
+    }
+}
+
 extension Array where Element == Step {
     /// The stored spellings, in order.
     public var texts: [String] { map(\.text) }

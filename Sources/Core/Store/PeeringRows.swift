@@ -42,6 +42,11 @@ public enum PeeringRows {
         return try zones(db, setupID: setupID).first { $0.endpointID == endpoint.id }!
     }
 
+    /// Forgets this setup's zone rows for one endpoint (an in-place change removed its service).
+    public static func removeZones(_ db: Connection, setupID: String, endpointID: String) throws {
+        try db.run("DELETE FROM hosted_zones WHERE setup_id = ? AND endpoint_id = ?", [.text(setupID), .text(endpointID)])
+    }
+
     public static func setZone(_ db: Connection, rowID: String, zoneID: String, adopted: Bool, now: String) throws {
         try db.run(
             "UPDATE hosted_zones SET zone_id = ?, adopted = ?, updated_at = ? WHERE id = ?",

@@ -44,13 +44,6 @@ struct SetupChangesAPI: Sendable {
         let change = SetupChange(
             current: detail.endpoints.map { ($0.services[0], $0.serviceName) }, subnetIDs: setup.subnetIDs, securityGroupIDs: setup.securityGroupIDs,
             peer: PeerRequest(stored: try store.storedRequest(id)["peer"]), changed: request, plan: plan)
-        if setup.mode == .vpcPeering && !(change.added.isEmpty && change.removed.isEmpty) {
-            throw APIError.validation([
-                ValidationProblem(
-                    field: "services", code: "not_supported",
-                    message: "adding or removing services of a vpc_peering setup in place is not supported yet; create a new setup")
-            ])
-        }
         if dryRun {
             return .json(200, .object([("dry_run", true), ("request", request.json), ("change", change.json)]))
         }
