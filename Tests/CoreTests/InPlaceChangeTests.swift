@@ -141,4 +141,41 @@ import Testing
         #expect(try agentZones().count == 1, "the removed endpoint's zone is gone")
         #expect(try world.store.database.read { try PeeringRows.zones($0, setupID: id) }.count == 1)
     }
+
+    @Test func aFailedChangeSaysWhatWasNotAppliedAndRetryContinuesIt() throws {
+        let world = try ProvisioningTests.world(rules: .init(pendingPolls: 1), services: ["metrics"])
+        let tests = ProvisioningTests()
+        let id = try tests.submit(world, try tests.request(world, services: ["metrics"]))
+        world.provisioner.start()
+        defer { world.provisioner.stop(timeout: 10) }
+        let first = try tests.settle(world, id)
+        #expect(first.setup.status == .ready)
+        let metrics = try #require(vpce(first, "metrics"))
+        let provisioner = world.provisioner
+        let app = Application(catalog: world.catalog, store: world.store, logger: Logger(label: "test"), workQueued: { provisioner.notify() })
+        // A group that does not admit 443 yet: the change's preflight stops it before any change.
+        let closed = try world.fixture.raw(
+            "CreateSecurityGroup", [("GroupName", "closed-\(UUID().uuidString.prefix(8))"), ("GroupDescription", "no 443"), ("VpcId", world.net.vpc)]
+        ).text("groupId")!
+        let body = #"{"security_group_ids": ["\#(world.net.securityGroup)", "\#(closed)"]}"#
+        #expect(patch(app, id, body, etag: etag(app, id)).0.status == 202)
+        let failed = try tests.settle(world, id)
+        #expect(failed.setup.status == .failed && failed.setup.errorMessage?.contains(closed) == true, "\(failed.setup.errorMessage ?? "")")
+        let job = try #require(failed.jobs.first { $0.kind == .update })
+        #expect(job.state == .failed && job.completedSteps == 0 && job.lastError?.contains("security_group_blocks_443") == true, "\(job)")
+        #expect(try world.fixture.ec2().describeVpcEndpoints(ids: [metrics]).first?.securityGroupIDs == [world.net.securityGroup], "nothing applied")
+
+        try world.fixture.raw(
+            "AuthorizeSecurityGroupIngress",
+            [
+                ("GroupId", closed), ("IpPermissions.1.IpProtocol", "tcp"), ("IpPermissions.1.FromPort", "443"), ("IpPermissions.1.ToPort", "443"),
+                ("IpPermissions.1.IpRanges.1.CidrIp", "10.0.0.0/8"),
+            ])
+        _ = try world.store.requestRetry(id, actor: "test")
+        world.provisioner.notify()
+        let retried = try tests.settle(world, id)
+        #expect(retried.setup.status == .ready && vpce(retried, "metrics") == metrics, "\(retried.setup.errorMessage ?? "")")
+        #expect(retried.jobs.first { $0.kind == .update }.map { $0.id == job.id && $0.state == .succeeded } == true, "the same update job went on")
+        #expect(Set(try world.fixture.ec2().describeVpcEndpoints(ids: [metrics]).first?.securityGroupIDs ?? []) == [world.net.securityGroup, closed])
+    }
 }

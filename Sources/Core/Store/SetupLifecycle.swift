@@ -73,7 +73,10 @@ extension SetupStore {
             try TransitionLog.moveJob(
                 db, id: job.id, to: .queued, actor: actor.name, requestID: actor.requestID,
                 reason: "retry from step \(resume < job.steps.count ? job.steps[resume] : "end")", now: now)
-            try TransitionLog.moveSetup(db, id: id, to: .pending, actor: actor.name, requestID: actor.requestID, reason: "retry requested", now: now)
+            // A failed in-place change goes on as one: the setup is `updating` again, not new.
+            try TransitionLog.moveSetup(
+                db, id: id, to: job.kind == .update ? .updating : .pending, actor: actor.name, requestID: actor.requestID, reason: "retry requested",
+                now: now)
             return try Self.detail(db, id: id)!
         }
     }
