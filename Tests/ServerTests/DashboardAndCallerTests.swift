@@ -34,6 +34,17 @@ import Testing
         #expect(missing.status == 404 && json?["error"]?["code"] == "not_found")
     }
 
+    @Test func theOpenAPIDocumentIsJSONAndNamesEveryRoute() throws {
+        let api = SetupsAPITests.make()
+        let (response, document) = api.call("GET", "/openapi.json")
+        #expect(response.status == 200)
+        let paths = try #require(document?["paths"])
+        for route in api.app.router.routes {
+            let operation = paths[route.pattern]?[route.method.rawValue.lowercased()]
+            #expect(operation != nil, "\(route.method.rawValue) \(route.pattern) is not in the OpenAPI document")
+        }
+    }
+
     @Test func meNamesTheCallerAndCountsAreTheCallersTeamsOnly() throws {
         let access = try AccessControlTests()
         #expect(access.call("GET", "/v1/me").0.status == 401)
