@@ -172,6 +172,8 @@ def run(driver):
     WebDriverWait(driver, 30, poll_frequency=0.1, ignored_exceptions=[StaleElementReferenceException]).until(
         lambda d: len(d.find_elements(By.CSS_SELECTOR, "#endpoints tbody tr")) == 1)
     wait_text(driver, "#endpoints", metrics_vpce)
+    wait_text(driver, "#steps", "update job, succeeded")
+    wait_text(driver, "#plan-steps", "delete_endpoint:api")
     assert driver.execute_script("return window.__sameDocument === true"), "the page was reloaded"
 
     step("delete asks first; cancelling changes nothing")

@@ -103,7 +103,7 @@ export async function setupPage(main, session, id) {
   }
 
   function renderSteps(setup) {
-    const job = setup.jobs?.[0];
+    const job = [...(setup.jobs ?? [])].reverse().find((j) => j.kind !== "verify"); // the newest plan that ran
     if (!job) return fill(sections.steps);
     fill(sections.steps, h("h2", {}, "Plan ", h("span", { class: "muted" }, `(${job.kind} job, ${job.state})`)),
       h("ol", { class: "steps", id: "plan-steps" }, job.steps.map((step, index) => {
