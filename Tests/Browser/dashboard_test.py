@@ -25,7 +25,9 @@ def browser():
     options = webdriver.ChromeOptions()
     for argument in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,2000",
                      "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                     "--disable-default-apps", "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=127.0.0.1"]:
+                     "--disable-default-apps", "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=127.0.0.1",
+                     # Nothing leaves loopback: any other name fails to resolve, any other host meets a dead proxy.
+                     "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]:
         options.add_argument(argument)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")), options=options)
