@@ -20,8 +20,12 @@ public final class Database: Sendable {
     private let readerSlots: DispatchSemaphore
     private let readerCount: Int
     private let isClosed = Locked(false)
-    /// A connection that only asks `PRAGMA data_version` (opened on first use).
-    private let versionReader = Locked<(connection: Connection, statement: Statement)?>(nil)
+    /// Connections that only ask `PRAGMA data_version` (each opened on first use), one per stripe:
+    /// a request thread uses its own stripe's, so authenticated requests on several threads do not
+    /// queue behind one connection.
+    private let versionReaders = (0..<Database.versionStripes).map { _ in Locked<(connection: Connection, statement: Statement)?>(nil) }
+    /// How many `versionReaders`: a version is only comparable with one from the same stripe.
+    public static let versionStripes = 4
 
     public init(path: String, readers: Int = 4) throws {
         self.path = path
@@ -59,8 +63,8 @@ public final class Database: Sendable {
     /// A number that changes whenever another connection (another process, or this one's writer)
     /// has committed since the last call: `PRAGMA data_version` on a connection of its own. Lets a
     /// cache of rarely changed rows skip a read transaction while nothing was written.
-    public func dataVersion() throws -> Int {
-        try versionReader.withLock { reader in
+    public func dataVersion(stripe: Int = Database.currentVersionStripe()) throws -> Int {
+        try versionReaders[stripe % Self.versionStripes].withLock { reader in
             guard !isClosed.withLock({ $0 }) else { throw DatabaseClosedError() }
             if reader == nil {
                 let connection = try Self.openReader(path)
@@ -68,6 +72,11 @@ public final class Database: Sendable {
             }
             return try reader!.statement.singleInt()  // kept prepared: this runs per authenticated request
         }
+    }
+
+    /// The calling thread's stripe: a hash of its pthread id (versions compare within a stripe).
+    public static func currentVersionStripe() -> Int {
+        Int((UInt(bitPattern: Int(bitPattern: pthread_self())) &* 0x9E37_79B9_7F4A_7C15) >> 62) % versionStripes
     }
 
     /// Answers when a reader connection can run a statement (the health check).
@@ -119,7 +128,7 @@ public final class Database: Sendable {
         for _ in 0..<readerCount { readerSlots.wait() }
         isClosed.withLock { $0 = true }
         readers.withLock { $0.removeAll() }
-        versionReader.withLock { $0 = nil }
+        for reader in versionReaders { reader.withLock { $0 = nil } }
         for _ in 0..<readerCount { readerSlots.signal() }
         writer.withLock { connection in
             try? connection?.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -9,8 +9,9 @@ public final class TokenStore: Sendable {
     public let clock: Clock
     /// Token rows by id as read at a `Database.dataVersion`; any commit elsewhere (a revocation by
     /// `privatelinkd token revoke` included) changes the version and empties it, so a request never
-    /// acts on a row older than the last commit.
-    private let rows = Locked<(version: Int, byID: [String: CachedToken])>((-1, [:]))
+    /// acts on a row older than the last commit. One cache per `Database` version stripe: a version
+    /// is only comparable with one from its own stripe's connection.
+    private let caches = (0..<Database.versionStripes).map { _ in Locked<(version: Int, byID: [String: CachedToken])>((-1, [:])) }
 
     /// A token row as read, its stored digest decoded, and the text that last matched it (compared
     /// in constant time before hashing again: a repeated token costs no SHA-256).
@@ -80,22 +81,24 @@ public final class TokenStore: Sendable {
     /// The token's row when `text` is its token: from the cache while nothing was committed since
     /// it was read.
     private func verifiedRow(_ id: String, _ text: String) throws -> TokenRecord? {
-        let version = try database.dataVersion()
+        let stripe = Database.currentVersionStripe()
+        let rows = caches[stripe]
+        let version = try database.dataVersion(stripe: stripe)
         let presented = Array(text.utf8)
         if let cached = rows.withLock({ $0.version == version ? $0.byID[id] : nil }) {
             if let known = cached.verifiedText, APIToken.constantTimeEqual(known, presented) { return cached.record }
             guard APIToken.matches(text, digest: cached.digest) else { return nil }
-            remember(CachedToken(record: cached.record, digest: cached.digest, verifiedText: presented), id: id, version: version)
+            remember(CachedToken(record: cached.record, digest: cached.digest, verifiedText: presented), id: id, version: version, in: rows)
             return cached.record
         }
         guard let token = try database.read({ try TokenRows.byID($0, id) }), let digest = APIToken.digestBytes(hex: token.secretSHA256)
         else { return nil }
         let matched = APIToken.matches(text, digest: digest)
-        remember(CachedToken(record: token, digest: digest, verifiedText: matched ? presented : nil), id: id, version: version)
+        remember(CachedToken(record: token, digest: digest, verifiedText: matched ? presented : nil), id: id, version: version, in: rows)
         return matched ? token : nil
     }
 
-    private func remember(_ token: CachedToken, id: String, version: Int) {
+    private func remember(_ token: CachedToken, id: String, version: Int, in rows: Locked<(version: Int, byID: [String: CachedToken])>) {
         rows.withLock { rows in
             if rows.version != version || rows.byID.count >= Self.cachedRows { rows = (version, [:]) }
             rows.byID[id] = token
