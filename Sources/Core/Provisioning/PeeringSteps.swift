@@ -29,8 +29,9 @@ struct PeeringSteps {
         return row
     }
 
-    /// The agents' VPC exists with DNS support and hostnames on; returns its CIDRs.
-    func preflightPeerVPC() throws -> [String] {
+    /// The agents' VPC exists with DNS support and hostnames on; returns its CIDRs (the security
+    /// groups' sources and the routes' destinations).
+    func peerCIDRs() throws -> [String] {
         let vpcs: [Vpc]
         do { vpcs = try peerEC2.describeVpcs(ids: [peer.vpcID]) } catch let error as AWSError where error.isNotFound {
             throw StepFailure(
@@ -46,17 +47,22 @@ struct PeeringSteps {
                 "peer_vpc_dns_disabled",
                 "\(off.joined(separator: " and ")) must be on for the agents' VPC \(peer.vpcID): the private hosted zones only answer in VPCs with both")
         }
-        // What AWS would refuse later: overlapping ranges, and a table that already routes the
-        // other range elsewhere.
+        return vpc.cidrBlocks
+    }
+
+    /// The `preflight_peer_vpc` step: the agents' VPC as `peerCIDRs` checks it, then what AWS would
+    /// refuse later: overlapping ranges, and a table that already routes the other range elsewhere.
+    func preflightPeerVPC() throws -> [String] {
+        let cidrs = try peerCIDRs()
         let ownCIDRs = try ec2.describeVpcs(ids: [setup.vpcID]).first?.cidrBlocks ?? []
-        if let failure = PeeringRoutes.overlap(own: ownCIDRs, ownVPC: setup.vpcID, peer: vpc.cidrBlocks, peerVPC: peer.vpcID) { throw failure }
+        if let failure = PeeringRoutes.overlap(own: ownCIDRs, ownVPC: setup.vpcID, peer: cidrs, peerVPC: peer.vpcID) { throw failure }
         let tables = try routeTables()
-        if let failure = PeeringRoutes.conflict(in: tables.own, managed: tables.managed, destinations: vpc.cidrBlocks, peering: peer.peeringConnectionID)
+        if let failure = PeeringRoutes.conflict(in: tables.own, managed: tables.managed, destinations: cidrs, peering: peer.peeringConnectionID)
             ?? PeeringRoutes.conflict(in: tables.peer, managed: tables.managed, destinations: ownCIDRs, peering: peer.peeringConnectionID)
         {
             throw failure
         }
-        return vpc.cidrBlocks
+        return cidrs
     }
 
     /// Both VPCs' route tables, and the ones privatelinkd adds routes to: those named in
@@ -152,8 +158,6 @@ struct PeeringSteps {
         }
     }
 
-    /// Routes to the other VPC through the peering connection, both ways; added only to the route
-    /// tables the request names, otherwise reported with the fix.
     /// Routes both ways through the peering: added to the managed tables (recorded, so teardown
     /// removes exactly those), left alone where they already go through it. With `manage_routes`
     /// false and no tables named, every table of both VPCs must already have them.

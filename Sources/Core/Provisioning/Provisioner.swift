@@ -279,7 +279,7 @@ public final class Provisioner: @unchecked Sendable {
             try steps.preflightServices(subnets: subnets)
         case .preflightSecurityGroups:
             // Agents reach the endpoints from the peer VPC in peering mode.
-            let sources = peering != nil ? try needPeering().preflightPeerVPC() : try steps.vpcCIDRs()
+            let sources = peering != nil ? try needPeering().peerCIDRs() : try steps.vpcCIDRs()
             try steps.preflightSecurityGroups(sourceCIDRs: sources)
         case .preflightExistingEndpoints: return try steps.adoptExisting()
         case .preflightPeerVPC: peerCIDRs = try needPeering().preflightPeerVPC()
@@ -299,7 +299,7 @@ public final class Provisioner: @unchecked Sendable {
         case .createPeering: try needPeering().createPeering()
         case .acceptPeering: try needPeering().acceptPeering()
         case .checkRoutes:
-            if peerCIDRs.isEmpty { peerCIDRs = try needPeering().preflightPeerVPC() }
+            if peerCIDRs.isEmpty { peerCIDRs = try needPeering().peerCIDRs() }
             try needPeering().checkRoutes(peerCIDRs: peerCIDRs)
         case let .authorizeAssociation(key): try needPeering().authorizeAssociation(key)
         case let .associateZone(key): try needPeering().associateZone(key)

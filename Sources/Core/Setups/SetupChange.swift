@@ -13,17 +13,14 @@ public struct SetupChange: Sendable, Equatable {
     /// removes). A field outside `changeable` may be sent only with its current value; otherwise it
     /// is a problem naming it.
     public static func merge(stored: JSON, patch: JSON) -> Result<JSON, SetupValidationError> {
+        func refused(_ problems: [ValidationProblem]) -> Result<JSON, SetupValidationError> {
+            .failure(SetupValidationError(problems: problems, siteNotSupported: false, supportedSites: []))
+        }
         guard case let .object(changes) = patch else {
-            return .failure(
-                SetupValidationError(
-                    problems: [ValidationProblem(field: "", code: "invalid_type", message: "a merge patch must be a JSON object")], siteNotSupported: false,
-                    supportedSites: []))
+            return refused([ValidationProblem(field: "", code: "invalid_type", message: "a merge patch must be a JSON object")])
         }
         guard case var .object(fields) = stored else {
-            return .failure(
-                SetupValidationError(
-                    problems: [ValidationProblem(field: "", code: "invalid_value", message: "the stored request is not an object")], siteNotSupported: false,
-                    supportedSites: []))
+            return refused([ValidationProblem(field: "", code: "invalid_value", message: "the stored request is not an object")])
         }
         fields.removeAll { $0.0 == "service_region" }  // derived, not asked for
         var problems: [ValidationProblem] = []
@@ -36,7 +33,7 @@ public struct SetupChange: Sendable, Equatable {
                     if changeablePeer.contains(name) {
                         peer.removeAll { $0.0 == name }
                         if !new.isNull { peer.append((name, new)) }
-                    } else if new != old && !(new.isNull && old.isNull) {
+                    } else if new != old {
                         problems.append(
                             ValidationProblem(
                                 field: "peer.\(name)", code: "immutable_field",
@@ -48,14 +45,14 @@ public struct SetupChange: Sendable, Equatable {
             } else if changeable.contains(key) || controls.contains(key) {
                 fields.removeAll { $0.0 == key }
                 if !value.isNull { fields.append((key, value)) }
-            } else if value != current && !(value.isNull && current.isNull) {
+            } else if value != current {
                 problems.append(
                     ValidationProblem(
                         field: key, code: "immutable_field",
                         message: "\(key) cannot change in place; \(changeable.sorted().joined(separator: ", ")) can (a new setup changes the rest)"))
             }
         }
-        return problems.isEmpty ? .success(.object(fields)) : .failure(SetupValidationError(problems: problems, siteNotSupported: false, supportedSites: []))
+        return problems.isEmpty ? .success(.object(fields)) : refused(problems)
     }
 
     /// New endpoints, kept ones whose subnets or groups change, removed ones.

@@ -29,8 +29,9 @@ struct SetupChangesAPI: Sendable {
 
         guard let detail = try store.get(id) else { throw APIError.notFound("setup \(id)") }
         let setup = detail.setup
+        let stored = try store.storedRequest(id)
         let merged: JSON
-        switch SetupChange.merge(stored: try store.storedRequest(id), patch: patch) {
+        switch SetupChange.merge(stored: stored, patch: patch) {
         case let .success(json): merged = json
         case let .failure(failure): throw APIError.validation(failure.problems)
         }
@@ -43,7 +44,7 @@ struct SetupChangesAPI: Sendable {
         let plan = Plan(request: request, site: site)
         let change = SetupChange(
             current: detail.endpoints.map { ($0.services[0], $0.serviceName) }, subnetIDs: setup.subnetIDs, securityGroupIDs: setup.securityGroupIDs,
-            peer: PeerRequest(stored: try store.storedRequest(id)["peer"]), changed: request, plan: plan)
+            peer: PeerRequest(stored: stored["peer"]), changed: request, plan: plan)
         if dryRun {
             return .json(200, .object([("dry_run", true), ("request", request.json), ("change", change.json)]))
         }

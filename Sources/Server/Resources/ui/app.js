@@ -1,6 +1,6 @@
 // The dashboard's shell: who is calling (GET /v1/me), the token prompt when tokens are on, the
 // hash router, and one live event stream whose transitions every page may listen to.
-import { api, followEvents, get, token } from "./api.js";
+import { followEvents, get, token } from "./api.js";
 import { fill, h } from "./dom.js";
 import { setupsPage } from "./setups.js";
 import { setupPage } from "./setup.js";
@@ -100,5 +100,4 @@ document.getElementById("sign-out").addEventListener("click", () => {
   token.clear();
   location.reload();
 });
-export { api };
 start();

@@ -37,6 +37,18 @@ export function when(timestamp) {
   return timestamp ? timestamp.replace("T", " ").replace(/\.\d+Z$|Z$/, "") : "–";
 }
 
+/** "subnet-a, subnet-b subnet-c" → ["subnet-a", "subnet-b", "subnet-c"]. */
+export function idList(text) {
+  return text.split(/[\s,]+/).filter(Boolean);
+}
+
+/** A checkbox per PrivateLink service of a site (ids `${idPrefix}${service}`), ticked when in `ticked`. */
+export function serviceChoices(site, idPrefix, ticked = []) {
+  return (site?.services ?? []).filter((s) => s.service_name).map((s) =>
+    h("label", { class: "service" }, h("input", { type: "checkbox", name: "service", id: `${idPrefix}${s.id}`, value: s.id, checked: ticked.includes(s.id) }),
+      ` ${s.display_name} `, h("small", { class: "mono muted" }, s.hostname)));
+}
+
 /** Calls fn at most once per `ms`, with the latest arguments (for bursts of events). */
 export function debounce(fn, ms) {
   let timer = null;

@@ -2,15 +2,12 @@
 // Agent version; a dry run shows the difference plan as the form changes, and the change is applied
 // only after a confirmation, with If-Match set to the ETag the preview was computed against.
 import { api, get } from "./api.js";
-import { confirmDialog, debounce, fill, h } from "./dom.js";
+import { confirmDialog, debounce, fill, h, idList, serviceChoices } from "./dom.js";
 
 /** Opens the editor in `container`; `currentETag()` is the ETag of the setup as shown; `done()` closes it. */
 export async function editSetup(container, setup, currentETag, done) {
   const site = await get(`/v1/sites/${setup.site}`);
-  const list = (text) => text.split(/[\s,]+/).filter(Boolean);
-  const services = h("div", { class: "choices", id: "edit-services" }, site.services.filter((s) => s.service_name).map((s) =>
-    h("label", {}, h("input", { type: "checkbox", value: s.id, id: `edit-svc-${s.id}`, checked: setup.services.includes(s.id) }), ` ${s.display_name} `,
-      h("small", { class: "mono muted" }, s.hostname))));
+  const services = h("div", { class: "choices", id: "edit-services" }, serviceChoices(site, "edit-svc-", setup.services));
   const subnets = h("input", { id: "edit-subnet_ids", value: setup.subnet_ids.join(" ") });
   const groups = h("input", { id: "edit-security_group_ids", value: setup.security_group_ids.join(" ") });
   const agent = h("input", { id: "edit-agent_version", value: setup.agent_version ?? "", placeholder: "7.52.1" });
@@ -22,7 +19,7 @@ export async function editSetup(container, setup, currentETag, done) {
   function patch() {
     const body = {
       services: [...services.querySelectorAll("input:checked")].map((c) => c.value),
-      subnet_ids: list(subnets.value), security_group_ids: list(groups.value),
+      subnet_ids: idList(subnets.value), security_group_ids: idList(groups.value),
     };
     if (agent.value.trim() !== (setup.agent_version ?? "")) body.agent_version = agent.value.trim() || null;
     return body;

@@ -1,7 +1,7 @@
 // The new-setup form: the three modes, the site's services to tick, a live dry-run plan preview
 // as the form changes, and the API's validation problems shown next to their fields.
 import { api, get } from "./api.js";
-import { debounce, fill, h } from "./dom.js";
+import { debounce, fill, h, idList, serviceChoices } from "./dom.js";
 
 const MODES = [
   ["same_region", "Same region", "endpoints in the site's own region"],
@@ -58,24 +58,22 @@ export async function newSetupPage(main, session) {
   function showServices() {
     const site = sites.find((s) => s.id === controls.site.value);
     if (!controls.region.value && site?.aws_region) controls.region.placeholder = site.aws_region;
-    fill(servicesBox, (site?.services ?? []).filter((s) => s.service_name).map((s) =>
-      h("label", { class: "service" }, h("input", { type: "checkbox", name: "service", id: `svc-${s.id}`, value: s.id }), ` ${s.display_name} `, h("small", { class: "mono muted" }, s.hostname))));
+    fill(servicesBox, serviceChoices(site, "svc-"));
   }
   controls.site.addEventListener("change", showServices);
   showServices();
 
-  const list = (text) => text.split(/[\s,]+/).filter(Boolean);
   function body() {
     const mode = form.querySelector("input[name=mode]:checked").value;
     peerBox.hidden = mode !== "vpc_peering";
     const site = sites.find((s) => s.id === controls.site.value);
     const out = { site: controls.site.value, mode, region: controls.region.value.trim() || site?.aws_region };
     for (const name of ["vpc_id", "account_id", "role_arn", "external_id", "agent_version"]) if (controls[name].value.trim()) out[name] = controls[name].value.trim();
-    for (const name of ["subnet_ids", "security_group_ids"]) out[name] = list(controls[name].value);
+    for (const name of ["subnet_ids", "security_group_ids"]) out[name] = idList(controls[name].value);
     out.services = [...servicesBox.querySelectorAll("input:checked")].map((c) => c.value);
     if (mode === "vpc_peering") {
       out.peer = { vpc_id: controls["peer.vpc_id"].value.trim(), region: controls["peer.region"].value.trim() };
-      const tables = list(controls["peer.route_table_ids"].value);
+      const tables = idList(controls["peer.route_table_ids"].value);
       if (tables.length) out.peer.route_table_ids = tables;
     }
     return out;
