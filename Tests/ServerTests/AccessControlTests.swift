@@ -147,6 +147,34 @@ import Testing
         #expect(try tokens.list().first { $0.name == "operator" }?.lastUsedAt == used)
     }
 
+    @Test func lastUsedIsWrittenAgainOnceTheIntervalHasPassed() throws {
+        let database = app.store.database
+        let now = Locked(Date(timeIntervalSince1970: 1_800_000_000))
+        let clocked = TokenStore(database: database, clock: Clock { now.withLock { $0 } })
+        let (_, text) = try clocked.create(name: "clocked", role: .reader, team: nil, expiresIn: nil, actor: "cli:test")
+        func lastUsed() throws -> String? { try clocked.list().first { $0.name == "clocked" }?.lastUsedAt }
+        #expect(try clocked.check(text) != .unknown)
+        clocked.flush()
+        let first = try #require(try lastUsed())
+        now.withLock { $0 += TokenStore.touchInterval - 1 }
+        _ = try clocked.check(text)
+        clocked.flush()
+        #expect(try lastUsed() == first)
+        now.withLock { $0 += 2 }
+        _ = try clocked.check(text)
+        clocked.flush()
+        #expect(try lastUsed() != first)
+    }
+
+    @Test func theBearerSchemeIsReadInAnyCaseWithSpacesAround() {
+        #expect(Authenticator.bearerToken("Bearer plk_x") == "plk_x")
+        #expect(Authenticator.bearerToken("bEaReR \t plk_x \t") == "plk_x")
+        #expect(Authenticator.bearerToken("Bearer ") == nil)
+        #expect(Authenticator.bearerToken("Bearer") == nil)
+        #expect(Authenticator.bearerToken("Basic dXNlcjpwYXNz") == nil)
+        #expect(Authenticator.bearerToken("Bearerx plk_x") == nil)
+    }
+
     @Test func theProxysIdentityHeaderCountsOnlyFromATrustedPeer() throws {
         let person = [("X-Forwarded-Email", "alice@example.com")]
         let trusted = call("POST", "/v1/setups", body: validSetupJSON, headers: person, peer: "127.0.0.1")

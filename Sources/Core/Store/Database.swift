@@ -1,5 +1,6 @@
 import CSQLite
 import Foundation
+import Synchronization
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -74,10 +75,21 @@ public final class Database: Sendable {
         }
     }
 
-    /// The calling thread's stripe: a hash of its pthread id (versions compare within a stripe).
+    /// The calling thread's stripe (versions compare within a stripe): threads take stripes in
+    /// turn on first use, so a handful of request threads never share one, as hashing their ids
+    /// could make them.
     public static func currentVersionStripe() -> Int {
-        Int((UInt(bitPattern: Int(bitPattern: pthread_self())) &* 0x9E37_79B9_7F4A_7C15) >> 62) % versionStripes
+        if let stored = pthread_getspecific(stripeKey) { return Int(bitPattern: stored) - 1 }
+        let stripe = nextStripe.add(1, ordering: .relaxed).oldValue % versionStripes
+        pthread_setspecific(stripeKey, UnsafeRawPointer(bitPattern: stripe + 1))
+        return stripe
     }
+    private static let stripeKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
+    private static let nextStripe = Atomic<Int>(0)
 
     /// Answers when a reader connection can run a statement (the health check).
     public func ping() throws {

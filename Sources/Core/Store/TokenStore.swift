@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// API tokens: minted and revoked by `privatelinkd token …` (also beside a running server, through
 /// WAL), checked on every request. Revocation and expiry hold from the next request on, since
@@ -19,10 +20,15 @@ public final class TokenStore: Sendable {
         let record: TokenRecord
         let digest: [UInt8]
         var verifiedText: [UInt8]?
+        let use: UseMark
     }
     private static let cachedRows = 1024
-    /// When each token's `last_used_at` was last written by this process.
-    private let lastTouched = Locked<[String: Date]>([:])
+    /// When this process last wrote a token's `last_used_at` (seconds since 1970), one object per
+    /// token shared by every cache stripe, so the per-request check is an atomic load.
+    private final class UseMark: Sendable {
+        let lastWritten = Atomic<Int>(Int.min)
+    }
+    private let useMarks = Locked<[String: UseMark]>([:])
     private let touchQueue = DispatchQueue(label: "privatelinkd.token-touch")
     public static let touchInterval: TimeInterval = 60
 
@@ -65,7 +71,7 @@ public final class TokenStore: Sendable {
     /// Checks a presented token: lookup by id, then a constant-time comparison of the hashes.
     public func check(_ text: String) throws -> Check {
         guard let id = APIToken.lookupID(text) else { return .unknown }
-        guard let token = try verifiedRow(id, text) else { return .unknown }
+        guard let (token, use) = try verifiedRow(id, text) else { return .unknown }
         let now = clock.now()
         if token.revokedAt != nil { return .revoked(token) }
         if token.expiresAt != nil, token.isExpired(at: Timestamp.string(now)) {
@@ -74,28 +80,36 @@ public final class TokenStore: Sendable {
             }
             return .expired(token)
         }
-        noteUse(token.id, at: now)
+        noteUse(token.id, use, at: now)
         return .valid(token)
     }
 
     /// The token's row when `text` is its token: from the cache while nothing was committed since
     /// it was read.
-    private func verifiedRow(_ id: String, _ text: String) throws -> TokenRecord? {
+    private func verifiedRow(_ id: String, _ text: String) throws -> (TokenRecord, UseMark)? {
         let stripe = Database.currentVersionStripe()
         let rows = caches[stripe]
         let version = try database.dataVersion(stripe: stripe)
         let presented = Array(text.utf8)
         if let cached = rows.withLock({ $0.version == version ? $0.byID[id] : nil }) {
-            if let known = cached.verifiedText, APIToken.constantTimeEqual(known, presented) { return cached.record }
+            if let known = cached.verifiedText, APIToken.constantTimeEqual(known, presented) { return (cached.record, cached.use) }
             guard APIToken.matches(text, digest: cached.digest) else { return nil }
-            remember(CachedToken(record: cached.record, digest: cached.digest, verifiedText: presented), id: id, version: version, in: rows)
-            return cached.record
+            remember(
+                CachedToken(record: cached.record, digest: cached.digest, verifiedText: presented, use: cached.use), id: id, version: version,
+                in: rows)
+            return (cached.record, cached.use)
         }
         guard let token = try database.read({ try TokenRows.byID($0, id) }), let digest = APIToken.digestBytes(hex: token.secretSHA256)
         else { return nil }
         let matched = APIToken.matches(text, digest: digest)
-        remember(CachedToken(record: token, digest: digest, verifiedText: matched ? presented : nil), id: id, version: version, in: rows)
-        return matched ? token : nil
+        let use = useMarks.withLock { marks in
+            if let mark = marks[id] { return mark }
+            let mark = UseMark()
+            marks[id] = mark
+            return mark
+        }
+        remember(CachedToken(record: token, digest: digest, verifiedText: matched ? presented : nil, use: use), id: id, version: version, in: rows)
+        return matched ? (token, use) : nil
     }
 
     private func remember(_ token: CachedToken, id: String, version: Int, in rows: Locked<(version: Int, byID: [String: CachedToken])>) {
@@ -106,13 +120,12 @@ public final class TokenStore: Sendable {
     }
 
     /// Writes `last_used_at` when this process has not written it for a minute.
-    private func noteUse(_ id: String, at now: Date) {
-        let due = lastTouched.withLock { seen -> Bool in
-            if let last = seen[id], now.timeIntervalSince(last) < Self.touchInterval { return false }
-            seen[id] = now
-            return true
-        }
-        guard due else { return }
+    private func noteUse(_ id: String, _ mark: UseMark, at now: Date) {
+        let second = Int(now.timeIntervalSince1970)
+        let last = mark.lastWritten.load(ordering: .relaxed)
+        guard last == .min || second - last >= Int(Self.touchInterval) || second < last else { return }
+        // One thread wins the minute; the others saw it due but lost the exchange.
+        guard mark.lastWritten.compareExchange(expected: last, desired: second, ordering: .relaxed).exchanged else { return }
         touchQueue.async { [database] in
             _ = try? database.write { try TokenRows.touch($0, id: id, now: Timestamp.string(now)) }
         }

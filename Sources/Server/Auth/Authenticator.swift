@@ -100,11 +100,19 @@ public struct Authenticator: Sendable {
 
     /// The credentials of `Bearer <token>` (the scheme in any case), or nil for another scheme.
     static func bearerToken(_ authorization: String) -> String? {
-        let scheme = "bearer ".utf8
-        guard authorization.utf8.count > scheme.count,
-            zip(authorization.utf8, scheme).allSatisfy({ a, b in (a >= 65 && a <= 90 ? a | 0x20 : a) == b })
-        else { return nil }
-        let rest = authorization.utf8.dropFirst(scheme.count)
-        return String(Substring(rest).trimmingASCIISpaces)
+        var authorization = authorization
+        return authorization.withUTF8 { bytes -> String? in
+            let scheme: StaticString = "bearer "
+            guard bytes.count > scheme.utf8CodeUnitCount else { return nil }
+            for i in 0..<scheme.utf8CodeUnitCount {
+                let byte = bytes[i]
+                guard (byte >= 65 && byte <= 90 ? byte | 0x20 : byte) == scheme.utf8Start[i] else { return nil }
+            }
+            var start = scheme.utf8CodeUnitCount
+            var end = bytes.count
+            while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
+            while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+        }
     }
 }
