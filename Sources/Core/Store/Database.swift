@@ -20,13 +20,15 @@ public final class Database: Sendable {
     private let readers: Locked<[Connection]>
     private let readerSlots: DispatchSemaphore
     private let readerCount: Int
-    private let isClosed = Locked(false)
+    private let isClosed = Atomic(false)
     /// Connections that only ask `PRAGMA data_version` (each opened on first use), one per stripe:
     /// a request thread uses its own stripe's, so authenticated requests on several threads do not
     /// queue behind one connection.
     private let versionReaders = (0..<Database.versionStripes).map { _ in Locked<(connection: Connection, statement: Statement)?>(nil) }
     /// How many `versionReaders`: a version is only comparable with one from the same stripe.
     public static let versionStripes = 4
+    /// The `-shm` file's wal-index header, mapped (nil for a database without one).
+    private let walIndex: WALIndexHeader?
 
     public init(path: String, readers: Int = 4) throws {
         self.path = path
@@ -34,8 +36,13 @@ public final class Database: Sendable {
         let writer = try Connection(path: path)
         self.writer = Locked(writer)
         self.readerCount = max(1, readers)
-        self.readers = Locked([try Self.openReader(path)])
+        let reader = try Self.openReader(path)
+        self.readers = Locked([reader])
         self.readerSlots = DispatchSemaphore(value: readerCount)
+        // A first read opens the WAL and its shared memory, which the header lives in.
+        let headerConnection = try Self.openReader(path)
+        _ = try headerConnection.firstRow("PRAGMA schema_version", []) { $0.int(0) }
+        walIndex = WALIndexHeader(connection: headerConnection)
     }
 
     /// Readers are opened read-write (a read-only open cannot create the -shm file before the
@@ -66,13 +73,35 @@ public final class Database: Sendable {
     /// cache of rarely changed rows skip a read transaction while nothing was written.
     public func dataVersion(stripe: Int = Database.currentVersionStripe()) throws -> Int {
         try versionReaders[stripe % Self.versionStripes].withLock { reader in
-            guard !isClosed.withLock({ $0 }) else { throw DatabaseClosedError() }
+            guard !isClosed.load(ordering: .acquiring) else { throw DatabaseClosedError() }
             if reader == nil {
                 let connection = try Self.openReader(path)
                 reader = (connection, try connection.statement("PRAGMA data_version"))
             }
             return try reader!.statement.singleInt()  // kept prepared: this runs per authenticated request
         }
+    }
+
+    /// What `dataVersion` tells, comparable across calls: equal marks mean nobody committed in
+    /// between. Read from the mapped wal-index header when it is readable (no system call), else
+    /// from `PRAGMA data_version` on the stripe's connection.
+    public struct ChangeMark: Equatable, Sendable {
+        fileprivate enum Source: Equatable, Sendable {
+            case walIndex(WALIndexHeader.Mark)
+            case dataVersion(stripe: Int, Int)
+            case none
+        }
+        fileprivate let source: Source
+        /// Never equal to a mark that was read: for an empty cache.
+        public static let none = ChangeMark(source: .none)
+    }
+
+    public func changeMark(stripe: Int = Database.currentVersionStripe()) throws -> ChangeMark {
+        if let mark = walIndex?.mark() {
+            guard !isClosed.load(ordering: .acquiring) else { throw DatabaseClosedError() }
+            return ChangeMark(source: .walIndex(mark))
+        }
+        return ChangeMark(source: .dataVersion(stripe: stripe, try dataVersion(stripe: stripe)))
     }
 
     /// The calling thread's stripe (versions compare within a stripe): threads take stripes in
@@ -123,22 +152,32 @@ public final class Database: Sendable {
     /// Runs `body` on a reader connection inside a deferred transaction: every statement in it
     /// sees one consistent snapshot, whatever writers do meanwhile.
     public func read<T>(_ body: (Connection) throws -> T) throws -> T {
+        try withReader { connection in
+            try connection.run("BEGIN DEFERRED")
+            defer { try? connection.run("COMMIT") }
+            return try body(connection)
+        }
+    }
+
+    /// Like `read` for a body that runs a single statement: SQLite runs it as its own read
+    /// transaction, so the `BEGIN`/`COMMIT` round trip is skipped (the per-request lookups).
+    public func readOne<T>(_ body: (Connection) throws -> T) throws -> T { try withReader(body) }
+
+    /// Lends an idle reader connection (or a new one) while fewer than `readerCount` are busy.
+    private func withReader<T>(_ body: (Connection) throws -> T) throws -> T {
         readerSlots.wait()
         defer { readerSlots.signal() }
-        // Holding a slot means fewer than `readerCount` readers are busy: take an idle one or open one.
         let idle = readers.withLock { $0.popLast() }
-        guard !isClosed.withLock({ $0 }) else { throw DatabaseClosedError() }
+        guard !isClosed.load(ordering: .acquiring) else { throw DatabaseClosedError() }
         let connection = try idle ?? Self.openReader(path)
         defer { readers.withLock { $0.append(connection) } }
-        try connection.run("BEGIN DEFERRED")
-        defer { try? connection.run("COMMIT") }
         return try body(connection)
     }
 
     /// Closes every connection (after waiting for readers in use). Further calls throw.
     public func close() {
         for _ in 0..<readerCount { readerSlots.wait() }
-        isClosed.withLock { $0 = true }
+        isClosed.store(true, ordering: .releasing)
         readers.withLock { $0.removeAll() }
         for reader in versionReaders { reader.withLock { $0 = nil } }
         for _ in 0..<readerCount { readerSlots.signal() }

@@ -141,7 +141,7 @@ public final class SetupStore: Sendable {
 
     /// The setup's revision and team in one indexed lookup (the `GET /v1/setups/{id}` fast path).
     public func revisionAndTeam(_ id: String) throws -> (revision: Int, team: String?)? {
-        try database.read { db in
+        try database.readOne { db in
             try db.firstRow("SELECT revision, team FROM setups WHERE id = ?", [.text(id)], { ($0.int(0), $0.optionalString(1)) })
         }
     }

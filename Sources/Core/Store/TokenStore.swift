@@ -8,11 +8,11 @@ import Synchronization
 public final class TokenStore: Sendable {
     public let database: Database
     public let clock: Clock
-    /// Token rows by id as read at a `Database.dataVersion`; any commit elsewhere (a revocation by
-    /// `privatelinkd token revoke` included) changes the version and empties it, so a request never
-    /// acts on a row older than the last commit. One cache per `Database` version stripe: a version
-    /// is only comparable with one from its own stripe's connection.
-    private let caches = (0..<Database.versionStripes).map { _ in Locked<(version: Int, byID: [String: CachedToken])>((-1, [:])) }
+    /// Token rows by id as read at a `Database.ChangeMark`; any commit elsewhere (a revocation by
+    /// `privatelinkd token revoke` included) changes the mark and empties the cache, so a request
+    /// never acts on a row older than the last commit. One cache per version stripe: a
+    /// `data_version` mark is only comparable with one from its own stripe's connection.
+    private let caches = (0..<Database.versionStripes).map { _ in Locked<(version: Database.ChangeMark, byID: [String: CachedToken])>((.none, [:])) }
 
     /// A token row as read, its stored digest decoded, and the text that last matched it (compared
     /// in constant time before hashing again: a repeated token costs no SHA-256).
@@ -89,7 +89,7 @@ public final class TokenStore: Sendable {
     private func verifiedRow(_ id: String, _ text: String) throws -> (TokenRecord, UseMark)? {
         let stripe = Database.currentVersionStripe()
         let rows = caches[stripe]
-        let version = try database.dataVersion(stripe: stripe)
+        let version = try database.changeMark(stripe: stripe)
         let presented = Array(text.utf8)
         if let cached = rows.withLock({ $0.version == version ? $0.byID[id] : nil }) {
             if let known = cached.verifiedText, APIToken.constantTimeEqual(known, presented) { return (cached.record, cached.use) }
@@ -112,7 +112,9 @@ public final class TokenStore: Sendable {
         return matched ? (token, use) : nil
     }
 
-    private func remember(_ token: CachedToken, id: String, version: Int, in rows: Locked<(version: Int, byID: [String: CachedToken])>) {
+    private func remember(
+        _ token: CachedToken, id: String, version: Database.ChangeMark, in rows: Locked<(version: Database.ChangeMark, byID: [String: CachedToken])>
+    ) {
         rows.withLock { rows in
             if rows.version != version || rows.byID.count >= Self.cachedRows { rows = (version, [:]) }
             rows.byID[id] = token

@@ -22,25 +22,28 @@ public enum Identifier {
             state = (ms, (UInt16.random(in: 0...UInt16.max, using: &generator) & 0x7FFF, generator.next()))
             return (state.ms, state.random)
         }
-        // 128 bits: 48 time | 16 hi | 64 lo, written as 26 base-32 digits (first digit 3 bits).
-        var bits: [UInt8] = []
-        bits.reserveCapacity(26)
+        // 128 bits: 48 time | 16 hi | 64 lo, written as 26 base-32 digits (first digit 3 bits),
+        // straight into the string's storage: this runs for every request's id.
         let high = (time << 16) | UInt64(random.0)  // top 64 bits
         let low = random.1
-        for i in 0..<26 {
-            let shift = 125 - i * 5  // bit position of this digit's lowest bit, counting from 0 at the bottom of 130
-            let value: UInt64
-            if shift >= 64 {
-                value = (high >> UInt64(shift - 64)) & 0x1F
-            } else if shift + 5 <= 64 {
-                value = (low >> UInt64(shift)) & 0x1F
-            } else {
-                let lowPart = low >> UInt64(shift)
-                let highPart = high << UInt64(64 - shift)
-                value = (lowPart | highPart) & 0x1F
+        var prefix = prefix
+        return prefix.withUTF8 { head in
+            String(unsafeUninitializedCapacity: head.count + 26) { out in
+                _ = out.initialize(from: head)
+                for i in 0..<26 {
+                    let shift = 125 - i * 5  // bit position of this digit's lowest bit, counting from 0 at the bottom of 130
+                    let value: UInt64
+                    if shift >= 64 {
+                        value = (high >> UInt64(shift - 64)) & 0x1F
+                    } else if shift + 5 <= 64 {
+                        value = (low >> UInt64(shift)) & 0x1F
+                    } else {
+                        value = ((low >> UInt64(shift)) | (high << UInt64(64 - shift))) & 0x1F
+                    }
+                    out[head.count + i] = alphabet[Int(value)]
+                }
+                return head.count + 26
             }
-            bits.append(alphabet[Int(value)])
         }
-        return prefix + String(decoding: bits, as: UTF8.self)
     }
 }

@@ -59,13 +59,20 @@ public struct Application: HTTPResponder {
     }
 
     public func respond(to request: Request) -> Response {
-        chain.respond(to: request, endpoint: route)
+        var request = request
+        prepare(&request)
+        return chain.respond(to: request, endpoint: route)
+    }
+
+    /// Resolves the route once: the event loop, the middleware and `route` all read it.
+    public func prepare(_ request: inout Request) {
+        if request.resolvedRoute == nil { request.resolvedRoute = router.resolve(method: request.method, path: request.path) }
     }
 
     /// Each route says whether it runs on the event loop (reads that never wait) or on a worker;
     /// what matches no route (404, 405, preflights) is answered on the loop.
     public func answersInline(_ request: Request) -> Bool {
-        (router.execution(method: request.method, path: request.path) ?? .inline) == .inline
+        (router.route(router.resolution(of: request))?.execution ?? .inline) == .inline
     }
 
     private func route(_ request: Request) -> Response {
@@ -75,7 +82,7 @@ public struct Application: HTTPResponder {
             guard !allowed.isEmpty else { return APIError.notFound("path \(path)").response }
             return cors.preflight(request, allowedMethods: allowed)
         }
-        switch router.match(method: request.method, path: path) {
+        switch router.resolution(of: request) {
         case .notFound:
             return APIError.notFound("path \(path)").response
         case let .methodNotAllowed(allowed):
@@ -85,8 +92,9 @@ public struct Application: HTTPResponder {
                     "\(Echo.text(request.method.rawValue, limit: 32)) is not allowed on \(Echo.text(path, limit: 120)); use \(allowed.map(\.rawValue).joined(separator: ", "))",
                 headerFields: [.allow: allowed.map(\.rawValue).joined(separator: ", ")]
             ).response
-        case let .found(handler, parameters, _, access):
-            if case let .role(needed) = access {
+        case let .route(index, parameters):
+            let route = router.routes[index]
+            if case let .role(needed) = route.access {
                 let identity = request.identity ?? Identity(actor: "anonymous", role: .reader, team: "")
                 guard identity.role >= needed else {
                     denied.count("forbidden")
@@ -98,7 +106,7 @@ public struct Application: HTTPResponder {
                 }
             }
             do {
-                return try handler(RequestContext(request: request, parameters: parameters))
+                return try route.handler(RequestContext(request: request, parameters: parameters))
             } catch let error as HTTPResponseError {
                 return error.response
             } catch {

@@ -62,48 +62,40 @@ public struct Router: Sendable {
         routes.append(Route(method: method, pattern: pattern, segments: segments, execution: execution, access: access, handler: handler))
     }
 
-    public enum Match {
-        case found(Handler, [String: String], Execution, Access)
+    /// What a request's method and path resolve to: a route (by its index in `routes`) with the
+    /// path's parameters, or why none. Resolved once per request (`Request.resolvedRoute`); the
+    /// middleware and the responder read it from there.
+    public enum Resolution: Sendable {
+        case route(index: Int, parameters: [String: String])
         case methodNotAllowed(allowed: [HTTPRequest.Method])
         case notFound
     }
 
-    /// The path's segments, as bytes (this runs for every request: no `Character` work).
     private static func parts(_ path: String) -> [ArraySlice<UInt8>] {
         Array(path.utf8).split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true)
     }
 
-    public func match(method: HTTPRequest.Method, path: String) -> Match {
+    public func resolve(method: HTTPRequest.Method, path: String) -> Resolution {
         let parts = Self.parts(path)
-        for route in routes where route.segments.count == parts.count && Self.answers(route, method) && Self.matches(route.segments, parts) {
-            return .found(route.handler, Self.capture(route.segments, parts), route.execution, route.access)
+        for (index, route) in routes.enumerated()
+        where route.segments.count == parts.count && Self.answers(route, method) && Self.matches(route.segments, parts) {
+            return .route(index: index, parameters: Self.capture(route.segments, parts))
         }
         let allowed = methods(parts)
         return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed: allowed)
     }
 
-    /// Where the route for this request runs, or nil when no route matches; cheaper than `match`
-    /// (nothing is captured), since the event loop asks it of every request.
-    public func execution(method: HTTPRequest.Method, path: String) -> Execution? {
-        let parts = Self.parts(path)
-        return routes.first { $0.segments.count == parts.count && Self.answers($0, method) && Self.matches($0.segments, parts) }?.execution
+    /// The request's resolution: the one stored on it, or resolved now.
+    public func resolution(of request: Request) -> Resolution {
+        request.resolvedRoute ?? resolve(method: request.method, path: request.path)
     }
 
-    /// The pattern of the route for this request (`/v1/setups/{id}`), or nil when none matches: a
-    /// bounded label for metrics, never the raw path.
-    public func pattern(method: HTTPRequest.Method, path: String) -> String? {
-        let parts = Self.parts(path)
-        return routes.first { $0.segments.count == parts.count && Self.answers($0, method) && Self.matches($0.segments, parts) }?.pattern
+    /// The matched route of a resolution, if any.
+    func route(_ resolution: Resolution) -> Route? {
+        if case let .route(index, _) = resolution { return routes[index] }
+        return nil
     }
 
-    /// Who may call the route for this request, or nil when no route matches.
-    public func access(method: HTTPRequest.Method, path: String) -> Access? {
-        let parts = Self.parts(path)
-        return routes.first { $0.segments.count == parts.count && Self.answers($0, method) && Self.matches($0.segments, parts) }?.access
-    }
-
-    /// Every method the path answers to (with HEAD beside GET, and OPTIONS), or none for an
-    /// unknown path.
     public func methods(_ path: String) -> [HTTPRequest.Method] { methods(Self.parts(path)) }
 
     private func methods(_ parts: [ArraySlice<UInt8>]) -> [HTTPRequest.Method] {

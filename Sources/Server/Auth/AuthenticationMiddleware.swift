@@ -26,7 +26,7 @@ struct AuthenticationMiddleware: HTTPMiddleware {
                 return next(request)
             case let .failure(failure):
                 // Asked only when there is no valid identity: the common case costs no route lookup.
-                if router.access(method: request.method, path: request.path) == .open { return next(request) }
+                if router.route(router.resolution(of: request))?.access == .open { return next(request) }
                 denied.count(failure.label)
                 return failure.response
             }

@@ -218,6 +218,7 @@ final class EventLoop: @unchecked Sendable {
         request.peerHost = connection.peer.host
         let started = connection.requestStartedAt ?? monotonicSeconds()
         connection.requestStartedAt = nil
+        responder.prepare(&request)
         if responder.answersInline(request) {
             respond(connection, request: request, response: responder.respond(to: request), started: started)
             return

@@ -12,10 +12,13 @@ public protocol HTTPResponder: Sendable {
     /// True for requests answered quickly without waiting on anything (reads from WAL-mode SQLite):
     /// the event loop answers them itself and skips two thread hand-offs.
     func answersInline(_ request: Request) -> Bool
+    /// Work done once per request before the two calls above, such as resolving its route.
+    func prepare(_ request: inout Request)
 }
 
 extension HTTPResponder {
     public func answersInline(_ request: Request) -> Bool { false }
+    public func prepare(_ request: inout Request) {}
 }
 
 /// A socket-level failure.

@@ -19,6 +19,8 @@ public struct Request: Sendable {
     public var peerHost = ""
     /// Who sent it, set by `AuthenticationMiddleware` (nil before it ran, and on open routes).
     public var identity: Identity?
+    /// The route the method and path resolve to, once `HTTPResponder.prepare` looked it up.
+    public var resolvedRoute: Router.Resolution?
 
     public init(
         method: HTTPRequest.Method, target: String, version: HTTPVersion = .http11,

@@ -10,7 +10,7 @@ struct MetricsMiddleware: HTTPMiddleware {
     func respond(to request: Request, next: (Request) -> Response) -> Response {
         let started = monotonicSeconds()
         let response = next(request)
-        let route = request.method == .options ? "preflight" : router.pattern(method: request.method, path: request.path) ?? "unmatched"
+        let route = request.method == .options ? "preflight" : router.route(router.resolution(of: request))?.pattern ?? "unmatched"
         metrics.recordRequest(method: request.method, route: route, status: response.status.code, seconds: monotonicSeconds() - started)
         return response
     }

@@ -14,8 +14,14 @@ public final class ServiceMetrics: Sendable {
     /// The per-request counters and timers, made once per label set: swift-prometheus's `make…`
     /// checks names and help text and looks the metric up at every call (about 24,700 instructions
     /// a request, measured with callgrind); the label sets are bounded (route templates).
-    private let requestCounters = Locked<[String: Counter]>([:])
-    private let requestTimers = Locked<[String: DurationHistogram]>([:])
+    /// The request metrics by their labels, so a request costs a lookup, not a registry call.
+    private struct RequestLabels: Hashable {
+        let method: HTTPRequest.Method
+        let route: String
+        let status: Int
+    }
+    private let requestCounters = Locked<[RequestLabels: Counter]>([:])
+    private let requestTimers = Locked<[RequestLabels: DurationHistogram]>([:])
 
     public init() {}
 
@@ -41,11 +47,10 @@ public final class ServiceMetrics: Sendable {
 
     /// One answered request: counted by method, route template (never the raw path) and status.
     func recordRequest(method: HTTPRequest.Method, route: String, status: Int, seconds: Double) {
-        let timerKey = method.rawValue + " " + route
-        Self.made(in: requestCounters, timerKey + " " + String(status)) {
+        Self.made(in: requestCounters, RequestLabels(method: method, route: route, status: status)) {
             registry.makeCounter(descriptor: Self.requests, labels: [("method", method.rawValue), ("route", route), ("status", String(status))])
         }.increment()
-        let timer = Self.made(in: requestTimers, timerKey) {
+        let timer = Self.made(in: requestTimers, RequestLabels(method: method, route: route, status: 0)) {
             registry.makeDurationHistogram(
                 descriptor: MetricNameDescriptor(
                     namespace: "privatelinkd", metricName: "http_request_duration", unitName: "seconds",
@@ -56,7 +61,7 @@ public final class ServiceMetrics: Sendable {
     }
 
     /// The metric kept under `key`, made (once) when missing.
-    private static func made<Metric>(in cache: Locked<[String: Metric]>, _ key: String, _ make: () -> Metric) -> Metric {
+    private static func made<Key: Hashable, Metric>(in cache: Locked<[Key: Metric]>, _ key: Key, _ make: () -> Metric) -> Metric {
         if let known = cache.withLock({ $0[key] }) { return known }
         return cache.withLock { metrics in
             if let known = metrics[key] { return known }
