@@ -6,6 +6,7 @@ Environment: BASE_URL, ADMIN_TOKEN, READER_TOKEN, VPC_ID, SUBNET_IDS, SECURITY_G
 SCREENSHOTS (a folder). Every wait is bounded; the whole run is bounded by an alarm.
 """
 import os
+import re
 import signal
 import sys
 
@@ -123,6 +124,9 @@ def run(driver):
     assert driver.find_element(By.ID, "error-vpc_id").text == ""
     preview = driver.find_element(By.ID, "plan-endpoints").text
     assert "metrics.agent.datadoghq.com" in preview, preview
+    # The estimate: two endpoints in as many AZs as subnets, 730 hours at us-east-1's bundled $0.01.
+    zones = len([s for s in re.split(r"[,\s]+", os.environ["SUBNET_IDS"]) if s])
+    wait_text(driver, "#plan-cost", f"About ${2 * zones * 730 * 0.01:.2f} a month")
     shot(driver, "04-new-setup-plan")
     # The preview was a dry run: nothing is stored.
     assert driver.execute_script("return fetch('/v1/setup-counts', {headers: {Authorization: 'Bearer ' + sessionStorage.getItem('privatelinkd.token')}}).then(r => r.json()).then(j => j.total)") == 0

@@ -35,4 +35,7 @@ public enum SetupMode: String, Sendable, CaseIterable, Codable {
     case crossRegion = "cross_region"
     /// Endpoints in the site's region, private DNS off, Route53 private zones shared with a peered VPC.
     case vpcPeering = "vpc_peering"
+
+    /// Whether privatelinkd makes a private hosted zone per intake name (private DNS off).
+    public var makesHostedZones: Bool { self == .vpcPeering }
 }

@@ -24,12 +24,12 @@ enum Representation {
         ]
     }
 
-    static func setup(_ detail: SetupDetail, plan: Plan? = nil) -> JSON {
+    static func setup(_ detail: SetupDetail, plan: JSON? = nil) -> JSON {
         var fields = setupSummary(detail.setup)
         fields.append(("endpoints", .array(detail.endpoints.map(endpoint))))
         fields.append(("jobs", .array(detail.jobs.map(job))))
         fields.append(("latest_verification", detail.latestVerification.map(verification) ?? .null))
-        if let plan { fields.append(("plan", plan.json)) }
+        if let plan { fields.append(("plan", plan)) }
         return .object(fields)
     }
 

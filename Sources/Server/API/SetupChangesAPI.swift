@@ -9,6 +9,7 @@ import HTTPTypes
 struct SetupChangesAPI: Sendable {
     let catalog: Catalog
     let store: SetupStore
+    let costs: CostAPI
     let workQueued: @Sendable () -> Void
 
     func register(_ router: inout Router) {
@@ -45,8 +46,13 @@ struct SetupChangesAPI: Sendable {
         let change = SetupChange(
             current: detail.endpoints.map { ($0.services[0], $0.serviceName) }, subnetIDs: setup.subnetIDs, securityGroupIDs: setup.securityGroupIDs,
             peer: PeerRequest(stored: stored["peer"]), changed: request, plan: plan)
+        var changeJSON = change.json
+        if case var .object(fields) = changeJSON {
+            fields.append(("cost", try costs.estimate(request, plan: plan)))
+            changeJSON = .object(fields)
+        }
         if dryRun {
-            return .json(200, .object([("dry_run", true), ("request", request.json), ("change", change.json)]))
+            return .json(200, .object([("dry_run", true), ("request", request.json), ("change", changeJSON)]))
         }
         // The revision the caller read: required for a change that is kept, not for a preview, and
         // checked after the request itself (RFC 9110: a request that would fail anyway is not a 412).
@@ -67,7 +73,7 @@ struct SetupChangesAPI: Sendable {
         if change.touchesAWS { workQueued() }
         var body = Representation.setup(updated)
         if case var .object(fields) = body {
-            fields.append(("change", change.json))
+            fields.append(("change", changeJSON))
             body = .object(fields)
         }
         var response = Response.json(change.touchesAWS ? 202 : 200, body)

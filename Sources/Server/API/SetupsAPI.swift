@@ -6,6 +6,7 @@ import Foundation
 struct SetupsAPI: Sendable {
     let catalog: Catalog
     let store: SetupStore
+    let costs: CostAPI
     let cache = RenderedSetupCache()
     /// Wakes the provisioning workers when work was queued.
     let workQueued: @Sendable () -> Void
@@ -101,7 +102,7 @@ struct SetupsAPI: Sendable {
             return .json(
                 200,
                 .object([
-                    ("dry_run", true), ("request", request.json), ("plan", plan.json),
+                    ("dry_run", true), ("request", request.json), ("plan", try costs.planJSON(request, plan)),
                 ]))
         }
 
@@ -118,10 +119,11 @@ struct SetupsAPI: Sendable {
             idempotency = IdempotencyKey(scope: Self.idempotencyScope(for: context.identity), key: key, request: request.json)
         }
 
+        let planJSON = try costs.planJSON(request, plan)
         let outcome = try store.create(
             request: request, plan: plan, idempotency: idempotency, actor: context.actor, team: context.identity.team
         ) { detail in
-            (202, Response.json(.accepted, Representation.setup(detail, plan: plan)).body)
+            (202, Response.json(.accepted, Representation.setup(detail, plan: planJSON)).body)
         }
         switch outcome {
         case let .created(detail, status, body):

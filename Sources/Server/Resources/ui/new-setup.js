@@ -110,6 +110,7 @@ export async function newSetupPage(main, session) {
 
   function renderPlan(plan) {
     fill(preview, h("h2", {}, "Plan ", h("small", { class: "muted" }, "(dry run: nothing stored)")),
+      costSummary(plan.cost),
       h("h3", {}, `${plan.endpoints.length} endpoint${plan.endpoints.length === 1 ? "" : "s"}`),
       h("ul", { id: "plan-endpoints" }, plan.endpoints.map((e) => h("li", {}, h("span", { class: "mono" }, e.private_dns_name), ` (${e.services.join(", ")})`))),
       h("h3", {}, `${plan.steps.length} steps`),
@@ -129,4 +130,17 @@ export async function newSetupPage(main, session) {
       showProblems(error);
     }
   }
+}
+
+/** The plan's monthly estimate in one line, with its items as a list (or why there is none). */
+export function costSummary(cost) {
+  if (!cost) return "";
+  if (cost.monthly_usd === null) return h("p", { id: "plan-cost", class: "muted" }, cost.unknown_region || "No price is known for this region.");
+  const usd = (n) => `$${n.toFixed(2)}`;
+  const saving = cost.without_hub && cost.without_hub.monthly_usd !== null
+    ? ` (endpoints in each of the ${cost.without_hub.vpcs} VPCs instead: ${usd(cost.without_hub.monthly_usd)})` : "";
+  return h("div", { id: "plan-cost" },
+    h("p", {}, h("strong", {}, `About ${usd(cost.monthly_usd)} a month`), ` in ${cost.region}${saving}`),
+    h("ul", { class: "muted small" }, (cost.items || []).map((i) => h("li", {}, `${i.description}: ${usd(i.monthly_usd)}`))),
+    h("p", { class: "muted small" }, `On-demand rates (${cost.rates.source}, published ${cost.rates.publication_date.slice(0, 10)}); data processing not included.`));
 }
