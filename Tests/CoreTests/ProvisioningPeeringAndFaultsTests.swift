@@ -40,12 +40,7 @@ extension ProvisioningTests {
         // Teardown removes every piece privatelinkd created.
         _ = try world.store.requestTeardown(id, deleteAdopted: false, actor: "test")
         world.provisioner.notify()
-        let deadline = Date().addingTimeInterval(30)
-        var after = try #require(try world.store.get(id))
-        while ![.deleted, .failed].contains(after.setup.status) && Date() < deadline {
-            usleep(20_000)  // bounded wait for the workers
-            after = try #require(try world.store.get(id))
-        }
+        let after = try settle(world, id, timeout: 30, statuses: [.deleted, .failed])
         #expect(after.setup.status == .deleted, "\(after.setup.errorMessage ?? "")")
         #expect(try endpointsInVPC(world).isEmpty)
         #expect(try route53.listHostedZonesByVPC(vpcID: agents.vpc, vpcRegion: agentsRegion).isEmpty)

@@ -29,6 +29,15 @@ import Testing
         #expect(cross.serviceRegion == "us-east-1")
     }
 
+    @Test func aHubIsInTheSitesRegionAndTakesNoPeer() throws {
+        let hub = try validator.validate(validBody([("mode", "hub")])).get()
+        #expect(hub.mode == .hub && hub.mode.makesHostedZones && hub.peer == nil)
+        expectProblem(validBody([("mode", "hub"), ("region", "eu-west-1")]), field: "region", code: "mode_region_mismatch")
+        expectProblem(
+            validBody([("mode", "hub"), ("peer", .object([("vpc_id", "vpc-0aaaaaaaaaaaaaaaa"), ("region", "us-east-1")]))]), field: "peer",
+            code: "not_allowed")
+    }
+
     @Test func everyProblemIsReportedAtOnce() {
         let body: JSON = .object([
             ("site", "us1"), ("mode", "sideways"), ("region", "mars-north-1"), ("vpc_id", "vpc-xyz"),

@@ -13,7 +13,8 @@ struct EndpointSteps {
     let clock: Clock
 
     var crossRegion: Bool { setup.mode == .crossRegion }
-    var peering: Bool { setup.mode == .vpcPeering }
+    /// Private DNS is off where privatelinkd makes the zones (peering, hub).
+    var peering: Bool { setup.mode.makesHostedZones }
 
     func endpoints() throws -> [EndpointRecord] { try store.get(setup.id)?.endpoints ?? [] }
 

@@ -227,7 +227,7 @@ public final class Provisioner: @unchecked Sendable {
                     job, owner: owner, state: .succeeded, setupStatus: .ready,
                     reason: job.kind == .update
                         ? "the change is applied: every endpoint is available"
-                        : setup.mode == .vpcPeering
+                        : setup.mode.makesHostedZones
                             ? "every endpoint is available and every zone, record and association is in place"
                             : "every endpoint is available"
                 ) { db, now in
@@ -249,7 +249,12 @@ public final class Provisioner: @unchecked Sendable {
 
     /// The peering side of a `vpc_peering` setup: the agents' region, account and role.
     func peeringSteps(setup: SetupRecord, request: JSON, job: JobRecord, owner: String, context: CallContext) throws -> PeeringSteps? {
-        guard setup.mode == .vpcPeering, let peer = PeerRequest(stored: request["peer"]) else { return nil }
+        guard setup.mode.makesHostedZones else { return nil }
+        // A hub has no peer: its zone steps (zones, records, their teardown) are the peering
+        // steps that never reach past the hub's own VPC, so the hub stands in as the peer.
+        guard let peer = setup.mode == .hub ? PeerRequest(vpcID: setup.vpcID, region: setup.region) : PeerRequest(stored: request["peer"]) else {
+            return nil
+        }
         let peerContext =
             peer.roleARN == nil && (peer.accountID == nil || peer.accountID == setup.accountID)
             ? context

@@ -77,6 +77,7 @@ public struct Plan: Sendable, Equatable {
 
     private static func steps(for request: SetupRequest, endpoints: [PlannedEndpoint]) -> [PlanStep] {
         let peering = request.mode == .vpcPeering
+        let zones = request.mode.makesHostedZones
         let where_ =
             request.mode == .crossRegion
             ? "in \(request.region) with ServiceRegion \(request.serviceRegion)" : "in \(request.region)"
@@ -109,15 +110,13 @@ public struct Plan: Sendable, Equatable {
             steps.append(
                 PlanStep(
                     .createEndpoint(endpoint.key), action: "ec2:CreateVpcEndpoint",
-                    description: "create an Interface endpoint for \(endpoint.serviceName) \(place), private DNS \(peering ? "off" : "on")"))
+                    description: "create an Interface endpoint for \(endpoint.serviceName) \(place), private DNS \(zones ? "off" : "on")"))
         }
         steps.append(
             PlanStep(
                 .waitAvailable, action: "ec2:DescribeVpcEndpoints",
                 description: "wait until every endpoint is available (up to 10 minutes on AWS's side)"))
-        guard peering, let peer = request.peer else { return steps }
-
-        let crossAccount = peer.accountID != nil && peer.accountID != request.accountID
+        guard zones else { return steps }
         for endpoint in endpoints {
             steps.append(
                 PlanStep(
@@ -128,6 +127,8 @@ public struct Plan: Sendable, Equatable {
                     .upsertAliasRecord(endpoint.key), action: "route53:ChangeResourceRecordSets",
                     description: "UPSERT an alias A record \(endpoint.privateDNSName) to the endpoint's DNS name"))
         }
+        guard peering, let peer = request.peer else { return steps }
+        let crossAccount = peer.accountID != nil && peer.accountID != request.accountID
         if let pcx = peer.peeringConnectionID {
             steps.append(
                 PlanStep(

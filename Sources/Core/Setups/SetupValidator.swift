@@ -56,7 +56,7 @@ public struct SetupValidator: Sendable {
         if let text = problems.optionalString(body, "mode") {
             mode = SetupMode(rawValue: text)
             if mode == nil {
-                problems.add("mode", "invalid_value", "mode must be one of same_region, cross_region, vpc_peering")
+                problems.add("mode", "invalid_value", "mode must be one of same_region, cross_region, vpc_peering, hub")
             }
         } else if body["mode"] == nil || body["mode"]!.isNull, let region, let serviceRegion {
             mode = region == serviceRegion ? .sameRegion : .crossRegion
@@ -76,6 +76,10 @@ public struct SetupValidator: Sendable {
                     "region", "mode_region_mismatch",
                     "vpc_peering endpoints are created in the site's region \(serviceRegion): set region to \(serviceRegion) and put the agents' region in peer.region"
                 )
+            case .hub where region != serviceRegion:
+                problems.add(
+                    "region", "mode_region_mismatch",
+                    "a hub's endpoints are in the site's region \(serviceRegion): set region to \(serviceRegion); spokes may be in any region")
             default: break
             }
         }

@@ -35,7 +35,10 @@ public enum SetupMode: String, Sendable, CaseIterable, Codable {
     case crossRegion = "cross_region"
     /// Endpoints in the site's region, private DNS off, Route53 private zones shared with a peered VPC.
     case vpcPeering = "vpc_peering"
+    /// Endpoints in the site's region in a shared VPC, private DNS off, a Route53 private zone per
+    /// intake name; spoke VPCs are associated with the zones later (`POST /v1/setups/{id}/spokes`).
+    case hub
 
     /// Whether privatelinkd makes a private hosted zone per intake name (private DNS off).
-    public var makesHostedZones: Bool { self == .vpcPeering }
+    public var makesHostedZones: Bool { self == .vpcPeering || self == .hub }
 }

@@ -31,7 +31,12 @@ extension SetupStore {
             try TransitionLog.moveSetup(db, id: id, to: .deleting, actor: actor.name, requestID: actor.requestID, reason: "deletion requested", now: now)
             let mode = try db.firstRow("SELECT mode FROM setups WHERE id = ?", [.text(id)]) { $0.string(0) }
             // Peering pieces depend on the endpoints (alias targets): they go first.
-            let peeringSteps: [Step] = mode == SetupMode.vpcPeering.rawValue ? [.deleteZones, .deletePeering] : []
+            let peeringSteps: [Step] =
+                switch SetupMode(rawValue: mode ?? "") {
+                case .vpcPeering: [.deleteZones, .deletePeering]
+                case .hub: [.deleteZones]
+                default: []
+                }
             try Self.enqueue(
                 db, setupID: id, kind: .teardown,
                 steps: peeringSteps + [.deleteEndpoints(includeAdopted: deleteAdopted), .waitDeleted], actor: actor, now: now)

@@ -7,6 +7,7 @@ const MODES = [
   ["same_region", "Same region", "endpoints in the site's own region"],
   ["cross_region", "Cross-region", "endpoints in your region, reaching the site's region"],
   ["vpc_peering", "VPC peering", "endpoints in the site's region, Route53 zones for a peered VPC"],
+  ["hub", "Hub", "endpoints in a shared VPC of the site's region; spoke VPCs are added later"],
 ];
 
 export async function newSetupPage(main, session) {
