@@ -42,8 +42,133 @@ extension ProvisioningTests {
         world.provisioner.notify()
         let after = try settle(world, id, timeout: 30, statuses: [.deleted, .failed])
         #expect(after.setup.status == .deleted, "\(after.setup.errorMessage ?? "")")
-        #expect(after.jobs.last?.steps == ["delete_zones", "delete_endpoints", "wait_deleted"])
+        #expect(after.jobs.last?.steps == ["disassociate_zones", "delete_routes", "delete_zones", "delete_endpoints", "wait_deleted"])
         #expect(try endpointsInVPC(world).isEmpty)
         #expect(try route53.listHostedZonesByVPC(vpcID: world.net.vpc, vpcRegion: "us-east-1").isEmpty)
+    }
+}
+
+/// Spokes of a hub against moto: a peering spoke with no tables named and a Transit Gateway spoke
+/// reach ready with the hub's zones associated and routes both ways, with no endpoint call; one is
+/// removed alone; an overlapping VPC and a missing attachment are refused in preflight; the hub's
+/// teardown takes its spokes first.
+extension ProvisioningTests {
+    func spokeRequest(_ world: World, hub hubID: String, vpc: String, transport: String, tgw: String? = nil) throws -> SpokeRequest {
+        var body: [(String, JSON)] = [("vpc_id", .string(vpc)), ("region", "us-east-1"), ("transport", .string(transport))]
+        if let tgw { body.append(("transit_gateway_id", .string(tgw))) }
+        let hub = try #require(try world.store.get(hubID)?.setup)
+        return try SpokeValidator(catalog: world.catalog).validate(.object(body), hub: hub).get()
+    }
+
+    /// A hub of two services, ready: its id and its zones' endpoint keys.
+    func readyHub(_ world: World) throws -> (String, [String]) {
+        let request = try self.request(world, mode: "hub")
+        let hubID = try submit(world, request)
+        #expect(try settle(world, hubID).setup.status == .ready)
+        return (hubID, Plan(request: request, site: world.catalog.site("us1")!).endpoints.map(\.key))
+    }
+
+    func waitForSpoke(_ world: World, _ id: String, _ statuses: Set<SpokeStatus>) throws -> SpokeRecord {
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            if let spoke = try world.store.spoke(id), statuses.contains(spoke.status) { return spoke }
+            usleep(20_000)  // polling the database for the workers' result, bounded by the deadline
+        }
+        return try #require(try world.store.spoke(id))
+    }
+
+    @Test func spokesOverPeeringAndATransitGatewayAreAddedAndRemovedWithoutTouchingEndpoints() throws {
+        let world = try Self.world(rules: .init(pendingPolls: 1))
+        world.provisioner.start()
+        defer { world.provisioner.stop() }
+        let (hubID, zoneKeys) = try readyHub(world)
+        let zones = try world.store.database.read { try PeeringRows.zones($0, setupID: hubID) }.compactMap(\.zoneID)
+
+        let peered = try agentsVPC(world)
+        let attached = try agentsVPC(world)
+        let tgw = try #require(try world.fixture.raw("CreateTransitGateway", []).text("transitGateway", "transitGatewayId"))
+        for (vpc, subnet) in [
+            (world.net.vpc, world.net.subnets[0]),
+            (attached.vpc, try world.fixture.ec2().describeSubnets(filters: [EC2Filter("vpc-id", [attached.vpc])])[0].id),
+        ] {
+            _ = try world.fixture.raw("CreateTransitGatewayVpcAttachment", [("TransitGatewayId", tgw), ("VpcId", vpc), ("SubnetIds.1", subnet)])
+        }
+        let a = try world.store.requestSpoke(
+            hubID: hubID, request: try spokeRequest(world, hub: hubID, vpc: peered.vpc, transport: "peering"), zoneKeys: zoneKeys, actor: "test")
+        let b = try world.store.requestSpoke(
+            hubID: hubID, request: try spokeRequest(world, hub: hubID, vpc: attached.vpc, transport: "transit_gateway", tgw: tgw), zoneKeys: zoneKeys,
+            actor: "test")
+        world.provisioner.notify()
+        let readyA = try waitForSpoke(world, a.id, [.ready, .failed])
+        let readyB = try waitForSpoke(world, b.id, [.ready, .failed])
+        #expect(readyA.status == .ready, "\(readyA.errorCode ?? "") \(readyA.errorMessage ?? "")")
+        #expect(readyB.status == .ready, "\(readyB.errorCode ?? "") \(readyB.errorMessage ?? "")")
+
+        let route53 = Route53Client(client: world.fixture.aws)
+        for spoke in [peered.vpc, attached.vpc] {
+            #expect(Set(zones).isSubset(of: Set(try route53.listHostedZonesByVPC(vpcID: spoke, vpcRegion: "us-east-1").map(\.id))))
+        }
+        let ec2 = world.fixture.ec2()
+        let hubTables = try ec2.describeRouteTables(filters: [EC2Filter("vpc-id", [world.net.vpc])])
+        #expect(hubTables.flatMap(\.routes).contains { $0.destinationCIDR == peered.cidr && $0.vpcPeeringConnectionID == readyA.peeringConnectionID })
+        #expect(hubTables.flatMap(\.routes).contains { $0.destinationCIDR == attached.cidr && $0.transitGatewayID == tgw })
+        let hubCIDR = try ec2.describeVpcs(ids: [world.net.vpc])[0].cidrBlocks[0]
+        for (vpc, goes) in [
+            (peered.vpc, { (r: RouteTable.Route) in r.vpcPeeringConnectionID == readyA.peeringConnectionID }), (attached.vpc, { $0.transitGatewayID == tgw }),
+        ] {
+            let tables = try ec2.describeRouteTables(filters: [EC2Filter("vpc-id", [vpc])])
+            #expect(tables.allSatisfy { $0.routes.contains { $0.destinationCIDR == hubCIDR && goes($0) } })
+        }
+        // Adding them made no endpoint call.
+        let spokeJobs = try world.store.database.read { db in try [a.id, b.id].flatMap { try SpokeRows.jobs(db, spokeID: $0).map(\.id) } }
+        let calls = try world.callLog.calls(setupID: hubID).filter { spokeJobs.contains($0.jobID ?? "") }
+        #expect(!calls.isEmpty && !calls.contains { $0.action.contains("VpcEndpoint") })
+
+        // Removing the peering spoke undoes its associations, routes and peering; the other stays.
+        _ = try world.store.requestSpokeRemoval(a.id, actor: "test")
+        world.provisioner.notify()
+        #expect(try waitForSpoke(world, a.id, [.deleted, .failed]).status == .deleted)
+        #expect(try route53.listHostedZonesByVPC(vpcID: peered.vpc, vpcRegion: "us-east-1").isEmpty)
+        let afterTables = try ec2.describeRouteTables(filters: [EC2Filter("vpc-id", [world.net.vpc])])
+        #expect(!afterTables.flatMap(\.routes).contains { $0.vpcPeeringConnectionID == readyA.peeringConnectionID })
+        #expect(afterTables.flatMap(\.routes).contains { $0.transitGatewayID == tgw })
+        #expect(Set(zones).isSubset(of: Set(try route53.listHostedZonesByVPC(vpcID: attached.vpc, vpcRegion: "us-east-1").map(\.id))))
+
+        // The hub's teardown removes the remaining spoke first, then zones and endpoints.
+        _ = try world.store.requestTeardown(hubID, deleteAdopted: false, actor: "test")
+        world.provisioner.notify()
+        let after = try settle(world, hubID, timeout: 30, statuses: [.deleted, .failed])
+        #expect(after.setup.status == .deleted, "\(after.setup.errorMessage ?? "")")
+        #expect(try world.store.spoke(b.id)?.status == .deleted)
+        #expect(try route53.listHostedZonesByVPC(vpcID: attached.vpc, vpcRegion: "us-east-1").isEmpty)
+        #expect(!(try ec2.describeRouteTables(filters: [EC2Filter("vpc-id", [world.net.vpc])])).flatMap(\.routes).contains { $0.transitGatewayID == tgw })
+        #expect(try endpointsInVPC(world).isEmpty)
+    }
+
+    @Test func anOverlappingVPCAndAMissingAttachmentAreRefusedInPreflightWithNothingAssociated() throws {
+        let world = try Self.world(rules: .init(pendingPolls: 1))
+        world.provisioner.start()
+        defer { world.provisioner.stop() }
+        let (hubID, zoneKeys) = try readyHub(world)
+        let hubCIDR = try world.fixture.ec2().describeVpcs(ids: [world.net.vpc])[0].cidrBlocks[0]
+        let overlapping = try MotoFixture(region: "us-east-1").network(cidr: hubCIDR)
+        let unattached = try agentsVPC(world)
+        let tgw = try #require(try world.fixture.raw("CreateTransitGateway", []).text("transitGateway", "transitGatewayId"))
+        let c = try world.store.requestSpoke(
+            hubID: hubID, request: try spokeRequest(world, hub: hubID, vpc: overlapping.vpc, transport: "peering"), zoneKeys: zoneKeys, actor: "test")
+        let d = try world.store.requestSpoke(
+            hubID: hubID, request: try spokeRequest(world, hub: hubID, vpc: unattached.vpc, transport: "transit_gateway", tgw: tgw), zoneKeys: zoneKeys,
+            actor: "test")
+        world.provisioner.notify()
+        let failedC = try waitForSpoke(world, c.id, [.ready, .failed])
+        let failedD = try waitForSpoke(world, d.id, [.ready, .failed])
+        #expect(failedC.status == .failed && failedC.errorCode == "cidr_overlap")
+        #expect(failedC.errorMessage?.contains(world.net.vpc) == true && failedC.errorMessage?.contains(overlapping.vpc) == true)
+        #expect(failedD.status == .failed && failedD.errorCode == "tgw_attachment_missing" && failedD.errorMessage?.contains(world.net.vpc) == true)
+        let route53 = Route53Client(client: world.fixture.aws)
+        for vpc in [overlapping.vpc, unattached.vpc] {
+            #expect(try route53.listHostedZonesByVPC(vpcID: vpc, vpcRegion: "us-east-1").isEmpty)
+        }
+        #expect(failedC.associatedZones.isEmpty && failedC.routesAdded.isEmpty && failedD.routesAdded.isEmpty)
     }
 }

@@ -202,11 +202,29 @@ public struct EC2Client: Sendable {
 
     /// Adds a route to a peering connection.
     public func createRoute(routeTableID: String, destinationCIDR: String, peeringConnectionID: String) throws {
+        try createRoute(routeTableID: routeTableID, destinationCIDR: destinationCIDR, through: .peering(peeringConnectionID))
+    }
+
+    /// Where a route privatelinkd adds goes.
+    public enum RouteTarget: Sendable, Equatable {
+        case peering(String), transitGateway(String)
+    }
+
+    public func createRoute(routeTableID: String, destinationCIDR: String, through target: RouteTarget) throws {
         var p = QueryParameters()
         p.add("RouteTableId", routeTableID)
         p.add("DestinationCidrBlock", destinationCIDR)
-        p.add("VpcPeeringConnectionId", peeringConnectionID)
+        switch target {
+        case let .peering(id): p.add("VpcPeeringConnectionId", id)
+        case let .transitGateway(id): p.add("TransitGatewayId", id)
+        }
         _ = try call("CreateRoute", p)
+    }
+
+    public func describeTransitGatewayVpcAttachments(filters: [EC2Filter]) throws -> [TransitGatewayAttachment] {
+        var p = QueryParameters()
+        p.add(filters: filters)
+        return try paginate("DescribeTransitGatewayVpcAttachments", p) { $0.items("transitGatewayVpcAttachments").map(TransitGatewayAttachment.init) }
     }
 
     public func deleteRoute(routeTableID: String, destinationCIDR: String) throws {

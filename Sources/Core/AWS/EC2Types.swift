@@ -217,6 +217,7 @@ public struct RouteTable: Sendable, Equatable {
         public let destinationCIDR: String?
         public let vpcPeeringConnectionID: String?
         public let gatewayID: String?
+        public let transitGatewayID: String?
         public let state: String?
     }
 
@@ -232,11 +233,26 @@ public struct RouteTable: Sendable, Equatable {
         routes = x.items("routeSet").map {
             Route(
                 destinationCIDR: $0.text("destinationCidrBlock"), vpcPeeringConnectionID: $0.text("vpcPeeringConnectionId"),
-                gatewayID: $0.text("gatewayId"), state: $0.text("state"))
+                gatewayID: $0.text("gatewayId"), transitGatewayID: $0.text("transitGatewayId"), state: $0.text("state"))
         }
         let associations = x.items("associationSet")
         subnetIDs = associations.compactMap { $0.text("subnetId") }
         isMain = associations.contains { $0.text("main") == "true" }
+    }
+}
+
+/// A VPC's attachment to a Transit Gateway (owned by the network team: only read).
+public struct TransitGatewayAttachment: Sendable, Equatable {
+    public let id: String
+    public let transitGatewayID: String
+    public let vpcID: String
+    public let state: String
+
+    init(_ x: XMLTree) {
+        id = x.text("transitGatewayAttachmentId") ?? ""
+        transitGatewayID = x.text("transitGatewayId") ?? ""
+        vpcID = x.text("vpcId") ?? ""
+        state = x.text("state") ?? ""
     }
 }
 

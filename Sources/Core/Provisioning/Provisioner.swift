@@ -72,7 +72,7 @@ public final class Provisioner: @unchecked Sendable {
             logger.error("could not check for abandoned jobs", metadata: ["error": "\(error)"])
         }
         for index in 0..<max(1, configuration.workers) {
-            spawn("provision-\(index)") { $0.workLoop(index, kinds: [.provision, .update, .teardown]) }
+            spawn("provision-\(index)") { $0.workLoop(index, kinds: [.provision, .update, .teardown, .addSpoke, .removeSpoke]) }
         }
         if verification != nil { spawn("verify") { $0.workLoop($0.configuration.workers, kinds: [.verify]) } }
         spawn("heartbeat") { $0.heartbeatLoop() }
@@ -179,6 +179,7 @@ public final class Provisioner: @unchecked Sendable {
 
     /// Runs the job's remaining steps.
     func run(_ job: JobRecord, owner: String) {
+        if job.kind.isSpokeWork { return runSpoke(job, owner: owner) }
         do {
             guard let setup = try store.get(job.setupID)?.setup else { return }
             if job.kind == .provision && setup.status == .pending {
@@ -247,26 +248,6 @@ public final class Provisioner: @unchecked Sendable {
         }
     }
 
-    /// The peering side of a `vpc_peering` setup: the agents' region, account and role.
-    func peeringSteps(setup: SetupRecord, request: JSON, job: JobRecord, owner: String, context: CallContext) throws -> PeeringSteps? {
-        guard setup.mode.makesHostedZones else { return nil }
-        // A hub has no peer: its zone steps (zones, records, their teardown) are the peering
-        // steps that never reach past the hub's own VPC, so the hub stands in as the peer.
-        guard let peer = setup.mode == .hub ? PeerRequest(vpcID: setup.vpcID, region: setup.region) : PeerRequest(stored: request["peer"]) else {
-            return nil
-        }
-        let peerContext =
-            peer.roleARN == nil && (peer.accountID == nil || peer.accountID == setup.accountID)
-            ? context
-            : aws.context(
-                accountID: peer.accountID ?? setup.accountID, roleARN: peer.roleARN, externalID: peer.externalID, setupID: setup.id, jobID: job.id, job: job)
-        return PeeringSteps(
-            setup: setup, peer: peer, job: job, owner: owner, queue: queue, store: store,
-            ec2: aws.ec2(region: setup.region, context: context), peerEC2: aws.ec2(region: peer.region, context: peerContext),
-            route53: aws.route53(context: context, partitionRegion: setup.region),
-            peerRoute53: aws.route53(context: peerContext, partitionRegion: peer.region))
-    }
-
     /// Runs one step; the `switch` is exhaustive, so a new kind of step cannot be forgotten here.
     func runStep(
         _ step: Step, steps: EndpointSteps, teardown: TeardownSteps, peering: PeeringSteps?,
@@ -308,6 +289,7 @@ public final class Provisioner: @unchecked Sendable {
             try needPeering().checkRoutes(peerCIDRs: peerCIDRs)
         case let .authorizeAssociation(key): try needPeering().authorizeAssociation(key)
         case let .associateZone(key): try needPeering().associateZone(key)
+        case .disassociateZones, .deleteRoutes: try removeSpokes(of: steps, step: step)  // a hub's teardown: its spokes first
         case .deleteZones: try peering?.deleteZones()
         case .deletePeering: try peering?.deletePeering()
         case let .deleteEndpoints(includeAdopted): try teardown.deleteEndpoints(includeAdopted: includeAdopted)

@@ -27,6 +27,17 @@ public struct IllegalMove: Error, Sendable, CustomStringConvertible {
     public var description: String { "\(entity) \(id) may not move from \(from ?? "nothing") to \(to)" }
 }
 
+extension SpokeStatus: StateMachine {
+    public static let initial: Set<SpokeStatus> = [.pending]
+    public static let moves: [SpokeStatus: Set<SpokeStatus>] = [
+        .pending: [.provisioning, .failed, .deleting],
+        .provisioning: [.ready, .failed, .deleting],
+        .ready: [.deleting],
+        .failed: [.provisioning, .deleting],
+        .deleting: [.deleted, .failed],
+    ]
+}
+
 extension SetupStatus: StateMachine {
     public static let initial: Set<SetupStatus> = [.pending]
     public static let moves: [SetupStatus: Set<SetupStatus>] = [

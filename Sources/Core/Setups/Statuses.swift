@@ -25,6 +25,23 @@ public enum JobState: String, Sendable, CaseIterable, Codable {
 /// What a job does.
 public enum JobKind: String, Sendable, CaseIterable, Codable {
     case provision, update, teardown, reconcile, verify
+    /// A hub's spoke: its own job, so adding or removing one never touches the endpoints.
+    case addSpoke = "add_spoke", removeSpoke = "remove_spoke"
+
+    /// Work on the setup itself, shown as its `current_step` (not a verification's or a spoke's).
+    public var isSpokeWork: Bool { self == .addSpoke || self == .removeSpoke }
+    public var isSetupWork: Bool { self != .verify && !isSpokeWork }
+}
+
+/// A spoke's status: a VPC that reaches a hub's endpoints and is associated with its zones.
+public enum SpokeStatus: String, Sendable, CaseIterable, Codable {
+    case pending, provisioning, ready, failed, deleting, deleted
+}
+
+/// How a spoke's VPC reaches the hub's VPC.
+public enum SpokeTransport: String, Sendable, CaseIterable, Codable {
+    case peering
+    case transitGateway = "transit_gateway"
 }
 
 /// How the endpoints reach the Datadog site's region.

@@ -16,6 +16,8 @@ public enum Step: Hashable, Sendable {
     case authorizeAssociation(String), associateZone(String)
     // Teardown.
     case deleteZones, deletePeering
+    /// Removing a hub's spoke: its VPC leaves the zones, and the routes it added go.
+    case disassociateZones, deleteRoutes
     case deleteEndpoints(includeAdopted: Bool)
     case waitDeleted
     // Verification.
@@ -44,6 +46,8 @@ public enum Step: Hashable, Sendable {
         case let .associateZone(key): "associate_zone:\(key)"
         case .deleteZones: "delete_zones"
         case .deletePeering: "delete_peering"
+        case .disassociateZones: "disassociate_zones"
+        case .deleteRoutes: "delete_routes"
         case let .deleteEndpoints(includeAdopted): includeAdopted ? "delete_endpoints:adopted" : "delete_endpoints"
         case .waitDeleted: "wait_deleted"
         case .verify: "verify"
@@ -75,6 +79,8 @@ public enum Step: Hashable, Sendable {
         case let ("associate_zone", key?): self = .associateZone(key)
         case ("delete_zones", nil): self = .deleteZones
         case ("delete_peering", nil): self = .deletePeering
+        case ("disassociate_zones", nil): self = .disassociateZones
+        case ("delete_routes", nil): self = .deleteRoutes
         case ("delete_endpoints", nil): self = .deleteEndpoints(includeAdopted: false)
         case ("delete_endpoints", "adopted"): self = .deleteEndpoints(includeAdopted: true)
         case ("wait_deleted", nil): self = .waitDeleted

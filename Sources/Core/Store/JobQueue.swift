@@ -108,7 +108,7 @@ public final class JobQueue: Sendable {
                 UPDATE jobs SET step_started_at = CASE WHEN current_step IS ? THEN step_started_at ELSE ? END,
                     current_step = ?, updated_at = ? WHERE id = ?
                 """, [.text(step), .text(now), .text(step), .text(now), .text(job.id)])
-            guard job.kind != .verify else { return }
+            guard job.kind.isSetupWork else { return }
             try db.run(
                 "UPDATE setups SET current_step = ? WHERE id = ? AND (current_step IS NOT ?)",
                 [.text(step), .text(job.setupID), .text(step)])
@@ -154,7 +154,7 @@ public final class JobQueue: Sendable {
                     completed_steps = CASE WHEN ? THEN json_array_length(steps) ELSE completed_steps END WHERE id = ?
                 """, [.optional(error.map { "\($0.code): \($0.message)" }), .int(state == .succeeded ? 1 : 0), .text(job.id)])
             try TransitionLog.moveJob(db, id: job.id, to: state, actor: owner, reason: error?.message ?? reason, now: now)
-            if state == .succeeded && job.kind != .verify {
+            if state == .succeeded && job.kind.isSetupWork {
                 try db.run("UPDATE setups SET current_step = NULL WHERE id = ?", [.text(job.setupID)])
             }
             if let setupStatus {

@@ -29,12 +29,18 @@ extension SetupStore {
                     db, id: jobID, to: .cancelled, actor: actor.name, requestID: actor.requestID, reason: "setup deletion requested", now: now)
             }
             try TransitionLog.moveSetup(db, id: id, to: .deleting, actor: actor.name, requestID: actor.requestID, reason: "deletion requested", now: now)
+            // A hub's spokes leave first, in the hub's teardown job.
+            for spoke in try SpokeRows.forSetup(db, setupID: id) where ![.deleting, .deleted].contains(spoke.status) {
+                try Self.cancelOpenSpokeJobs(db, spokeID: spoke.id, actor: actor, reason: "the hub is being deleted", now: now)
+                try TransitionLog.moveSpoke(
+                    db, id: spoke.id, to: .deleting, actor: actor.name, requestID: actor.requestID, reason: "the hub is being deleted", now: now)
+            }
             let mode = try db.firstRow("SELECT mode FROM setups WHERE id = ?", [.text(id)]) { $0.string(0) }
             // Peering pieces depend on the endpoints (alias targets): they go first.
             let peeringSteps: [Step] =
                 switch SetupMode(rawValue: mode ?? "") {
                 case .vpcPeering: [.deleteZones, .deletePeering]
-                case .hub: [.deleteZones]
+                case .hub: [.disassociateZones, .deleteRoutes, .deleteZones]
                 default: []
                 }
             try Self.enqueue(

@@ -2,7 +2,7 @@
 /// checking the entity's table of allowed moves (`StateMachine`), writing the new status and its
 /// transition row in the caller's transaction. Nothing else writes a transition row.
 public enum TransitionLog {
-    public enum Entity: String, Sendable { case setup, endpoint, job }
+    public enum Entity: String, Sendable { case setup, endpoint, job, spoke }
 
     /// Moves a setup (nil `from`: just created, to `pending`), setting or clearing its error.
     /// Returns false, writing nothing, when it already has that status.
@@ -81,6 +81,31 @@ public enum TransitionLog {
         try record(
             db, setupID: setupID, entity: .job, entityID: id, from: current?.rawValue, to: state.rawValue,
             at: now, actor: actor, requestID: requestID, reason: reason)
+    }
+
+    /// Moves a spoke (nil `from` via `created`: just asked for, to `pending`), setting or clearing
+    /// its error. Returns false, writing nothing, when it already has that status.
+    @discardableResult
+    public static func moveSpoke(
+        _ db: Connection, id: String, to status: SpokeStatus, actor: String, requestID: String? = nil, reason: String?,
+        error: (code: String, message: String)? = nil, created: Bool = false, now: String
+    ) throws -> Bool {
+        guard
+            let (setupID, text) = try db.firstRow(
+                "SELECT setup_id, status FROM spokes WHERE id = ?", [.text(id)], { ($0.string(0), $0.string(1)) })
+        else { throw NotFound(kind: "spoke", id: id) }
+        let current = created ? nil : try StoredValueError.decode(SpokeStatus.self, text)
+        if current == status { return false }
+        try check(current, status, entity: .spoke, id: id)
+        if current != nil {
+            try db.run(
+                "UPDATE spokes SET status = ?, error_code = ?, error_message = ?, updated_at = ? WHERE id = ?",
+                [.text(status.rawValue), .optional(error?.code), .optional(error?.message), .text(now), .text(id)])
+        }
+        try record(
+            db, setupID: setupID, entity: .spoke, entityID: id, from: current?.rawValue, to: status.rawValue,
+            at: now, actor: actor, requestID: requestID, reason: reason ?? error?.message)
+        return true
     }
 
     private static func check<S: StateMachine>(_ from: S?, _ to: S, entity: Entity, id: String) throws {

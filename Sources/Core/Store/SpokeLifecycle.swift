@@ -1,0 +1,72 @@
+import Foundation
+
+/// A hub's spokes over their life: asked for, removed, retried. Each writes the spoke's status move
+/// and queues its job in one transaction, as the setup lifecycle does.
+extension SetupStore {
+    /// `POST /v1/setups/{id}/spokes`: a `pending` spoke and its `add_spoke` job. The hub must be ready
+    /// (its zones exist); one live spoke per VPC.
+    public func requestSpoke(hubID: String, request: SpokeRequest, zoneKeys: [String], actor: Actor) throws -> SpokeRecord {
+        try database.write { db in
+            let now = Timestamp.string(clock.now())
+            guard let hub = try db.firstRow("SELECT \(Self.setupColumns) FROM setups WHERE id = ?", [.text(hubID)], Self.setup) else {
+                throw NotFound(kind: "setup", id: hubID)
+            }
+            guard hub.status == .ready else {
+                throw StateConflict(message: "spokes are added to a ready hub; \(hubID) is \(hub.status.rawValue)")
+            }
+            let live = try SpokeRows.forSetup(db, setupID: hubID).first {
+                $0.status != .deleted && $0.request.vpc.vpcID == request.vpc.vpcID && $0.request.vpc.region == request.vpc.region
+            }
+            if let live { throw StateConflict(message: "\(request.vpc.vpcID) is already spoke \(live.id) of \(hubID) (\(live.status.rawValue))") }
+            let id = try SpokeRows.insert(db, setupID: hubID, request: request, actor: actor, now: now)
+            let steps = SpokePlan.add(request, hub: hub, zoneKeys: zoneKeys).map(\.step)
+            try SpokeRows.enqueue(db, setupID: hubID, spokeID: id, kind: .addSpoke, steps: steps, actor: actor, now: now)
+            return try SpokeRows.byID(db, id)!
+        }
+    }
+
+    /// `DELETE …/spokes/{spoke_id}`: its open job is cancelled and a `remove_spoke` job undoes what it made.
+    public func requestSpokeRemoval(_ spokeID: String, actor: Actor) throws -> SpokeRecord {
+        try database.write { db in
+            let now = Timestamp.string(clock.now())
+            guard let spoke = try SpokeRows.byID(db, spokeID) else { throw NotFound(kind: "spoke", id: spokeID) }
+            guard ![.deleting, .deleted].contains(spoke.status) else { throw StateConflict(message: "spoke \(spokeID) is already \(spoke.status.rawValue)") }
+            try Self.cancelOpenSpokeJobs(db, spokeID: spokeID, actor: actor, reason: "spoke removal requested", now: now)
+            try TransitionLog.moveSpoke(db, id: spokeID, to: .deleting, actor: actor.name, requestID: actor.requestID, reason: "removal requested", now: now)
+            try SpokeRows.enqueue(
+                db, setupID: spoke.setupID, spokeID: spokeID, kind: .removeSpoke, steps: SpokePlan.remove(transport: spoke.request.transport), actor: actor,
+                now: now)
+            return try SpokeRows.byID(db, spokeID)!
+        }
+    }
+
+    /// `POST …/spokes/{spoke_id}/retry`: a failed spoke's last job runs again from its failed step.
+    public func requestSpokeRetry(_ spokeID: String, actor: Actor) throws -> SpokeRecord {
+        try database.write { db in
+            let now = Timestamp.string(clock.now())
+            guard let spoke = try SpokeRows.byID(db, spokeID) else { throw NotFound(kind: "spoke", id: spokeID) }
+            guard spoke.status == .failed, let job = try SpokeRows.jobs(db, spokeID: spokeID).first else {
+                throw StateConflict(message: "only a failed spoke can be retried; \(spokeID) is \(spoke.status.rawValue)")
+            }
+            let rest = job.steps.dropFirst(job.completedSteps).compactMap(Step.init(text:))
+            let to: SpokeStatus = job.kind == .removeSpoke ? .deleting : .provisioning
+            try TransitionLog.moveSpoke(db, id: spokeID, to: to, actor: actor.name, requestID: actor.requestID, reason: "retry requested", now: now)
+            try SpokeRows.enqueue(db, setupID: spoke.setupID, spokeID: spokeID, kind: job.kind, steps: Array(rest), actor: actor, now: now)
+            return try SpokeRows.byID(db, spokeID)!
+        }
+    }
+
+    public func spokes(of hubID: String) throws -> [SpokeRecord] { try database.read { try SpokeRows.forSetup($0, setupID: hubID) } }
+
+    public func spoke(_ id: String) throws -> SpokeRecord? { try database.read { try SpokeRows.byID($0, id) } }
+
+    static func cancelOpenSpokeJobs(_ db: Connection, spokeID: String, actor: Actor, reason: String, now: String) throws {
+        let open = try db.rows(
+            "SELECT id FROM jobs WHERE spoke_id = ? AND state IN (\(JobState.sqlList([.queued, .running])))", [.text(spokeID)]
+        ) { $0.string(0) }
+        for jobID in open {
+            try db.run("UPDATE jobs SET lease_owner = NULL, lease_expires_at = NULL WHERE id = ?", [.text(jobID)])
+            try TransitionLog.moveJob(db, id: jobID, to: .cancelled, actor: actor.name, requestID: actor.requestID, reason: reason, now: now)
+        }
+    }
+}
