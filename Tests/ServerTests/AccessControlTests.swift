@@ -56,6 +56,7 @@ import Testing
     func concreteRoutes(setupID: String) -> [(method: String, path: String, needs: Router.Access)] {
         app.router.routes.map { route in
             let path = route.pattern.replacingOccurrences(of: "{id}", with: setupID).replacingOccurrences(of: "{vid}", with: "vf_none")
+                .replacingOccurrences(of: "{spoke_id}", with: "sp_none")
                 .replacingOccurrences(of: "{file}", with: "app.js")
             return (route.method.rawValue, path, route.access)
         }

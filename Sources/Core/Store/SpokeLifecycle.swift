@@ -3,11 +3,36 @@ import Foundation
 /// A hub's spokes over their life: asked for, removed, retried. Each writes the spoke's status move
 /// and queues its job in one transaction, as the setup lifecycle does.
 extension SetupStore {
+    /// What `requestSpoke` did: stored now (with the answer recorded for the idempotency key), or
+    /// the first answer to that key, replayed.
+    public enum SpokeOutcome: Sendable {
+        case created(SpokeRecord, status: Int, body: [UInt8])
+        case replayed(status: Int, body: [UInt8])
+    }
+
     /// `POST /v1/setups/{id}/spokes`: a `pending` spoke and its `add_spoke` job. The hub must be ready
     /// (its zones exist); one live spoke per VPC.
     public func requestSpoke(hubID: String, request: SpokeRequest, zoneKeys: [String], actor: Actor) throws -> SpokeRecord {
+        guard
+            case let .created(spoke, _, _) = try requestSpoke(
+                hubID: hubID, request: request, zoneKeys: zoneKeys, idempotency: nil, actor: actor, render: { _ in (202, []) })
+        else { preconditionFailure("no key, no replay") }
+        return spoke
+    }
+
+    public func requestSpoke(
+        hubID: String, request: SpokeRequest, zoneKeys: [String], idempotency: IdempotencyKey?, actor: Actor,
+        render: (SpokeRecord) -> (status: Int, body: [UInt8])
+    ) throws -> SpokeOutcome {
         try database.write { db in
             let now = Timestamp.string(clock.now())
+            if let idempotency {
+                let notBefore = Timestamp.string(clock.now().addingTimeInterval(-idempotencyTTL))
+                if let previous = try IdempotencyKeys.answer(db, idempotency, notBefore: notBefore) {
+                    guard previous.requestHash == idempotency.requestHash else { throw IdempotencyConflict(key: idempotency.key) }
+                    return .replayed(status: previous.status, body: Array(previous.body.utf8))
+                }
+            }
             guard let hub = try db.firstRow("SELECT \(Self.setupColumns) FROM setups WHERE id = ?", [.text(hubID)], Self.setup) else {
                 throw NotFound(kind: "setup", id: hubID)
             }
@@ -21,7 +46,12 @@ extension SetupStore {
             let id = try SpokeRows.insert(db, setupID: hubID, request: request, actor: actor, now: now)
             let steps = SpokePlan.add(request, hub: hub, zoneKeys: zoneKeys).map(\.step)
             try SpokeRows.enqueue(db, setupID: hubID, spokeID: id, kind: .addSpoke, steps: steps, actor: actor, now: now)
-            return try SpokeRows.byID(db, id)!
+            let spoke = try SpokeRows.byID(db, id)!
+            let (status, body) = render(spoke)
+            if let idempotency {
+                try IdempotencyKeys.record(db, idempotency, status: status, body: String(decoding: body, as: UTF8.self), setupID: hubID, now: now)
+            }
+            return .created(spoke, status: status, body: body)
         }
     }
 

@@ -40,6 +40,7 @@ public struct Application: HTTPResponder {
         costs.register(&router)
         SetupsAPI(catalog: catalog, store: store, costs: costs, workQueued: workQueued).register(&router)
         SetupChangesAPI(catalog: catalog, store: store, costs: costs, workQueued: workQueued).register(&router)
+        SpokesAPI(catalog: catalog, store: store, costs: costs, workQueued: workQueued).register(&router)
         VerificationsAPI(store: store, workQueued: workQueued).register(&router)
         let slots = StreamSlots(capacity: maxStreams)
         EventsAPI(store: store, feed: TransitionFeed(store: store), slots: slots).register(&router)

@@ -106,18 +106,7 @@ struct SetupsAPI: Sendable {
                 ]))
         }
 
-        var idempotency: IdempotencyKey?
-        if let key = context.request.header(.idempotencyKey) {
-            guard (1...255).contains(key.utf8.count), key.unicodeScalars.allSatisfy({ $0.value >= 0x21 && $0.value < 0x7F }) else {
-                throw APIError.validation(
-                    [
-                        ValidationProblem(
-                            field: "Idempotency-Key", code: "invalid_format",
-                            message: "Idempotency-Key must be 1 to 255 visible ASCII characters")
-                    ], status: 400)
-            }
-            idempotency = IdempotencyKey(scope: Self.idempotencyScope(for: context.identity), key: key, request: request.json)
-        }
+        let idempotency = try Self.idempotencyKey(context, scope: Self.idempotencyScope(for: context.identity), request: request.json)
 
         let planJSON = try costs.planJSON(request, plan)
         let outcome = try store.create(
@@ -139,6 +128,17 @@ struct SetupsAPI: Sendable {
             if let id { fields[.location] = "/v1/setups/\(id)" }
             return Response(status: HTTPResponse.Status(code: status), headerFields: fields, body: body)
         }
+    }
+
+    /// The request's `Idempotency-Key` (1 to 255 visible ASCII characters), or nil without one.
+    static func idempotencyKey(_ context: RequestContext, scope: String, request: JSON) throws -> IdempotencyKey? {
+        guard let key = context.request.header(.idempotencyKey) else { return nil }
+        guard (1...255).contains(key.utf8.count), key.unicodeScalars.allSatisfy({ $0.value >= 0x21 && $0.value < 0x7F }) else {
+            throw APIError.validation(
+                [ValidationProblem(field: "Idempotency-Key", code: "invalid_format", message: "Idempotency-Key must be 1 to 255 visible ASCII characters")],
+                status: 400)
+        }
+        return IdempotencyKey(scope: scope, key: key, request: request)
     }
 
     @Sendable func list(_ context: RequestContext) throws -> Response {

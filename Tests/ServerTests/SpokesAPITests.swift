@@ -1,0 +1,80 @@
+import Foundation
+import Testing
+@testable import Core
+@testable import Server
+
+/// The spokes routes through the application responder (no AWS: the spoke's job is only queued).
+@Suite struct SpokesAPITests {
+    let api = SetupsAPITests.make()
+
+    static let hub =
+        #"{"site":"us1","mode":"hub","region":"us-east-1","vpc_id":"vpc-0123456789abcdef0","subnet_ids":["subnet-01234567","subnet-89abcdef"],"security_group_ids":["sg-01234567"],"services":["metrics","api"]}"#
+    static let spoke = #"{"vpc_id":"vpc-0aaaaaaaaaaaaaaaa","region":"eu-west-1","transport":"transit_gateway","transit_gateway_id":"tgw-0bbbbbbbbbbbbbbbb"}"#
+
+    /// A hub moved to ready as its workers would have moved it.
+    func readyHub() throws -> String {
+        let id = try #require(api.call("POST", "/v1/setups", body: Self.hub).1?["id"]?.stringValue)
+        try api.app.store.database.write { db in
+            for status in [SetupStatus.provisioning, .ready] {
+                try TransitionLog.moveSetup(db, id: id, to: status, actor: "test", reason: "test", now: Timestamp.string(Date()))
+            }
+        }
+        return id
+    }
+
+    @Test func aSpokeIsPlannedPricedQueuedListedAndRemoved() throws {
+        let hub = try readyHub()
+        let (preview, previewJSON) = api.call("POST", "/v1/setups/\(hub)/spokes", body: #"{"dry_run":true,"# + Self.spoke.dropFirst())
+        #expect(preview.status == 200)
+        let steps = previewJSON?["plan"]?["steps"]?.arrayValue?.compactMap { $0["name"]?.stringValue }
+        #expect(steps == ["preflight_peer_vpc", "check_routes", "associate_zone:metrics", "associate_zone:api"])
+        let cost = previewJSON?["plan"]?["cost"]
+        #expect(cost?["without_hub"]?["vpcs"]?.intValue == 2)
+        #expect(cost?["items"]?.arrayValue?.contains { $0["kind"]?.stringValue == "transit_gateway_attachment" } == true)
+        #expect(try api.app.store.spokes(of: hub).isEmpty)
+
+        let headers = [(name: "Idempotency-Key", value: "spoke-1")]
+        let (created, json) = api.call("POST", "/v1/setups/\(hub)/spokes", body: Self.spoke, headers: headers)
+        #expect(created.status == 202)
+        let spokeID = try #require(json?["id"]?.stringValue)
+        #expect(created.headerFields[.location] == "/v1/setups/\(hub)/spokes/\(spokeID)")
+        #expect(json?["status"]?.stringValue == "pending" && json?["plan"]?["steps"]?.arrayValue?.count == 4)
+        let replayed = api.call("POST", "/v1/setups/\(hub)/spokes", body: Self.spoke, headers: headers)
+        #expect(replayed.0.status == 202 && replayed.1?["id"]?.stringValue == spokeID)
+        #expect(api.call("POST", "/v1/setups/\(hub)/spokes", body: Self.spoke).0.status == 409)  // already a live spoke
+
+        let list = api.call("GET", "/v1/setups/\(hub)/spokes").1
+        #expect(list?["spokes"]?.arrayValue?.map { $0["id"]?.stringValue } == [spokeID])
+        let shown = api.call("GET", "/v1/setups/\(hub)/spokes/\(spokeID)").1
+        #expect(shown?["jobs"]?.arrayValue?.first?["kind"]?.stringValue == "add_spoke")
+        let config = api.call("GET", "/v1/setups/\(hub)/spokes/\(spokeID)/agent-config").1
+        #expect(config?["vpc_id"]?.stringValue == "vpc-0aaaaaaaaaaaaaaaa" && config?["site"]?.stringValue == "us1")
+        #expect(config?["settings"]?.arrayValue?.contains { $0["value"]?.stringValue == "datadoghq.com" } == true)
+        #expect(api.call("POST", "/v1/setups/\(hub)/spokes/\(spokeID)/retry").0.status == 409)
+
+        let (removed, removedJSON) = api.call("DELETE", "/v1/setups/\(hub)/spokes/\(spokeID)")
+        #expect(removed.status == 202 && removedJSON?["status"]?.stringValue == "deleting")
+        let events = try api.app.store.events(hub) ?? []
+        #expect(events.filter { $0.entityType == "spoke" }.map(\.toState) == ["pending", "deleting"])
+        #expect(api.call("GET", "/v1/setups/\(hub)/spokes/sp_missing").0.status == 404)
+    }
+
+    @Test func spokesAreRefusedOnAnythingButAReadyHub() throws {
+        let plain = try #require(api.call("POST", "/v1/setups", body: validSetupJSON).1?["id"]?.stringValue)
+        let (notHub, json) = api.call("POST", "/v1/setups/\(plain)/spokes", body: Self.spoke)
+        #expect(notHub.status == 422 && json?["error"]?["details"]?.arrayValue?.first?["code"]?.stringValue == "not_a_hub")
+        let pendingHub = try #require(api.call("POST", "/v1/setups", body: Self.hub).1?["id"]?.stringValue)
+        #expect(api.call("POST", "/v1/setups/\(pendingHub)/spokes", body: Self.spoke).0.status == 409)
+        let hub = try readyHub()
+        for (body, field) in [
+            (#"{"vpc_id":"vpc-0aaaaaaaaaaaaaaaa","region":"eu-west-1","transport":"transit_gateway"}"#, "transit_gateway_id"),
+            (#"{"vpc_id":"vpc-0aaaaaaaaaaaaaaaa","region":"eu-west-1","transport":"carrier_pigeon"}"#, "transport"),
+            (#"{"vpc_id":"vpc-0123456789abcdef0","region":"us-east-1","transport":"peering"}"#, "vpc_id"),
+            (#"{"vpc_id":"vpc-0aaaaaaaaaaaaaaaa","region":"eu-west-1","transport":"peering","colour":"blue"}"#, "colour"),
+        ] {
+            let (response, refusal) = api.call("POST", "/v1/setups/\(hub)/spokes", body: body)
+            #expect(response.status == 422, "\(body)")
+            #expect(refusal?["error"]?["details"]?.arrayValue?.contains { $0["field"]?.stringValue == field } == true, "\(body)")
+        }
+    }
+}
