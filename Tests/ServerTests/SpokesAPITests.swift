@@ -43,6 +43,15 @@ import Testing
         #expect(replayed.0.status == 202 && replayed.1?["id"]?.stringValue == spokeID)
         #expect(api.call("POST", "/v1/setups/\(hub)/spokes", body: Self.spoke).0.status == 409)  // already a live spoke
 
+        // /metrics counts spokes by status and their jobs by kind.
+        let families = try #require(try MetricsTests.parse(api.call("GET", "/metrics").0.body).arrayValue)
+        func sample(_ family: String, _ labels: [String: String]) -> Double? {
+            families.first { $0["name"]?.stringValue == family }?["samples"]?.arrayValue?
+                .first { sample in labels.allSatisfy { sample["labels"]?[$0.key]?.stringValue == $0.value } }?["value"]?.doubleValue
+        }
+        #expect(sample("privatelinkd_spokes", ["status": "pending"]) == 1 && sample("privatelinkd_spokes", ["status": "ready"]) == 0)
+        #expect(sample("privatelinkd_jobs", ["kind": "add_spoke", "state": "queued"]) == 1)
+
         let list = api.call("GET", "/v1/setups/\(hub)/spokes").1
         #expect(list?["spokes"]?.arrayValue?.map { $0["id"]?.stringValue } == [spokeID])
         let shown = api.call("GET", "/v1/setups/\(hub)/spokes/\(spokeID)").1

@@ -3,6 +3,7 @@
 public enum MetricsRows {
     public struct Snapshot: Sendable, Equatable {
         public var setupsByStatus: [String: Int] = [:]
+        public var spokesByStatus: [String: Int] = [:]
         public var jobsByKindAndState: [JobKey: Int] = [:]
         /// Seconds since the oldest queued job was created; nil when none is queued.
         public var oldestQueuedJobAge: Double?
@@ -24,6 +25,9 @@ public enum MetricsRows {
         var snapshot = Snapshot()
         for (status, count) in try db.rows("SELECT status, count(*) FROM setups GROUP BY status", [], { ($0.string(0), $0.int(1)) }) {
             snapshot.setupsByStatus[status] = count
+        }
+        for (status, count) in try db.rows("SELECT status, count(*) FROM spokes GROUP BY status", [], { ($0.string(0), $0.int(1)) }) {
+            snapshot.spokesByStatus[status] = count
         }
         for (kind, state, count) in try db.rows("SELECT kind, state, count(*) FROM jobs GROUP BY kind, state", [], { ($0.string(0), $0.string(1), $0.int(2)) })
         {
