@@ -208,6 +208,31 @@ def run(driver):
     assert not driver.find_elements(By.CSS_SELECTOR, "#actions button"), "a reader was offered actions"
     assert not driver.find_element(By.ID, "nav-new").is_displayed(), "a reader was offered a new setup"
     shot(driver, "09-reader-view")
+
+    step("a hub: a spoke added from its page reaches ready live, then is removed")
+    driver.execute_script("sessionStorage.setItem('privatelinkd.token', arguments[0])", os.environ["ADMIN_TOKEN"])
+    driver.refresh()  # a new page load: the dashboard asks /v1/me again
+    wait_text(driver, "#whoami", "admin")
+    hub = driver.execute_script("""
+        return fetch('/v1/setups', {method: 'POST', headers: {'Content-Type': 'application/json',
+            Authorization: 'Bearer ' + sessionStorage.getItem('privatelinkd.token')}, body: JSON.stringify(arguments[0])})
+          .then(r => r.json()).then(j => j.id || JSON.stringify(j))""", {
+        "site": "us1", "mode": "hub", "region": "us-east-1", "vpc_id": os.environ["VPC_ID"],
+        "subnet_ids": re.split(r"[,\s]+", os.environ["SUBNET_IDS"].strip()), "security_group_ids": [os.environ["SECURITY_GROUP_ID"]],
+        "services": ["metrics", "api"]})
+    assert hub and hub.startswith("su_"), hub
+    driver.get(f"{BASE}/#/setups/{hub}")
+    wait_text(driver, "#setup-status", "ready", seconds=60)
+    wait_text(driver, "#no-spokes", "No spokes yet")
+    typed(driver, "#spoke-vpc_id", os.environ["SPOKE_VPC_ID"])
+    click(driver, "#add-spoke-submit")
+    wait_text(driver, "#action-result", "the hub saves $")
+    wait_text(driver, "#spoke-rows .spoke-state", "ready", seconds=60)
+    shot(driver, "10-hub-spokes")
+    click(driver, "#spoke-rows button[data-remove-spoke]")
+    wait_text(driver, "#confirm-text", "Remove spoke")
+    click(driver, "#confirm-ok")
+    wait_text(driver, "#no-spokes", "No spokes yet", seconds=60)
     print("dashboard: all checks passed", flush=True)
 
 

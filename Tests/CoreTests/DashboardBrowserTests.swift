@@ -34,6 +34,8 @@ import Testing
         world.provisioner.start()
         defer { world.provisioner.stop(timeout: 10) }
 
+        // A spoke VPC for the hub the script makes (a range apart from the hub's).
+        let spoke = try MotoFixture(region: "us-east-1").network(cidr: "10.77.0.0/16")
         let screenshots =
             ProcessInfo.processInfo.environment["PRIVATELINKD_SCREENSHOTS"]
             ?? Self.packageRoot.appendingPathComponent(".build/dashboard-screenshots").path
@@ -43,6 +45,7 @@ import Testing
         script.environment = ProcessInfo.processInfo.environment.merging([
             "BASE_URL": "http://127.0.0.1:\(port)", "ADMIN_TOKEN": admin, "READER_TOKEN": reader, "VPC_ID": world.net.vpc,
             "SUBNET_IDS": world.net.subnets.joined(separator: " "), "SECURITY_GROUP_ID": world.net.securityGroup, "SCREENSHOTS": screenshots,
+            "SPOKE_VPC_ID": spoke.vpc,
         ]) { $1 }
         let output = Pipe()
         script.standardOutput = output
@@ -63,7 +66,7 @@ import Testing
         #expect(log.contains("dashboard: all checks passed"))
         for page in [
             "01-token", "02-setups-empty", "04-new-setup-plan", "05-setup-waiting", "06-setup-ready-verified", "07-setup-edit-plan", "08-setups-list",
-            "09-reader-view",
+            "09-reader-view", "10-hub-spokes",
         ] {
             #expect(FileManager.default.fileExists(atPath: "\(screenshots)/\(page).png"), "no screenshot \(page)")
         }

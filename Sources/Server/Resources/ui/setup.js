@@ -3,6 +3,7 @@
 import { api, get, getText } from "./api.js";
 import { confirmDialog, debounce, fill, h, pill, when } from "./dom.js";
 import { editSetup } from "./edit-setup.js";
+import { renderSpokes } from "./spokes.js";
 
 export async function setupPage(main, session, id) {
   const sections = {
@@ -11,6 +12,7 @@ export async function setupPage(main, session, id) {
     notice: h("p", { id: "action-result", class: "notice", role: "status" }),
     edit: h("section", { id: "edit" }),
     endpoints: h("section", { id: "endpoints" }),
+    spokes: h("section", { id: "spokes" }),
     steps: h("section", { id: "steps" }),
     verification: h("section", { id: "verification" }),
     agent: h("section", { id: "agent-config" }),
@@ -34,6 +36,7 @@ export async function setupPage(main, session, id) {
     renderHead(detail);
     renderActions(detail);
     renderEndpoints(detail);
+    await renderSpokes(sections.spokes, detail, session, sections.notice);
     renderSteps(detail);
     await renderVerification(detail);
     renderTimeline(events.events ?? events);
@@ -103,7 +106,7 @@ export async function setupPage(main, session, id) {
   }
 
   function renderSteps(setup) {
-    const job = [...(setup.jobs ?? [])].reverse().find((j) => j.kind !== "verify"); // the newest plan that ran
+    const job = [...(setup.jobs ?? [])].reverse().find((j) => !["verify", "add_spoke", "remove_spoke"].includes(j.kind)); // the newest plan of the setup itself
     if (!job) return fill(sections.steps);
     fill(sections.steps, h("h2", {}, "Plan ", h("span", { class: "muted" }, `(${job.kind} job, ${job.state})`)),
       h("ol", { class: "steps", id: "plan-steps" }, job.steps.map((step, index) => {
