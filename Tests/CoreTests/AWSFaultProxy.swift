@@ -16,7 +16,15 @@ final class AWSFaultProxy: @unchecked Sendable {
         /// Per action, answers to give before forwarding: an HTTP status with an AWS error code,
         /// or status 0 to drop the connection. Consumed one per request.
         var faults: [String: [(status: Int, code: String)]] = [:]
+        /// Route53's own limit, enforced as AWS does: a bucket of this many requests refilled at
+        /// this many per second for the whole account (nil: no limit). Beyond it: 400 Throttling.
+        var route53PerSecond: Double?
     }
+
+    /// Route53 requests seen (REST paths under /2013-04-01/) and how many were throttled.
+    let route53Calls = Locked(0)
+    let route53Throttled = Locked(0)
+    private let route53Bucket = Locked<(tokens: Double, at: Date)?>(nil)
 
     /// The faults answered so far, as "Action:code".
     let injected = Locked<[String]>([])
@@ -45,7 +53,33 @@ final class AWSFaultProxy: @unchecked Sendable {
 
     var url: String { server.url }
 
+    /// Takes a Route53 token when a limit is set; false when the bucket is empty.
+    private func route53Admits() -> Bool {
+        guard let rate = rules.withLock({ $0.route53PerSecond }) else { return true }
+        return route53Bucket.withLock { bucket in
+            let now = Date()
+            var tokens = bucket.map { min(rate, $0.tokens + now.timeIntervalSince($0.at) * rate) } ?? rate
+            guard tokens >= 1 else {
+                bucket = (tokens, now)
+                return false
+            }
+            tokens -= 1
+            bucket = (tokens, now)
+            return true
+        }
+    }
+
     private func forward(_ request: FakeHTTPServer.Request) -> (Int, String) {
+        if request.path.hasPrefix("/2013-04-01/") {
+            route53Calls.withLock { $0 += 1 }
+            if !route53Admits() {
+                route53Throttled.withLock { $0 += 1 }
+                return (
+                    400,
+                    "<ErrorResponse xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\"><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>throttled</RequestId></ErrorResponse>"
+                )
+            }
+        }
         let form = Self.form(request.body)
         let action = form["Action"] ?? ""
         if action == "AssumeRole" { assumeRoles.withLock { $0.append(form) } }

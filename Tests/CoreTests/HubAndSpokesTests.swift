@@ -68,8 +68,8 @@ extension ProvisioningTests {
         return (hubID, Plan(request: request, site: world.catalog.site("us1")!).endpoints.map(\.key))
     }
 
-    func waitForSpoke(_ world: World, _ id: String, _ statuses: Set<SpokeStatus>) throws -> SpokeRecord {
-        let deadline = Date().addingTimeInterval(60)
+    func waitForSpoke(_ world: World, _ id: String, _ statuses: Set<SpokeStatus>, timeout: TimeInterval = 60) throws -> SpokeRecord {
+        let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if let spoke = try world.store.spoke(id), statuses.contains(spoke.status) { return spoke }
             usleep(20_000)  // polling the database for the workers' result, bounded by the deadline
@@ -170,5 +170,47 @@ extension ProvisioningTests {
             #expect(try route53.listHostedZonesByVPC(vpcID: vpc, vpcRegion: "us-east-1").isEmpty)
         }
         #expect(failedC.associatedZones.isEmpty && failedC.routesAdded.isEmpty && failedD.routesAdded.isEmpty)
+    }
+}
+
+/// Route53 allows five requests a second per account: a ten-service hub and five spokes added at
+/// once, through a proxy that throttles beyond that as AWS does, draw no throttling.
+extension ProvisioningTests {
+    @Test func tenServicesAndFiveSpokesAtOnceStayUnderRoute53sFivePerSecond() throws {
+        var rules = AWSFaultProxy.Rules(pendingPolls: 1)
+        rules.route53PerSecond = 5
+        let world = try Self.world(rules: rules, services: Catalog.serviceIDs)
+        world.provisioner.start()
+        defer { world.provisioner.stop() }
+        let request = try self.request(world, mode: "hub", services: Catalog.serviceIDs)
+        let hubID = try submit(world, request)
+        let hub = try settle(world, hubID, timeout: 90)
+        try #require(hub.setup.status == .ready, "\(hub.setup.errorCode ?? "") \(hub.setup.errorMessage ?? "")")
+        let zoneKeys = Plan(request: request, site: world.catalog.site("us1")!).endpoints.map(\.key)
+        #expect(zoneKeys.count == 10)
+
+        let taken = try world.fixture.ec2().describeVpcs(ids: [world.net.vpc])[0].cidrBlocks[0]
+        let octets = (100...120).filter { !taken.hasPrefix("10.\($0).") }.prefix(5)
+        let vpcs = try octets.map { try MotoFixture(region: "us-east-1").network(cidr: "10.\($0).0.0/16").vpc }
+        let callsBefore = world.proxy.route53Calls.withLock { $0 }
+        let started = Date()
+        let spokes = try vpcs.map {
+            try world.store.requestSpoke(
+                hubID: hubID, request: try spokeRequest(world, hub: hubID, vpc: $0, transport: "peering"), zoneKeys: zoneKeys, actor: "test")
+        }
+        world.provisioner.notify()
+        for spoke in spokes {
+            let done = try waitForSpoke(world, spoke.id, [.ready, .failed], timeout: 120)
+            #expect(done.status == .ready, "\(done.errorCode ?? "") \(done.errorMessage ?? "")")
+            #expect(Set(done.associatedZones).count == 10)
+        }
+        let seconds = Date().timeIntervalSince(started)
+        let calls = world.proxy.route53Calls.withLock { $0 } - callsBefore
+        #expect(calls >= 5 * 10)  // an association per zone and spoke, at least
+        #expect(world.proxy.route53Throttled.withLock { $0 } == 0)
+        // A figure, not asserted: the time against the bound the bucket sets (burst of 5, then 5 a second).
+        print(
+            "route53 pacing: \(calls) calls for 5 spokes × 10 zones in \(String(format: "%.1f", seconds)) s; bound \(String(format: "%.1f", Double(max(0, calls - 5)) / 5)) s; 0 throttled"
+        )
     }
 }
