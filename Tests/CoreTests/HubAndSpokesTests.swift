@@ -53,8 +53,10 @@ extension ProvisioningTests {
 /// removed alone; an overlapping VPC and a missing attachment are refused in preflight; the hub's
 /// teardown takes its spokes first.
 extension ProvisioningTests {
-    func spokeRequest(_ world: World, hub hubID: String, vpc: String, transport: String, tgw: String? = nil) throws -> SpokeRequest {
-        var body: [(String, JSON)] = [("vpc_id", .string(vpc)), ("region", "us-east-1"), ("transport", .string(transport))]
+    func spokeRequest(
+        _ world: World, hub hubID: String, vpc: String, region: String = "us-east-1", transport: String, tgw: String? = nil
+    ) throws -> SpokeRequest {
+        var body: [(String, JSON)] = [("vpc_id", .string(vpc)), ("region", .string(region)), ("transport", .string(transport))]
         if let tgw { body.append(("transit_gateway_id", .string(tgw))) }
         let hub = try #require(try world.store.get(hubID)?.setup)
         return try SpokeValidator(catalog: world.catalog).validate(.object(body), hub: hub).get()
@@ -143,6 +145,28 @@ extension ProvisioningTests {
         #expect(try route53.listHostedZonesByVPC(vpcID: attached.vpc, vpcRegion: "us-east-1").isEmpty)
         #expect(!(try ec2.describeRouteTables(filters: [EC2Filter("vpc-id", [world.net.vpc])])).flatMap(\.routes).contains { $0.transitGatewayID == tgw })
         #expect(try endpointsInVPC(world).isEmpty)
+    }
+
+    @Test func aSpokeInAnotherRegionIsPeeredAcrossRegionsAndAssociated() throws {
+        let world = try Self.world(rules: .init(pendingPolls: 1))
+        world.provisioner.start()
+        defer { world.provisioner.stop() }
+        let (hubID, zoneKeys) = try readyHub(world)
+        let far = try MotoFixture(region: "eu-west-1").network(cidr: "10.231.0.0/16")
+        let spoke = try world.store.requestSpoke(
+            hubID: hubID, request: try spokeRequest(world, hub: hubID, vpc: far.vpc, region: "eu-west-1", transport: "peering"), zoneKeys: zoneKeys,
+            actor: "test")
+        world.provisioner.notify()
+        let ready = try waitForSpoke(world, spoke.id, [.ready, .failed])
+        #expect(ready.status == .ready, "\(ready.errorCode ?? "") \(ready.errorMessage ?? "")")
+        let pcx = try #require(ready.peeringConnectionID)
+        let seen = try MotoFixture(region: "eu-west-1").ec2().describeVpcPeeringConnections(ids: [pcx]).first
+        #expect(seen?.status == "active")
+        let zones = try world.store.database.read { try PeeringRows.zones($0, setupID: hubID) }.compactMap(\.zoneID)
+        let route53 = Route53Client(client: world.fixture.aws)
+        #expect(Set(zones).isSubset(of: Set(try route53.listHostedZonesByVPC(vpcID: far.vpc, vpcRegion: "eu-west-1").map(\.id))))
+        let farTables = try MotoFixture(region: "eu-west-1").ec2().describeRouteTables(filters: [EC2Filter("vpc-id", [far.vpc])])
+        #expect(farTables.allSatisfy { $0.routes.contains { $0.vpcPeeringConnectionID == pcx } })
     }
 
     @Test func anOverlappingVPCAndAMissingAttachmentAreRefusedInPreflightWithNothingAssociated() throws {
