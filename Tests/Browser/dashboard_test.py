@@ -224,9 +224,10 @@ def run(driver):
     driver.get(f"{BASE}/#/setups/{hub}")
     wait_text(driver, "#setup-status", "ready", seconds=60)
     wait_text(driver, "#no-spokes", "No spokes yet")
+    wait_text(driver, "#verification-summary", "names passed", seconds=60)  # the hub's verification ended: its events have settled
     typed(driver, "#spoke-vpc_id", os.environ["SPOKE_VPC_ID"])
     click(driver, "#add-spoke-submit")
-    wait_text(driver, "#action-result", "the hub saves $")
+    wait_text(driver, "#action-result, #spoke-result", "the hub saves $")
     wait_text(driver, "#spoke-rows .spoke-state", "ready", seconds=60)
     shot(driver, "10-hub-spokes")
     click(driver, "#spoke-rows button[data-remove-spoke]")

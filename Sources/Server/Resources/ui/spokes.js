@@ -33,7 +33,16 @@ export async function renderSpokes(section, setup, session, notice) {
       ? h("table", { class: "grid", id: "spoke-rows" },
         h("thead", {}, h("tr", {}, ["VPC", "Region", "Transport", "State", "Step", "Error", ""].map((t) => h("th", {}, t)))), h("tbody", {}, rows))
       : h("p", { class: "muted", id: "no-spokes" }, "No spokes yet: add the VPCs whose Agents should use these endpoints."),
-    session.may("operator") && setup.status === "ready" ? addForm(setup, notice) : null);
+    session.may("operator") && setup.status === "ready" ? keptForm(section, setup, notice) : null);
+}
+
+// The add form survives the section being drawn again as events arrive: what someone is typing stays.
+function keptForm(section, setup, notice) {
+  if (!section.addSpokeForm || section.addSpokeForm.dataset.setup !== setup.id) {
+    section.addSpokeForm = addForm(setup, notice);
+    section.addSpokeForm.dataset.setup = setup.id;
+  }
+  return section.addSpokeForm;
 }
 
 function addForm(setup, notice) {
