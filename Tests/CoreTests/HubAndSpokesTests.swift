@@ -121,6 +121,12 @@ extension ProvisioningTests {
             let tables = try ec2.describeRouteTables(filters: [EC2Filter("vpc-id", [vpc])])
             #expect(tables.allSatisfy { $0.routes.contains { $0.destinationCIDR == hubCIDR && goes($0) } })
         }
+        // The Agent configuration says where each zone answers: the hub and both spokes.
+        let hubDetail = try #require(try world.store.get(hubID))
+        let configuration = AgentConfiguration(
+            setup: hubDetail.setup, site: world.catalog.site("us1")!, zones: try world.store.database.read { try PeeringRows.zones($0, setupID: hubID) },
+            spokes: try world.store.spokes(of: hubID))
+        #expect(configuration.zones.allSatisfy { Set($0.vpcs) == ["\(world.net.vpc)@us-east-1", "\(peered.vpc)@us-east-1", "\(attached.vpc)@us-east-1"] })
         // Adding them made no endpoint call.
         let spokeJobs = try world.store.database.read { db in try [a.id, b.id].flatMap { try SpokeRows.jobs(db, spokeID: $0).map(\.id) } }
         let calls = try world.callLog.calls(setupID: hubID).filter { spokeJobs.contains($0.jobID ?? "") }

@@ -60,11 +60,22 @@ import Testing
         #expect(config?["vpc_id"]?.stringValue == "vpc-0aaaaaaaaaaaaaaaa" && config?["site"]?.stringValue == "us1")
         #expect(config?["settings"]?.arrayValue?.contains { $0["value"]?.stringValue == "datadoghq.com" } == true)
         #expect(api.call("POST", "/v1/setups/\(hub)/spokes/\(spokeID)/retry").0.status == 409)
+        // A spoke is verified once it is ready: the run names it.
+        #expect(api.call("POST", "/v1/setups/\(hub)/spokes/\(spokeID)/verify").0.status == 409)
+        try api.app.store.database.write { db in
+            for status in [SpokeStatus.provisioning, .ready] {
+                try TransitionLog.moveSpoke(db, id: spokeID, to: status, actor: "test", reason: "test", now: Timestamp.string(Date()))
+            }
+        }
+        let (verifying, run) = api.call("POST", "/v1/setups/\(hub)/spokes/\(spokeID)/verify")
+        #expect(verifying.status == 202 && run?["spoke_id"]?.stringValue == spokeID && run?["state"]?.stringValue == "queued")
+        let runs = api.call("GET", "/v1/setups/\(hub)/verifications").1?["verifications"]?.arrayValue
+        #expect(runs?.first?["spoke_id"]?.stringValue == spokeID)
 
         let (removed, removedJSON) = api.call("DELETE", "/v1/setups/\(hub)/spokes/\(spokeID)")
         #expect(removed.status == 202 && removedJSON?["status"]?.stringValue == "deleting")
         let events = try api.app.store.events(hub) ?? []
-        #expect(events.filter { $0.entityType == "spoke" }.map(\.toState) == ["pending", "deleting"])
+        #expect(events.filter { $0.entityType == "spoke" }.map(\.toState) == ["pending", "provisioning", "ready", "deleting"])
         #expect(api.call("GET", "/v1/setups/\(hub)/spokes/sp_missing").0.status == 404)
     }
 

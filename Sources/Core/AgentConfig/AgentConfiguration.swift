@@ -27,7 +27,8 @@ public struct AgentConfiguration: Sendable, Equatable {
     /// The Agent versions from which logs use HTTPS by default.
     static let httpsByDefault: [Int: AgentVersion] = [6: AgentVersion("6.19")!, 7: AgentVersion("7.19")!]
 
-    public init(setup: SetupRecord, site: Site, zones: [HostedZoneRecord]) {
+    /// `spokes`: a hub's spokes, whose VPCs answer from the zones they were associated with.
+    public init(setup: SetupRecord, site: Site, zones: [HostedZoneRecord], spokes: [SpokeRecord] = []) {
         setupID = setup.id
         siteID = site.id
         var settings = [
@@ -71,7 +72,10 @@ public struct AgentConfiguration: Sendable, Equatable {
         notes.append("Restart the Agent to send data to Datadog through AWS PrivateLink.")
         self.settings = settings
         self.notes = notes
-        self.zones = zones.map { Zone(name: $0.name, zoneID: $0.zoneID, vpcs: ["\(setup.vpcID)@\(setup.region)"] + $0.associatedVPCs) }
+        self.zones = zones.map { zone in
+            let spokeVPCs = spokes.filter { spoke in zone.zoneID.map(spoke.associatedZones.contains) ?? false }.map(\.vpcKey)
+            return Zone(name: zone.name, zoneID: zone.zoneID, vpcs: ["\(setup.vpcID)@\(setup.region)"] + zone.associatedVPCs + spokeVPCs)
+        }
     }
 
     public var json: JSON {

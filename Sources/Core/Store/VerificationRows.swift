@@ -22,6 +22,8 @@ public struct VerificationRecord: Sendable, Equatable {
     /// Each check as the API shows it (service, hostname, answers, passed, code, message, …);
     /// `nil` when not read (a setup shows only its latest run's summary).
     public let checks: [JSON]?
+    /// The hub's spoke it was asked for, if any.
+    public var spokeID: String? = nil
 
     public var isFinished: Bool { state == .passed || state == .failed || state == .error }
 }
@@ -45,24 +47,26 @@ public struct VerificationOutcome: Sendable {
 enum VerificationRows {
     static let columns = """
         id, setup_id, job_id, trigger, state, requested_by, resolver, endpoint_addresses_known, note,
-        checks_total, checks_passed, created_at, started_at, finished_at
+        checks_total, checks_passed, created_at, started_at, finished_at, spoke_id
         """
     static let checkColumns = "service, hostname, answers, passed, code, message, dns_status, resolver, addresses, expected_addresses, probes"
 
     /// Queues a verification job and its run, unless one is already queued or running (that one is
     /// returned: asking twice does not check twice).
-    static func request(_ db: Connection, setupID: String, trigger: VerificationRecord.Trigger, actor: Actor, now: String) throws -> String {
+    static func request(
+        _ db: Connection, setupID: String, trigger: VerificationRecord.Trigger, actor: Actor, now: String, spokeID: String? = nil
+    ) throws -> String {
         if let open = try db.firstRow(
-            "SELECT id FROM verifications WHERE setup_id = ? AND state IN ('queued', 'running') ORDER BY created_at DESC LIMIT 1",
-            [.text(setupID)], { $0.string(0) })
+            "SELECT id FROM verifications WHERE setup_id = ? AND spoke_id IS ? AND state IN ('queued', 'running') ORDER BY created_at DESC LIMIT 1",
+            [.text(setupID), .optional(spokeID)], { $0.string(0) })
         {
             return open
         }
         let jobID = try SetupStore.enqueue(db, setupID: setupID, kind: .verify, steps: [.verify], actor: actor, now: now)
         let id = Identifier.make(prefix: "vf_")
         try db.run(
-            "INSERT INTO verifications (id, setup_id, job_id, trigger, state, requested_by, created_at) VALUES (?, ?, ?, ?, 'queued', ?, ?)",
-            [.text(id), .text(setupID), .text(jobID), .text(trigger.rawValue), .text(actor.name), .text(now)])
+            "INSERT INTO verifications (id, setup_id, job_id, trigger, state, requested_by, created_at, spoke_id) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)",
+            [.text(id), .text(setupID), .text(jobID), .text(trigger.rawValue), .text(actor.name), .text(now), .optional(spokeID)])
         return id
     }
 
@@ -125,7 +129,7 @@ enum VerificationRows {
             resolver: row.optionalString("resolver"), endpointAddressesKnown: row.optionalInt("endpoint_addresses_known").map { $0 == 1 },
             note: row.optionalString("note"), checksTotal: row.optionalInt("checks_total"), checksPassed: row.optionalInt("checks_passed"),
             createdAt: row.string("created_at"), startedAt: row.optionalString("started_at"), finishedAt: row.optionalString("finished_at"),
-            checks: checks)
+            checks: checks, spokeID: row.optionalString("spoke_id"))
     }
 
     static func check(_ row: Row) -> JSON {
@@ -148,15 +152,21 @@ enum VerificationRows {
 
 extension SetupStore {
     /// `POST /v1/setups/{id}/verify`: queues a verification (or returns the one already open).
-    public func requestVerification(_ setupID: String, trigger: VerificationRecord.Trigger = .manual, actor: Actor) throws -> VerificationRecord {
+    public func requestVerification(
+        _ setupID: String, trigger: VerificationRecord.Trigger = .manual, actor: Actor, spokeID: String? = nil
+    ) throws -> VerificationRecord {
         try database.write { db in
+            if let spokeID {
+                guard let spoke = try SpokeRows.byID(db, spokeID), spoke.setupID == setupID else { throw NotFound(kind: "spoke", id: spokeID) }
+                guard spoke.status == .ready else { throw StateConflict(message: "spoke \(spokeID) is \(spoke.status.rawValue); a ready spoke is verified") }
+            }
             guard let status = try db.firstRow("SELECT status FROM setups WHERE id = ?", [.text(setupID)], { $0.string(0) }) else {
                 throw NotFound(kind: "setup", id: setupID)
             }
             guard status != SetupStatus.deleting.rawValue && status != SetupStatus.deleted.rawValue else {
                 throw StateConflict(message: "setup \(setupID) is \(status); there is nothing to verify")
             }
-            let id = try VerificationRows.request(db, setupID: setupID, trigger: trigger, actor: actor, now: Timestamp.string(clock.now()))
+            let id = try VerificationRows.request(db, setupID: setupID, trigger: trigger, actor: actor, now: Timestamp.string(clock.now()), spokeID: spokeID)
             return try db.firstRow("SELECT \(VerificationRows.columns) FROM verifications WHERE id = ?", [.text(id)]) {
                 try VerificationRows.record(db, $0, withChecks: true)
             }!

@@ -62,7 +62,7 @@ enum Representation {
             ("endpoint_addresses_known", v.endpointAddressesKnown.map(JSON.bool) ?? .null), ("note", .optional(v.note)),
             ("checks_total", v.checksTotal.map(JSON.int) ?? .null), ("checks_passed", v.checksPassed.map(JSON.int) ?? .null),
             ("created_at", .string(v.createdAt)), ("started_at", .optional(v.startedAt)), ("finished_at", .optional(v.finishedAt)),
-            ("job_id", .optional(v.jobID)),
+            ("job_id", .optional(v.jobID)), ("spoke_id", .optional(v.spokeID)),
             ("links", .object([("self", .string("/v1/setups/\(v.setupID)/verifications/\(v.id)"))])),
         ]
         if let checks = v.checks { fields.append(("results", .array(checks))) }

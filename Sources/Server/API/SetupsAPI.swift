@@ -38,7 +38,7 @@ struct SetupsAPI: Sendable {
         guard let detail = try store.get(id) else { throw APIError.notFound("setup \(id)") }
         guard let site = catalog.site(detail.setup.site) else { throw APIError.internalError() }
         let zones = try store.database.read { try PeeringRows.zones($0, setupID: id) }
-        let configuration = AgentConfiguration(setup: detail.setup, site: site, zones: zones)
+        let configuration = AgentConfiguration(setup: detail.setup, site: site, zones: zones, spokes: try store.spokes(of: id))
         switch context.request.queryValue("format") ?? "json" {
         case "json": return .json(200, configuration.json)
         case "yaml": return Response(status: .ok, headerFields: [.contentType: "application/yaml; charset=utf-8"], body: Array(configuration.yaml.utf8))

@@ -18,6 +18,7 @@ struct SpokesAPI: Sendable {
         router.add(.delete, "/v1/setups/{id}/spokes/{spoke_id}", runs: .worker, needs: .role(.admin), delete)
         router.add(.post, "/v1/setups/{id}/spokes/{spoke_id}/retry", runs: .worker, needs: .role(.operator), retry)
         router.add(.get, "/v1/setups/{id}/spokes/{spoke_id}/agent-config", runs: .inline, needs: .role(.reader), agentConfig)
+        router.add(.post, "/v1/setups/{id}/spokes/{spoke_id}/verify", runs: .worker, needs: .role(.operator), verify)
     }
 
     @Sendable func create(_ context: RequestContext) throws -> Response {
@@ -85,12 +86,20 @@ struct SpokesAPI: Sendable {
         return .json(202, Self.representation(retried, jobs: nil), headerFields: [.location: "/v1/setups/\(id)/spokes/\(spoke.id)"])
     }
 
+    /// The same checks and diagnosis as a setup's, asked for the spoke (its run names it).
+    @Sendable func verify(_ context: RequestContext) throws -> Response {
+        let (id, spoke) = try visibleSpoke(context)
+        let record = try store.requestVerification(id, actor: context.actor, spokeID: spoke.id)
+        workQueued()
+        return .json(202, Representation.verification(record), headerFields: [.location: "/v1/setups/\(id)/verifications/\(record.id)"])
+    }
+
     /// The hub's site and intake names, for Agents in the spoke's VPC.
     @Sendable func agentConfig(_ context: RequestContext) throws -> Response {
         let (id, spoke) = try visibleSpoke(context)
         guard let detail = try store.get(id), let site = catalog.site(detail.setup.site) else { throw APIError.notFound("setup \(id)") }
         let zones = try store.database.read { try PeeringRows.zones($0, setupID: id) }
-        var json = AgentConfiguration(setup: detail.setup, site: site, zones: zones).json
+        var json = AgentConfiguration(setup: detail.setup, site: site, zones: zones, spokes: try store.spokes(of: id)).json
         if case var .object(fields) = json {
             fields.insert(
                 contentsOf: [("spoke_id", .string(spoke.id)), ("vpc_id", .string(spoke.request.vpc.vpcID)), ("region", .string(spoke.request.vpc.region))],
