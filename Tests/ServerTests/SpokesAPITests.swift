@@ -72,6 +72,11 @@ import Testing
         let runs = api.call("GET", "/v1/setups/\(hub)/verifications").1?["verifications"]?.arrayValue
         #expect(runs?.first?["spoke_id"]?.stringValue == spokeID)
 
+        // While it has spokes, a hub keeps its services (the spokes are associated with its zones).
+        let etag = try #require(api.call("GET", "/v1/setups/\(hub)").0.headerFields[.eTag])
+        let (refused, refusal) = api.call("PATCH", "/v1/setups/\(hub)", body: #"{"services":["metrics"]}"#, headers: [(name: "If-Match", value: etag)])
+        #expect(refused.status == 409 && refusal?["error"]?["message"]?.stringValue?.contains(spokeID) == true)
+
         let (removed, removedJSON) = api.call("DELETE", "/v1/setups/\(hub)/spokes/\(spokeID)")
         #expect(removed.status == 202 && removedJSON?["status"]?.stringValue == "deleting")
         let events = try api.app.store.events(hub) ?? []

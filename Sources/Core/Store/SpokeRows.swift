@@ -108,8 +108,8 @@ public enum SpokeRows {
         try db.run("UPDATE spokes SET \(column) = ?, updated_at = ? WHERE id = ?", [StoredJSON.text(changed), .text(now), .text(spokeID)])
     }
 
-    /// Other live spokes (and `vpc_peering` setups) of any hub that route through a peering
-    /// connection: while one does, it and its routes stay.
+    /// Other live spokes, of any hub, that route through a peering connection: while one does, the
+    /// connection stays.
     public static func othersUsingPeering(_ db: Connection, _ pcx: String, excluding spokeID: String) throws -> Int {
         try db.firstRow(
             "SELECT count(*) FROM spokes WHERE peering_connection_id = ? AND id <> ? AND status NOT IN ('deleting', 'deleted')",

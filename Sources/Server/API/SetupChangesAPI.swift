@@ -46,6 +46,15 @@ struct SetupChangesAPI: Sendable {
         let change = SetupChange(
             current: detail.endpoints.map { ($0.services[0], $0.serviceName) }, subnetIDs: setup.subnetIDs, securityGroupIDs: setup.securityGroupIDs,
             peer: PeerRequest(stored: stored["peer"]), changed: request, plan: plan)
+        // A hub's spokes are associated with the zones it has: a zone added or removed under them
+        // would leave them out of the new one, or in a zone being deleted.
+        if setup.mode == .hub, !change.added.isEmpty || !change.removed.isEmpty,
+            let live = try store.spokes(of: id).first(where: { $0.status != .deleted })
+        {
+            throw APIError(
+                status: 409, code: "conflict",
+                message: "hub \(id) has spokes (\(live.id) and maybe more): remove them before adding or removing services, then add them again")
+        }
         var changeJSON = change.json
         if case var .object(fields) = changeJSON {
             fields.append(("cost", try costs.estimate(request, plan: plan)))
