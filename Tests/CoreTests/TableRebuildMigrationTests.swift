@@ -2,7 +2,8 @@ import Foundation
 import Testing
 @testable import Core
 
-/// Migrations that rebuild tables (0012: `updating` setups and `update` jobs): rows survive with
+/// Migrations that rebuild tables (0012: `updating` setups and `update` jobs; 0014: hubs; 0015:
+/// spoke jobs and transitions): rows survive with
 /// their children, the new values are accepted, and a rebuild that would orphan rows is refused.
 @Suite struct TableRebuildMigrationTests {
     @Test func setupsAndJobsKeepTheirRowsAndAcceptTheNewStates() throws {
@@ -10,27 +11,50 @@ import Testing
         let all = try repositoryMigrations()
         try Migrator(migrations: all.filter { $0.version < 12 }).migrate(database)
         let store = SetupStore(database: database)
+        // Rows as the schema before the rebuilds holds them, written in its own SQL: today's store
+        // reads columns later migrations add.
         let request = try validRequest([("services", ["metrics"])])
-        guard
-            case let .created(created, _, _) = try store.create(
-                request: request, plan: Plan(request: request, site: try #require(try Catalog.bundled().site("us1"))),
-                idempotency: nil, actor: "test", render: { _ in (202, []) })
-        else { throw StepFailure("x", "not created") }
-        let before = try #require(try store.get(created.setup.id))
+        let id = "su_01TESTREBUILD0000000000000"
+        try database.write { db in
+            try db.run(
+                """
+                INSERT INTO setups (id, site, mode, region, service_region, vpc_id, subnet_ids, security_group_ids, services, status,
+                    request, created_at, updated_at, created_by, team)
+                VALUES (?, 'us1', 'same_region', 'us-east-1', 'us-east-1', ?, ?, ?, '["metrics"]', 'pending', ?, 't', 't', 'test', NULL)
+                """,
+                [
+                    .text(id), .text(request.vpcID), StoredJSON.text(request.subnetIDs), StoredJSON.text(request.securityGroupIDs),
+                    .text(request.json.serializedString),
+                ])
+            try db.run(
+                """
+                INSERT INTO endpoints (id, setup_id, services, service_name, private_dns_name, state, created_at, updated_at)
+                VALUES ('ep_1', ?, '["metrics"]', 'com.amazonaws.vpce.us-east-1.vpce-svc-1', 'metrics.agent.datadoghq.com', 'requested', 't', 't')
+                """, [.text(id)])
+            try db.run(
+                "INSERT INTO jobs (id, setup_id, kind, state, steps, run_after, created_at, updated_at) VALUES ('jb_1', ?, 'provision', 'queued', '[]', 't', 't', 't')",
+                [.text(id)])
+            try db.run(
+                "INSERT INTO transitions (setup_id, entity_type, entity_id, to_state, at, actor) VALUES (?, 'setup', ?, 'pending', 't', 'test')",
+                [.text(id), .text(id)])
+        }
+        let revisionBefore = try #require(try database.read { try $0.firstRow("SELECT revision FROM setups WHERE id = ?", [.text(id)]) { $0.int(0) } })
 
         let applied = try Migrator(migrations: all).migrate(database)
         #expect(applied.contains(12))
-        let after = try #require(try store.get(created.setup.id))
-        #expect(after.setup.revision == before.setup.revision && after.endpoints.map(\.id) == before.endpoints.map(\.id))
-        #expect(after.jobs.map(\.id) == before.jobs.map(\.id))
+        let after = try #require(try store.get(id))
+        #expect(after.setup.revision == revisionBefore && after.endpoints.map(\.id) == ["ep_1"])
+        #expect(after.jobs.map(\.id) == ["jb_1"])
+        #expect(try store.events(id)?.count == 1)
         // The new values pass the CHECKs; the revision trigger still runs; foreign keys are on again.
         try database.write { db in
-            try db.run("UPDATE setups SET status = 'updating' WHERE id = ?", [.text(created.setup.id)])
-            try db.run("UPDATE jobs SET kind = 'update' WHERE setup_id = ?", [.text(created.setup.id)])
+            try db.run("UPDATE setups SET status = 'updating', mode = 'hub' WHERE id = ?", [.text(id)])  // 0012, 0014
+            try db.run("UPDATE jobs SET kind = 'add_spoke' WHERE setup_id = ?", [.text(id)])  // 0015
+            try db.run("UPDATE jobs SET kind = 'update' WHERE setup_id = ?", [.text(id)])  // 0012
         }
-        #expect(try store.get(created.setup.id)?.setup.revision ?? 0 > after.setup.revision)
+        #expect(try store.get(id)?.setup.revision ?? 0 > after.setup.revision)
         #expect(throws: SQLiteError.self) {
-            try database.write { db in try db.run("UPDATE setups SET status = 'nonsense' WHERE id = ?", [.text(created.setup.id)]) }
+            try database.write { db in try db.run("UPDATE setups SET status = 'nonsense' WHERE id = ?", [.text(id)]) }
         }
         #expect(throws: SQLiteError.self) {
             try database.write { db in

@@ -9,7 +9,7 @@ import Testing
 
     static let hub =
         #"{"site":"us1","mode":"hub","region":"us-east-1","vpc_id":"vpc-0123456789abcdef0","subnet_ids":["subnet-01234567","subnet-89abcdef"],"security_group_ids":["sg-01234567"],"services":["metrics","api"]}"#
-    static let spoke = #"{"vpc_id":"vpc-0aaaaaaaaaaaaaaaa","region":"eu-west-1","transport":"transit_gateway","transit_gateway_id":"tgw-0bbbbbbbbbbbbbbbb"}"#
+    static let spoke = #"{"vpc_id":"vpc-0aaaaaaaaaaaaaaaa","region":"us-east-1","transport":"transit_gateway","transit_gateway_id":"tgw-0bbbbbbbbbbbbbbbb"}"#
 
     /// A hub moved to ready as its workers would have moved it.
     func readyHub() throws -> String {
@@ -58,6 +58,7 @@ import Testing
         #expect(shown?["jobs"]?.arrayValue?.first?["kind"]?.stringValue == "add_spoke")
         let config = api.call("GET", "/v1/setups/\(hub)/spokes/\(spokeID)/agent-config").1
         #expect(config?["vpc_id"]?.stringValue == "vpc-0aaaaaaaaaaaaaaaa" && config?["site"]?.stringValue == "us1")
+        #expect(config?["region"]?.stringValue == "us-east-1")
         #expect(config?["settings"]?.arrayValue?.contains { $0["value"]?.stringValue == "datadoghq.com" } == true)
         #expect(api.call("POST", "/v1/setups/\(hub)/spokes/\(spokeID)/retry").0.status == 409)
         // A spoke is verified once it is ready: the run names it.
@@ -94,6 +95,7 @@ import Testing
         for (body, field) in [
             (#"{"vpc_id":"vpc-0aaaaaaaaaaaaaaaa","region":"eu-west-1","transport":"transit_gateway"}"#, "transit_gateway_id"),
             (#"{"vpc_id":"vpc-0aaaaaaaaaaaaaaaa","region":"eu-west-1","transport":"carrier_pigeon"}"#, "transport"),
+            (#"{"vpc_id":"vpc-0aaaaaaaaaaaaaaaa","region":"eu-west-1","transport":"transit_gateway","transit_gateway_id":"tgw-0bbbbbbbbbbbbbbbb"}"#, "region"),
             (#"{"vpc_id":"vpc-0123456789abcdef0","region":"us-east-1","transport":"peering"}"#, "vpc_id"),
             (#"{"vpc_id":"vpc-0aaaaaaaaaaaaaaaa","region":"eu-west-1","transport":"peering","colour":"blue"}"#, "colour"),
         ] {

@@ -40,7 +40,13 @@ extension Provisioner {
                 let spokeID = try store.database.read({ try $0.firstRow("SELECT spoke_id FROM jobs WHERE id = ?", [.text(job.id)]) { $0.optionalString(0) } })
                     ?? nil,
                 let steps = try spokeSteps(hub: hub, job: job, owner: owner, only: spokeID).first
-            else { return }
+            else {
+                // Nothing to work on: the job ends rather than being claimed again and again.
+                try queue.finish(
+                    job, owner: owner, state: .failed, setupStatus: nil, reason: "the spoke or its hub is gone",
+                    error: ("spoke_missing", "the spoke or its hub is gone"))
+                return
+            }
             if job.kind == .addSpoke {
                 _ = try queue.whileHeld(job.id, owner: owner) { db, now in
                     try TransitionLog.moveSpoke(db, id: spokeID, to: .provisioning, actor: owner, reason: "adding the spoke", now: now)
@@ -69,7 +75,10 @@ extension Provisioner {
                 logger.notice("lease lost; another worker has the job", metadata: ["job": "\(job.id)"])
             case let .fail(code, message):
                 try? queue.finish(job, owner: owner, state: .failed, setupStatus: nil, reason: message, error: (code, message)) { db, now in
-                    if let spokeID = try db.firstRow("SELECT spoke_id FROM jobs WHERE id = ?", [.text(job.id)], { $0.optionalString(0) }) ?? nil {
+                    // A spoke the hub's teardown has already removed stays deleted.
+                    if let spokeID = try db.firstRow("SELECT spoke_id FROM jobs WHERE id = ?", [.text(job.id)], { $0.optionalString(0) }) ?? nil,
+                        try SpokeRows.byID(db, spokeID)?.status != .deleted
+                    {
                         try TransitionLog.moveSpoke(db, id: spokeID, to: .failed, actor: owner, reason: message, error: (code, message), now: now)
                     }
                 }

@@ -167,8 +167,10 @@ struct SpokeSteps {
             for table in side {
                 for cidr in destinations where !table.routes.contains(where: { $0.destinationCIDR == cidr && Self.goes($0, to: target) }) {
                     if tables.managed.contains(table.id) {
-                        if let target { try client.createRoute(routeTableID: table.id, destinationCIDR: cidr, through: target) }
+                        // Recorded first: a crash after the call must not leave an unrecorded route
+                        // (removal tolerates a recorded one that was never made).
                         try write { db, now in try SpokeRows.add(db, spokeID: spoke.id, to: "routes_added", "\(table.id):\(cidr)", now: now) }
+                        if let target { try client.createRoute(routeTableID: table.id, destinationCIDR: cidr, through: target) }
                     } else if !vpc.manageRoutes && vpc.routeTableIDs.isEmpty {
                         missing.append("\(table.id) → \(cidr)")
                     }
@@ -200,17 +202,18 @@ struct SpokeSteps {
     func associateZone(_ key: String) throws {
         let zone = try zone(key)
         let zoneID = zone.zoneID!
-        guard try !current().associatedZones.contains(zoneID) else { return }
         let already = try spokeRoute53.listHostedZonesByVPC(vpcID: vpc.vpcID, vpcRegion: vpc.region).contains { $0.id == zoneID }
-        if !already {
-            do { try spokeRoute53.associateVPC(zoneID: zoneID, vpcID: vpc.vpcID, vpcRegion: vpc.region) } catch let error as AWSError
-                where error.code == "ConflictingDomainExists"
-            {
-                throw StepFailure("zone_conflict", "\(vpc.vpcID) already has another private zone for \(zone.name): \(error.message)")
-            }
+        // Found associated and not recorded: someone else's, not this spoke's to undo.
+        guard !already else { return }
+        // Recorded first, so a crash after the call leaves nothing unrecorded; a rerun associates
+        // what was recorded but not made.
+        try write { db, now in try SpokeRows.add(db, spokeID: spoke.id, to: "associated_zones", zoneID, now: now) }
+        do { try spokeRoute53.associateVPC(zoneID: zoneID, vpcID: vpc.vpcID, vpcRegion: vpc.region) } catch let error as AWSError
+            where error.code == "ConflictingDomainExists"
+        {
+            try write { db, now in try SpokeRows.remove(db, spokeID: spoke.id, from: "associated_zones", zoneID, now: now) }
+            throw StepFailure("zone_conflict", "\(vpc.vpcID) already has another private zone for \(zone.name): \(error.message)")
         }
-        // Found associated: not this spoke's to undo.
-        if !already { try write { db, now in try SpokeRows.add(db, spokeID: spoke.id, to: "associated_zones", zoneID, now: now) } }
     }
 
     // MARK: Removal
@@ -229,11 +232,23 @@ struct SpokeSteps {
     }
 
     /// Deletes the routes the spoke added (the table is in one of the two VPCs).
+    /// Deletes the routes the spoke added, in whichever VPC holds the table, and only while they
+    /// still go to the spoke's peering or Transit Gateway (a route the network team has since
+    /// pointed elsewhere is theirs now).
     func deleteRoutes() throws {
-        for route in try current().routesAdded {
+        let recorded = try current().routesAdded
+        guard !recorded.isEmpty else { return }
+        let target = try routeTarget(allowUnknown: true)
+        let sides = [
+            (hubEC2, try hubEC2.describeRouteTables(filters: [EC2Filter("vpc-id", [hub.vpcID])])),
+            (spokeEC2, try spokeEC2.describeRouteTables(filters: [EC2Filter("vpc-id", [vpc.vpcID])])),
+        ]
+        for route in recorded {
             let parts = route.split(separator: ":", maxSplits: 1).map(String.init)
-            do { try hubEC2.deleteRoute(routeTableID: parts[0], destinationCIDR: parts[1]) } catch {
-                try PeeringSteps.ignoringGone { try spokeEC2.deleteRoute(routeTableID: parts[0], destinationCIDR: parts[1]) }
+            if let (client, table) = sides.lazy.compactMap({ side in side.1.first { $0.id == parts[0] }.map { (side.0, $0) } }).first,
+                table.routes.contains(where: { $0.destinationCIDR == parts[1] && target != nil && Self.goes($0, to: target) })
+            {
+                try PeeringSteps.ignoringGone { try client.deleteRoute(routeTableID: parts[0], destinationCIDR: parts[1]) }
             }
             try write { db, now in try SpokeRows.remove(db, spokeID: spoke.id, from: "routes_added", route, now: now) }
         }

@@ -27,7 +27,7 @@ extension EndpointSteps {
             id: id, addSubnetIDs: change.addSubnets, removeSubnetIDs: change.removeSubnets, addSecurityGroupIDs: change.addGroups,
             removeSecurityGroupIDs: change.removeGroups)
         // AWS shows a modified endpoint `pending` until the change is done: the wait step follows it.
-        try queue.whileHeld(job.id, owner: owner) { db, now in
+        _ = try queue.whileHeld(job.id, owner: owner) { db, now in
             try EndpointRows.updateState(
                 db, endpointID: row.id, to: .pending, lastError: nil, actor: owner, reason: "ModifyVpcEndpoint \(id): \(change)", now: now)
         }

@@ -54,6 +54,10 @@ public struct SpokeValidator: Sendable {
             problems.add("transit_gateway_id", "required", "transport transit_gateway needs transit_gateway_id")
         case .transitGateway where body["peering_connection_id"].map({ !$0.isNull }) == true:
             problems.add("peering_connection_id", "not_allowed", "peering_connection_id is only for transport peering")
+        case .transitGateway where vpc.map({ $0.region != hub.region }) == true:
+            problems.add(
+                "region", "transit_gateway_region",
+                "a Transit Gateway belongs to one region: a spoke over \(tgw ?? "it") must be in the hub's region \(hub.region); use peering across regions")
         case .peering where tgw != nil:
             problems.add("transit_gateway_id", "not_allowed", "transit_gateway_id is only for transport transit_gateway")
         default: break

@@ -30,7 +30,8 @@ extension SetupStore {
             }
             try TransitionLog.moveSetup(db, id: id, to: .deleting, actor: actor.name, requestID: actor.requestID, reason: "deletion requested", now: now)
             // A hub's spokes leave first, in the hub's teardown job.
-            for spoke in try SpokeRows.forSetup(db, setupID: id) where ![.deleting, .deleted].contains(spoke.status) {
+            // A spoke being removed already has its job cancelled too: the teardown does its work.
+            for spoke in try SpokeRows.forSetup(db, setupID: id) where spoke.status != .deleted {
                 try Self.cancelOpenSpokeJobs(db, spokeID: spoke.id, actor: actor, reason: "the hub is being deleted", now: now)
                 try TransitionLog.moveSpoke(
                     db, id: spoke.id, to: .deleting, actor: actor.name, requestID: actor.requestID, reason: "the hub is being deleted", now: now)

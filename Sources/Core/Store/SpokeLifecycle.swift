@@ -78,7 +78,15 @@ extension SetupStore {
             guard spoke.status == .failed, let job = try SpokeRows.jobs(db, spokeID: spokeID).first else {
                 throw StateConflict(message: "only a failed spoke can be retried; \(spokeID) is \(spoke.status.rawValue)")
             }
-            let rest = job.steps.dropFirst(job.completedSteps).compactMap(Step.init(text:))
+            if job.kind == .addSpoke,
+                try db.firstRow("SELECT status FROM setups WHERE id = ?", [.text(spoke.setupID)], { $0.string(0) }) != SetupStatus.ready.rawValue
+            {
+                throw StateConflict(message: "the hub \(spoke.setupID) is not ready; a spoke is added to a ready hub")
+            }
+            let rest = try job.steps.dropFirst(job.completedSteps).map { name in
+                guard let step = Step(text: name) else { throw StateConflict(message: "step \(Echo.text(name)) is not known to this version") }
+                return step
+            }
             let to: SpokeStatus = job.kind == .removeSpoke ? .deleting : .provisioning
             try TransitionLog.moveSpoke(db, id: spokeID, to: to, actor: actor.name, requestID: actor.requestID, reason: "retry requested", now: now)
             try SpokeRows.enqueue(db, setupID: spoke.setupID, spokeID: spokeID, kind: job.kind, steps: Array(rest), actor: actor, now: now)

@@ -48,12 +48,14 @@ struct SetupChangesAPI: Sendable {
             peer: PeerRequest(stored: stored["peer"]), changed: request, plan: plan)
         // A hub's spokes are associated with the zones it has: a zone added or removed under them
         // would leave them out of the new one, or in a zone being deleted.
-        if setup.mode == .hub, !change.added.isEmpty || !change.removed.isEmpty,
+        // Subnets too: the spokes' return routes went to the endpoint subnets' route tables.
+        if setup.mode == .hub, !change.added.isEmpty || !change.removed.isEmpty || Set(request.subnetIDs) != Set(setup.subnetIDs),
             let live = try store.spokes(of: id).first(where: { $0.status != .deleted })
         {
             throw APIError(
                 status: 409, code: "conflict",
-                message: "hub \(id) has spokes (\(live.id) and maybe more): remove them before adding or removing services, then add them again")
+                message:
+                    "hub \(id) has spokes (\(live.id) and maybe more): remove them before changing its services or subnets, then add them again")
         }
         var changeJSON = change.json
         if case var .object(fields) = changeJSON {
