@@ -75,6 +75,7 @@ public enum SpokeRows {
     }
 
     /// Queues a spoke's job (its `spoke_id` set), as `SetupStore.enqueue` queues a setup's.
+    @discardableResult
     static func enqueue(_ db: Connection, setupID: String, spokeID: String, kind: JobKind, steps: [Step], actor: Actor, now: String) throws -> String {
         let jobID = try SetupStore.enqueue(db, setupID: setupID, kind: kind, steps: steps, actor: actor, now: now)
         try db.run("UPDATE jobs SET spoke_id = ? WHERE id = ?", [.text(spokeID), .text(jobID)])
