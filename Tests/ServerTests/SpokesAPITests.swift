@@ -80,6 +80,17 @@ import Testing
 
         let (removed, removedJSON) = api.call("DELETE", "/v1/setups/\(hub)/spokes/\(spokeID)")
         #expect(removed.status == 202 && removedJSON?["status"]?.stringValue == "deleting")
+        // While its removal job is open, retry has nothing to do; left deleting without one (a hub
+        // teardown that failed), retry queues the removal again.
+        #expect(api.call("POST", "/v1/setups/\(hub)/spokes/\(spokeID)/retry").0.status == 409)
+        try api.app.store.database.write { db in
+            for job in try SpokeRows.jobs(db, spokeID: spokeID) where job.state == .queued {
+                try TransitionLog.moveJob(db, id: job.id, to: .cancelled, actor: "test", reason: "a failed hub teardown", now: Timestamp.string(Date()))
+            }
+        }
+        #expect(api.call("POST", "/v1/setups/\(hub)/spokes/\(spokeID)/retry").0.status == 202)
+        let again = try api.app.store.database.read { try SpokeRows.jobs($0, spokeID: spokeID) }
+        #expect(again.first?.kind == .removeSpoke && again.first?.state == .queued)
         let events = try api.app.store.events(hub) ?? []
         #expect(events.filter { $0.entityType == "spoke" }.map(\.toState) == ["pending", "provisioning", "ready", "deleting"])
         #expect(api.call("GET", "/v1/setups/\(hub)/spokes/sp_missing").0.status == 404)

@@ -289,6 +289,8 @@ struct PeeringSteps {
         guard let id = try store.database.read({ try PeeringRows.peering($0, setupID: setup.id) }).id else { return }
         let use = try store.database.read { try PeeringRows.peeringUse($0, peeringConnectionID: id, excluding: setup.id) }
         guard use.setups.isEmpty else { return }  // the connection and its routes serve another setup
+        // …or a hub's spoke that found it and routes through it.
+        guard try store.database.read({ try SpokeRows.othersUsingPeering($0, id) }) == 0 else { return }
         for route in use.routes {
             let parts = route.split(separator: ":", maxSplits: 1).map(String.init)
             // The table is in one of the two VPCs; try the endpoint side first, then the agents' side.

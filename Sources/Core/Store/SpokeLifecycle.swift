@@ -75,8 +75,16 @@ extension SetupStore {
         try database.write { db in
             let now = Timestamp.string(clock.now())
             guard let spoke = try SpokeRows.byID(db, spokeID) else { throw NotFound(kind: "spoke", id: spokeID) }
-            guard spoke.status == .failed, let job = try SpokeRows.jobs(db, spokeID: spokeID).first else {
-                throw StateConflict(message: "only a failed spoke can be retried; \(spokeID) is \(spoke.status.rawValue)")
+            let jobs = try SpokeRows.jobs(db, spokeID: spokeID)
+            // A spoke left deleting with no job (its hub's teardown failed) is removed again.
+            if spoke.status == .deleting, !jobs.contains(where: { [.queued, .running].contains($0.state) }) {
+                try SpokeRows.enqueue(
+                    db, setupID: spoke.setupID, spokeID: spokeID, kind: .removeSpoke, steps: SpokePlan.remove(transport: spoke.request.transport),
+                    actor: actor, now: now)
+                return try SpokeRows.byID(db, spokeID)!
+            }
+            guard spoke.status == .failed, let job = jobs.first else {
+                throw StateConflict(message: "only a failed spoke, or one left deleting without a job, can be retried; \(spokeID) is \(spoke.status.rawValue)")
             }
             if job.kind == .addSpoke,
                 try db.firstRow("SELECT status FROM setups WHERE id = ?", [.text(spoke.setupID)], { $0.string(0) }) != SetupStatus.ready.rawValue

@@ -109,12 +109,18 @@ public enum SpokeRows {
         try db.run("UPDATE spokes SET \(column) = ?, updated_at = ? WHERE id = ?", [StoredJSON.text(changed), .text(now), .text(spokeID)])
     }
 
-    /// Other live spokes, of any hub, that route through a peering connection: while one does, the
-    /// connection stays.
-    public static func othersUsingPeering(_ db: Connection, _ pcx: String, excluding spokeID: String) throws -> Int {
-        try db.firstRow(
-            "SELECT count(*) FROM spokes WHERE peering_connection_id = ? AND id <> ? AND status NOT IN ('deleting', 'deleted')",
-            [.text(pcx), .text(spokeID)]
-        ) { $0.int(0) } ?? 0
+    /// Other live users of a peering connection: spokes of any hub, and `vpc_peering` setups.
+    /// While one uses it, the connection stays.
+    public static func othersUsingPeering(_ db: Connection, _ pcx: String, excluding spokeID: String? = nil) throws -> Int {
+        let spokes =
+            try db.firstRow(
+                "SELECT count(*) FROM spokes WHERE peering_connection_id = ? AND id IS NOT ? AND status NOT IN ('deleting', 'deleted')",
+                [.text(pcx), .optional(spokeID)]
+            ) { $0.int(0) } ?? 0
+        let setups =
+            try db.firstRow(
+                "SELECT count(*) FROM setups WHERE peering_connection_id = ? AND status NOT IN ('deleting', 'deleted')", [.text(pcx)]
+            ) { $0.int(0) } ?? 0
+        return spokes + setups
     }
 }
