@@ -91,7 +91,7 @@ extension Provisioner {
     /// One step of a spoke job; steps of other jobs are not a spoke's.
     func runSpokeStep(_ step: Step, _ spoke: SpokeSteps) throws {
         switch step {
-        case .preflightPeerVPC: _ = try spoke.preflight()
+        case .preflightPeerVPC: try spoke.preflight()
         case .checkPeering: try spoke.checkPeering()
         case .createPeering: try spoke.createPeering()
         case .acceptPeering: try spoke.acceptPeering()

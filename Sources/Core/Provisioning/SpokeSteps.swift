@@ -28,8 +28,8 @@ struct SpokeSteps {
 
     /// The spoke's VPC exists with DNS support and hostnames on, its ranges are apart from the
     /// hub's, a Transit Gateway has an available attachment from both VPCs, and no managed table
-    /// already sends the other range elsewhere. Returns both VPCs' CIDRs.
-    func preflight() throws -> (hub: [String], spoke: [String]) {
+    /// already sends the other range elsewhere.
+    func preflight() throws {
         let found: [Vpc]
         do { found = try spokeEC2.describeVpcs(ids: [vpc.vpcID]) } catch let error as AWSError where error.isNotFound {
             throw StepFailure("spoke_vpc_not_found", "\(vpc.vpcID) was not found in \(vpc.region); check vpc_id, region and role_arn")
@@ -65,7 +65,6 @@ struct SpokeSteps {
         {
             throw failure
         }
-        return (hubCIDRs, spokeVPC.cidrBlocks)
     }
 
     /// The hub's endpoint subnets' tables (the main one for subnets without their own) and the

@@ -19,13 +19,15 @@ public struct IdempotencyConflict: Error, Sendable {
     public let key: String
 }
 
-/// What `SetupStore.create` did.
-public enum CreateOutcome: Sendable {
+/// What a create with an `Idempotency-Key` did (`SetupStore.create`, `requestSpoke`).
+public enum StoredOutcome<Value: Sendable>: Sendable {
     /// Stored now; `body` is the answer that was also recorded for the idempotency key.
-    case created(SetupDetail, status: Int, body: [UInt8])
+    case created(Value, status: Int, body: [UInt8])
     /// The key was seen before with the same request: the first answer, replayed.
     case replayed(status: Int, body: [UInt8])
 }
+
+public typealias CreateOutcome = StoredOutcome<SetupDetail>
 
 /// Setups, their endpoints and jobs: every SQL statement about them lives here.
 public final class SetupStore: Sendable {
@@ -67,13 +69,7 @@ public final class SetupStore: Sendable {
     ) throws -> CreateOutcome {
         try database.write { db in
             let now = Timestamp.string(clock.now())
-            if let idempotency {
-                let notBefore = Timestamp.string(clock.now().addingTimeInterval(-idempotencyTTL))
-                if let previous = try IdempotencyKeys.answer(db, idempotency, notBefore: notBefore) {
-                    guard previous.requestHash == idempotency.requestHash else { throw IdempotencyConflict(key: idempotency.key) }
-                    return .replayed(status: previous.status, body: Array(previous.body.utf8))
-                }
-            }
+            if let idempotency, let previous = try replay(db, idempotency) { return .replayed(status: previous.status, body: previous.body) }
             let setupID = Identifier.make(prefix: "su_")
             try db.run(
                 "INSERT INTO setups (\(Self.setupColumns), request) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)",
@@ -116,6 +112,15 @@ public final class SetupStore: Sendable {
         try TransitionLog.moveEndpoint(
             db, id: endpointID, to: .requested, actor: actor.name, requestID: actor.requestID,
             reason: "planned for \(endpoint.services.joined(separator: ", "))", created: true, now: now)
+    }
+
+    /// The first answer to a live idempotency key, when the same request comes again; a different
+    /// request under that key is an `IdempotencyConflict`.
+    func replay(_ db: Connection, _ key: IdempotencyKey) throws -> (status: Int, body: [UInt8])? {
+        let notBefore = Timestamp.string(clock.now().addingTimeInterval(-idempotencyTTL))
+        guard let previous = try IdempotencyKeys.answer(db, key, notBefore: notBefore) else { return nil }
+        guard previous.requestHash == key.requestHash else { throw IdempotencyConflict(key: key.key) }
+        return (previous.status, Array(previous.body.utf8))
     }
 
     // MARK: Reads

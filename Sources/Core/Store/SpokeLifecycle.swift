@@ -3,13 +3,6 @@ import Foundation
 /// A hub's spokes over their life: asked for, removed, retried. Each writes the spoke's status move
 /// and queues its job in one transaction, as the setup lifecycle does.
 extension SetupStore {
-    /// What `requestSpoke` did: stored now (with the answer recorded for the idempotency key), or
-    /// the first answer to that key, replayed.
-    public enum SpokeOutcome: Sendable {
-        case created(SpokeRecord, status: Int, body: [UInt8])
-        case replayed(status: Int, body: [UInt8])
-    }
-
     /// `POST /v1/setups/{id}/spokes`: a `pending` spoke and its `add_spoke` job. The hub must be ready
     /// (its zones exist); one live spoke per VPC.
     public func requestSpoke(hubID: String, request: SpokeRequest, zoneKeys: [String], actor: Actor) throws -> SpokeRecord {
@@ -23,16 +16,10 @@ extension SetupStore {
     public func requestSpoke(
         hubID: String, request: SpokeRequest, zoneKeys: [String], idempotency: IdempotencyKey?, actor: Actor,
         render: (SpokeRecord) -> (status: Int, body: [UInt8])
-    ) throws -> SpokeOutcome {
+    ) throws -> StoredOutcome<SpokeRecord> {
         try database.write { db in
             let now = Timestamp.string(clock.now())
-            if let idempotency {
-                let notBefore = Timestamp.string(clock.now().addingTimeInterval(-idempotencyTTL))
-                if let previous = try IdempotencyKeys.answer(db, idempotency, notBefore: notBefore) {
-                    guard previous.requestHash == idempotency.requestHash else { throw IdempotencyConflict(key: idempotency.key) }
-                    return .replayed(status: previous.status, body: Array(previous.body.utf8))
-                }
-            }
+            if let idempotency, let previous = try replay(db, idempotency) { return .replayed(status: previous.status, body: previous.body) }
             guard let hub = try db.firstRow("SELECT \(Self.setupColumns) FROM setups WHERE id = ?", [.text(hubID)], Self.setup) else {
                 throw NotFound(kind: "setup", id: hubID)
             }

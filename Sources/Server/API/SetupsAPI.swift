@@ -114,18 +114,21 @@ struct SetupsAPI: Sendable {
         ) { detail in
             (202, Response.json(.accepted, Representation.setup(detail, plan: planJSON)).body)
         }
+        if case .created = outcome { workQueued() }
+        return Self.answer(outcome, id: \.setup.id) { "/v1/setups/\($0)" }
+    }
+
+    /// A create's answer: the stored status and body with `Location`, or a replay of the first
+    /// answer (`Idempotency-Replayed: true`, `Location` from the stored body's `id`).
+    static func answer<Value>(_ outcome: StoredOutcome<Value>, id: (Value) -> String, location: (String) -> String) -> Response {
         switch outcome {
-        case let .created(detail, status, body):
-            workQueued()
+        case let .created(value, status, body):
             return Response(
-                status: HTTPResponse.Status(code: status),
-                headerFields: [
-                    .contentType: Response.jsonContentType, .location: "/v1/setups/\(detail.setup.id)",
-                ], body: body)
+                status: HTTPResponse.Status(code: status), headerFields: [.contentType: Response.jsonContentType, .location: location(id(value))],
+                body: body)
         case let .replayed(status, body):
-            let id = (try? JSON.parse(body))?["id"]?.stringValue
             var fields: HTTPFields = [.contentType: Response.jsonContentType, .idempotencyReplayed: "true"]
-            if let id { fields[.location] = "/v1/setups/\(id)" }
+            if let stored = (try? JSON.parse(body))?["id"]?.stringValue { fields[.location] = location(stored) }
             return Response(status: HTTPResponse.Status(code: status), headerFields: fields, body: body)
         }
     }

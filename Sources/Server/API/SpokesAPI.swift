@@ -46,17 +46,8 @@ struct SpokesAPI: Sendable {
             }
             return (202, Response.json(.accepted, json).body)
         }
-        switch outcome {
-        case let .created(spoke, status, body):
-            workQueued()
-            return Response(
-                status: HTTPResponse.Status(code: status),
-                headerFields: [.contentType: Response.jsonContentType, .location: "/v1/setups/\(id)/spokes/\(spoke.id)"], body: body)
-        case let .replayed(status, body):
-            var fields: HTTPFields = [.contentType: Response.jsonContentType, .idempotencyReplayed: "true"]
-            if let spokeID = (try? JSON.parse(body))?["id"]?.stringValue { fields[.location] = "/v1/setups/\(id)/spokes/\(spokeID)" }
-            return Response(status: HTTPResponse.Status(code: status), headerFields: fields, body: body)
-        }
+        if case .created = outcome { workQueued() }
+        return SetupsAPI.answer(outcome, id: \.id) { "/v1/setups/\(id)/spokes/\($0)" }
     }
 
     @Sendable func list(_ context: RequestContext) throws -> Response {
