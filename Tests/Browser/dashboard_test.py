@@ -36,6 +36,17 @@ def browser():
     return driver
 
 
+def create_setup(driver, **fields):
+    """POSTs a setup in the test's VPC from the page (with the session's token); returns its id."""
+    body = {"site": "us1", "region": "us-east-1", "vpc_id": os.environ["VPC_ID"],
+            "subnet_ids": re.split(r"[,\s]+", os.environ["SUBNET_IDS"].strip()), "security_group_ids": [os.environ["SECURITY_GROUP_ID"]],
+            **fields}
+    return driver.execute_script("""
+        return fetch('/v1/setups', {method: 'POST', headers: {'Content-Type': 'application/json',
+            Authorization: 'Bearer ' + sessionStorage.getItem('privatelinkd.token')}, body: JSON.stringify(arguments[0])})
+          .then(r => r.json()).then(j => j.id || JSON.stringify(j))""", body)
+
+
 def step(name):
     print(f"step: {name}", flush=True)
 
@@ -213,13 +224,7 @@ def run(driver):
     driver.execute_script("sessionStorage.setItem('privatelinkd.token', arguments[0])", os.environ["ADMIN_TOKEN"])
     driver.refresh()  # a new page load: the dashboard asks /v1/me again
     wait_text(driver, "#whoami", "admin")
-    hub = driver.execute_script("""
-        return fetch('/v1/setups', {method: 'POST', headers: {'Content-Type': 'application/json',
-            Authorization: 'Bearer ' + sessionStorage.getItem('privatelinkd.token')}, body: JSON.stringify(arguments[0])})
-          .then(r => r.json()).then(j => j.id || JSON.stringify(j))""", {
-        "site": "us1", "mode": "hub", "region": "us-east-1", "vpc_id": os.environ["VPC_ID"],
-        "subnet_ids": re.split(r"[,\s]+", os.environ["SUBNET_IDS"].strip()), "security_group_ids": [os.environ["SECURITY_GROUP_ID"]],
-        "services": ["metrics", "api"]})
+    hub = create_setup(driver, mode="hub", services=["metrics", "api"])
     assert hub and hub.startswith("su_"), hub
     driver.get(f"{BASE}/#/setups/{hub}")
     wait_text(driver, "#setup-status", "ready", seconds=60)
@@ -234,6 +239,14 @@ def run(driver):
     wait_text(driver, "#confirm-text", "Remove spoke")
     click(driver, "#confirm-ok")
     wait_text(driver, "#no-spokes", "No spokes yet", seconds=60)
+
+    step("a vpc_peering setup shows its peer as the spoke made with it, with no removal of its own")
+    peering = create_setup(driver, mode="vpc_peering", services=["metrics"], peer={"vpc_id": os.environ["SPOKE_VPC_ID"], "region": "us-east-1"})
+    assert peering and peering.startswith("su_"), peering
+    driver.get(f"{BASE}/#/setups/{peering}")
+    wait_text(driver, "#spokes h2", "Peer")
+    wait_text(driver, f"#spoke-rows tr[data-vpc='{os.environ['SPOKE_VPC_ID']}']", "goes with the setup")
+    assert not driver.find_elements(By.CSS_SELECTOR, "#spoke-rows button[data-remove-spoke], #add-spoke"), "the peer was offered removal or an add form"
     print("dashboard: all checks passed", flush=True)
 
 

@@ -20,8 +20,9 @@ extension ProvisioningTests {
 
         let endpoints = try world.fixture.ec2().describeVpcEndpoints(ids: detail.endpoints.compactMap(\.vpcEndpointID))
         #expect(endpoints.count == 2 && endpoints.allSatisfy { !$0.privateDNSEnabled })
-        let zones = try world.store.database.read { try PeeringRows.zones($0, setupID: id) }
-        #expect(zones.count == 2 && zones.allSatisfy { $0.zoneID != nil && $0.recordUpserted && $0.associatedVPCs.isEmpty })
+        let zones = try world.store.database.read { try ZoneRows.zones($0, setupID: id) }
+        #expect(zones.count == 2 && zones.allSatisfy { $0.zoneID != nil && $0.recordUpserted })
+        #expect(try world.store.spokes(of: id).isEmpty, "a hub needs no spoke to be ready")
         let route53 = Route53Client(client: world.fixture.aws)
         let hubZones = try route53.listHostedZonesByVPC(vpcID: world.net.vpc, vpcRegion: "us-east-1")
         #expect(Set(hubZones.map(\.id)) == Set(zones.compactMap(\.zoneID)))
@@ -84,7 +85,7 @@ extension ProvisioningTests {
         world.provisioner.start()
         defer { world.provisioner.stop() }
         let (hubID, zoneKeys) = try readyHub(world)
-        let zones = try world.store.database.read { try PeeringRows.zones($0, setupID: hubID) }.compactMap(\.zoneID)
+        let zones = try world.store.database.read { try ZoneRows.zones($0, setupID: hubID) }.compactMap(\.zoneID)
 
         let peered = try agentsVPC(world)
         let attached = try agentsVPC(world)
@@ -124,7 +125,7 @@ extension ProvisioningTests {
         // The Agent configuration says where each zone answers: the hub and both spokes.
         let hubDetail = try #require(try world.store.get(hubID))
         let configuration = AgentConfiguration(
-            setup: hubDetail.setup, site: world.catalog.site("us1")!, zones: try world.store.database.read { try PeeringRows.zones($0, setupID: hubID) },
+            setup: hubDetail.setup, site: world.catalog.site("us1")!, zones: try world.store.database.read { try ZoneRows.zones($0, setupID: hubID) },
             spokes: try world.store.spokes(of: hubID))
         #expect(configuration.zones.allSatisfy { Set($0.vpcs) == ["\(world.net.vpc)@us-east-1", "\(peered.vpc)@us-east-1", "\(attached.vpc)@us-east-1"] })
         // Adding them made no endpoint call.
@@ -168,7 +169,7 @@ extension ProvisioningTests {
         let pcx = try #require(ready.peeringConnectionID)
         let seen = try MotoFixture(region: "eu-west-1").ec2().describeVpcPeeringConnections(ids: [pcx]).first
         #expect(seen?.status == "active")
-        let zones = try world.store.database.read { try PeeringRows.zones($0, setupID: hubID) }.compactMap(\.zoneID)
+        let zones = try world.store.database.read { try ZoneRows.zones($0, setupID: hubID) }.compactMap(\.zoneID)
         let route53 = Route53Client(client: world.fixture.aws)
         #expect(Set(zones).isSubset(of: Set(try route53.listHostedZonesByVPC(vpcID: far.vpc, vpcRegion: "eu-west-1").map(\.id))))
         let farTables = try MotoFixture(region: "eu-west-1").ec2().describeRouteTables(filters: [EC2Filter("vpc-id", [far.vpc])])

@@ -139,7 +139,7 @@ import Testing
         let shrunk = try tests.settle(world, id)
         #expect(shrunk.setup.status == .ready && shrunk.endpoints.map(\.services) == [["metrics"]], "\(shrunk.setup.errorMessage ?? "")")
         #expect(try agentZones().count == 1, "the removed endpoint's zone is gone")
-        #expect(try world.store.database.read { try PeeringRows.zones($0, setupID: id) }.count == 1)
+        #expect(try world.store.database.read { try ZoneRows.zones($0, setupID: id) }.count == 1)
     }
 
     @Test func aFailedChangeSaysWhatWasNotAppliedAndRetryContinuesIt() throws {

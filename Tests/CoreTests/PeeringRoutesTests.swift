@@ -68,7 +68,7 @@ import Testing
         defer { world.provisioner.stop() }
         let detail = try tests.settle(world, id)
         #expect(detail.setup.status == .ready, "\(detail.setup.errorCode ?? "") \(detail.setup.errorMessage ?? "")")
-        let pcx = try #require(try world.store.database.read { try PeeringRows.peering($0, setupID: id) }.id)
+        let pcx = try #require(try world.store.database.read { try SpokeRows.setupPeer($0, setupID: id) }?.peeringConnectionID)
         let ownCIDR = try #require(try ec2.describeVpcs(ids: [world.net.vpc]).first?.cidrBlocks.first)
         // Every table of the agents' VPC routes to the endpoints; the endpoint subnets' tables route back.
         for table in try ec2.describeRouteTables(filters: [EC2Filter("vpc-id", [agents.vpc])]) {
@@ -100,6 +100,7 @@ import Testing
         #expect(detail.setup.status == .failed && detail.setup.errorCode == "cidr_overlap", "\(detail.setup.errorMessage ?? "")")
         #expect(detail.setup.errorMessage?.contains(world.net.vpc) == true && detail.setup.errorMessage?.contains(clash.vpc) == true)
         #expect(try tests.endpointsInVPC(world).isEmpty && world.proxy.creates.withLock { $0.isEmpty })
-        #expect(try world.store.database.read { try PeeringRows.peering($0, setupID: id) }.id == nil)
+        let peer = try #require(try world.store.database.read { try SpokeRows.setupPeer($0, setupID: id) })
+        #expect(peer.peeringConnectionID == nil && peer.status == .failed && peer.errorCode == "cidr_overlap")
     }
 }

@@ -20,8 +20,13 @@ extension ProvisioningTests {
         // Private DNS is off on peering endpoints; each has a zone with an alias to it, associated with the agents' VPC.
         let endpoints = try world.fixture.ec2().describeVpcEndpoints(ids: detail.endpoints.compactMap(\.vpcEndpointID))
         #expect(endpoints.count == 2 && endpoints.allSatisfy { !$0.privateDNSEnabled })
-        let zones = try world.store.database.read { try PeeringRows.zones($0, setupID: id) }
-        #expect(zones.count == 2 && zones.allSatisfy { $0.zoneID != nil && $0.recordUpserted && $0.associatedVPCs == ["\(agents.vpc)@\(agentsRegion)"] })
+        let zones = try world.store.database.read { try ZoneRows.zones($0, setupID: id) }
+        #expect(zones.count == 2 && zones.allSatisfy { $0.zoneID != nil && $0.recordUpserted })
+        // The agents' VPC is the setup's spoke, made in the same request and ready with it.
+        let peer = try #require(try world.store.database.read { try SpokeRows.setupPeer($0, setupID: id) })
+        #expect(peer.status == .ready && peer.vpcKey == "\(agents.vpc)@\(agentsRegion)" && peer.request.transport == .peering)
+        #expect(Set(peer.associatedZones) == Set(zones.compactMap(\.zoneID)))
+        #expect(try world.store.spokes(of: id).map(\.id) == [peer.id])
         let route53 = Route53Client(client: world.fixture.aws)
         let agentZones = try route53.listHostedZonesByVPC(vpcID: agents.vpc, vpcRegion: agentsRegion).map(\.id)
         #expect(Set(zones.compactMap(\.zoneID)).isSubset(of: Set(agentZones)))
@@ -31,7 +36,7 @@ extension ProvisioningTests {
             #expect(records.contains { $0.type == "A" && $0.aliasDNSName?.hasPrefix(endpoint.dnsName ?? "?") == true })
         }
         // The peering connection is active and routes go both ways through it.
-        let (pcx, created, routes) = try world.store.database.read { try PeeringRows.peering($0, setupID: id) }
+        let (pcx, created, routes) = (peer.peeringConnectionID, peer.peeringCreated, peer.routesAdded)
         #expect(created)
         let connection = try #require(try world.fixture.ec2().describeVpcPeeringConnections(ids: [pcx!]).first { $0.id == pcx! })
         #expect(connection.status == "active")
@@ -42,6 +47,7 @@ extension ProvisioningTests {
         world.provisioner.notify()
         let after = try settle(world, id, timeout: 30, statuses: [.deleted, .failed])
         #expect(after.setup.status == .deleted, "\(after.setup.errorMessage ?? "")")
+        #expect(try world.store.spoke(peer.id)?.status == .deleted)
         #expect(try endpointsInVPC(world).isEmpty)
         #expect(try route53.listHostedZonesByVPC(vpcID: agents.vpc, vpcRegion: agentsRegion).isEmpty)
         #expect(try route53.listHostedZonesByVPC(vpcID: world.net.vpc, vpcRegion: "us-east-1").isEmpty)

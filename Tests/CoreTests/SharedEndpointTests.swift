@@ -146,13 +146,12 @@ extension ProvisioningTests {
         defer { world.provisioner.stop() }
         let first = try submit(world, try peeringRequest(world, agents))
         #expect(try settle(world, first).setup.status == .ready)
-        let (pcx, _, _) = try world.store.database.read { try PeeringRows.peering($0, setupID: first) }
-        let pcxID = try #require(pcx)
+        let pcxID = try #require(try world.store.database.read { try SpokeRows.setupPeer($0, setupID: first) }?.peeringConnectionID)
         let second = try submit(world, try peeringRequest(world, agents, peeringConnectionID: pcxID))
         let secondReady = try settle(world, second)
         let history = try reasons(world, second).suffix(4)
         #expect(secondReady.setup.status == .ready, "\(secondReady.setup.errorCode ?? "") \(secondReady.setup.errorMessage ?? "") \(history)")
-        let zones = try world.store.database.read { try PeeringRows.zones($0, setupID: second) }
+        let zones = try world.store.database.read { try ZoneRows.zones($0, setupID: second) }
         #expect(zones.count == 2 && zones.allSatisfy(\.adopted))
         let route53 = Route53Client(client: world.fixture.aws)
         let agentZones = Set(try route53.listHostedZonesByVPC(vpcID: agents.vpc, vpcRegion: agents.region).map(\.id))

@@ -58,7 +58,7 @@ extension CrashRecoveryTests {
         let database = try Database(path: db, readers: 1)
         defer { database.close() }
         let store = SetupStore(database: database)
-        let zones = try database.read { try PeeringRows.zones($0, setupID: hubID) }.compactMap(\.zoneID)
+        let zones = try database.read { try ZoneRows.zones($0, setupID: hubID) }.compactMap(\.zoneID)
         let route53 = Route53Client(client: world.fixture.aws)
         let ec2 = world.fixture.ec2()
         for (spokeID, vpc) in zip(spokeIDs, vpcs) {

@@ -12,7 +12,7 @@ import Testing
         app = try Self.makeApplication()
     }
 
-    private init(app: Application) { self.app = app }
+    init(app: Application) { self.app = app }
 
     /// A fresh API on its own database, for other suites.
     static func make() -> SetupsAPITests { SetupsAPITests(app: try! makeApplication()) }

@@ -73,8 +73,12 @@ public struct AgentConfiguration: Sendable, Equatable {
         self.settings = settings
         self.notes = notes
         self.zones = zones.map { zone in
-            let spokeVPCs = spokes.filter { spoke in zone.zoneID.map(spoke.associatedZones.contains) ?? false }.map(\.vpcKey)
-            return Zone(name: zone.name, zoneID: zone.zoneID, vpcs: ["\(setup.vpcID)@\(setup.region)"] + zone.associatedVPCs + spokeVPCs)
+            // A ready spoke answers from every zone (associated by it, or found associated); one on
+            // its way, from those it has associated so far.
+            let spokeVPCs = spokes.filter { spoke in
+                spoke.status == .ready || (spoke.status != .deleted && zone.zoneID.map(spoke.associatedZones.contains) ?? false)
+            }.map(\.vpcKey)
+            return Zone(name: zone.name, zoneID: zone.zoneID, vpcs: ["\(setup.vpcID)@\(setup.region)"] + spokeVPCs)
         }
     }
 

@@ -18,8 +18,9 @@ extension Provisioner {
         }
     }
 
-    /// A hub's teardown steps `disassociate_zones` and `delete_routes`: every spoke leaves (its
-    /// associations, then its routes and peering), and is then deleted.
+    /// A hub's teardown steps `disassociate_zones` and `delete_routes` (a `vpc_peering` setup's
+    /// `delete_zones` and `delete_peering` for its peer): every spoke leaves (its associations, then
+    /// its routes and peering), and is then deleted.
     func removeSpokes(of steps: EndpointSteps, step: Step) throws {
         for spoke in try spokeSteps(hub: steps.setup, job: steps.job, owner: steps.owner) where spoke.spoke.status != .deleted {
             guard step == .deleteRoutes else {
@@ -29,7 +30,7 @@ extension Provisioner {
             try spoke.deleteRoutes()
             try spoke.deletePeering()
             _ = try queue.whileHeld(steps.job.id, owner: steps.owner) { db, now in
-                try TransitionLog.moveSpoke(db, id: spoke.spoke.id, to: .deleted, actor: steps.owner, reason: "the hub is deleted", now: now)
+                try TransitionLog.moveSpoke(db, id: spoke.spoke.id, to: .deleted, actor: steps.owner, reason: "its setup is deleted", now: now)
             }
         }
     }

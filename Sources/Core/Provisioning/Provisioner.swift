@@ -187,6 +187,11 @@ public final class Provisioner: @unchecked Sendable {
                     try TransitionLog.moveSetup(db, id: setup.id, to: .provisioning, actor: owner, reason: "provisioning started", now: now)
                 }
             }
+            if job.kind == .provision {
+                _ = try queue.whileHeld(job.id, owner: owner) { db, now in
+                    try Self.movePeer(db, of: setup.id, from: [.pending, .failed], to: .provisioning, actor: owner, reason: "provisioning started", now: now)
+                }
+            }
             let request = try store.storedRequest(setup.id)
             let context = aws.context(for: setup, request: request, job: job)
             let ec2 = aws.ec2(region: setup.region, context: context)
@@ -196,15 +201,16 @@ public final class Provisioner: @unchecked Sendable {
             let teardown = TeardownSteps(
                 setup: setup, job: job, owner: owner, queue: queue, store: store, ec2: ec2,
                 timeout: configuration.endpointTimeout, clock: clock)
-            let peering = try peeringSteps(setup: setup, request: request, job: job, owner: owner, context: context)
+            let zones = zoneSteps(setup: setup, job: job, owner: owner, context: context)
+            // A `vpc_peering` setup's peer is its spoke, whose steps run in the setup's own jobs.
+            let peer = setup.mode == .vpcPeering ? try spokeSteps(hub: setup, job: job, owner: owner).first { $0.spoke.setupPeer } : nil
             var subnets: [Subnet] = []
-            var peerCIDRs: [String] = []
             for (index, name) in job.steps.enumerated() where index >= job.completedSteps {
                 guard let step = Step(text: name) else {
                     throw StepFailure("step_unknown", "step \(Echo.text(name)) is not known to this version of privatelinkd")
                 }
                 try queue.beginStep(job, owner: owner, step: name)
-                let outcome = try runStep(step, steps: steps, teardown: teardown, peering: peering, subnets: &subnets, peerCIDRs: &peerCIDRs)
+                let outcome = try runStep(step, steps: steps, teardown: teardown, zones: zones, peer: peer, subnets: &subnets)
                 if case let .park(until, reason) = outcome {
                     if job.kind == .provision {
                         _ = try queue.whileHeld(job.id, owner: owner) { db, now in
@@ -232,6 +238,7 @@ public final class Provisioner: @unchecked Sendable {
                             ? "every endpoint is available and every zone, record and association is in place"
                             : "every endpoint is available"
                 ) { db, now in
+                    try Self.movePeer(db, of: setup.id, from: [.provisioning], to: .ready, actor: owner, reason: "associated with the setup's zones", now: now)
                     if verifyNow { _ = try VerificationRows.request(db, setupID: setup.id, trigger: .onReady, actor: Actor(owner), now: now) }
                 }
                 if verifyNow { notify() }
@@ -241,61 +248,13 @@ public final class Provisioner: @unchecked Sendable {
             case .abandon:
                 logger.notice("lease lost; another worker has the job", metadata: ["job": "\(job.id)"])
             case let .fail(code, message):
-                try? queue.finish(job, owner: owner, state: .failed, setupStatus: .failed, reason: message, error: (code, message))
+                try? queue.finish(job, owner: owner, state: .failed, setupStatus: .failed, reason: message, error: (code, message)) { db, now in
+                    try Self.movePeer(
+                        db, of: job.setupID, from: [.pending, .provisioning], to: .failed, actor: owner, reason: message, error: (code, message), now: now)
+                }
             case let .retry(delay, error):
                 try? queue.park(job, owner: owner, until: clock.now().addingTimeInterval(delay), reason: "retry in \(Int(delay))s", error: error)
             }
         }
-    }
-
-    /// Runs one step; the `switch` is exhaustive, so a new kind of step cannot be forgotten here.
-    func runStep(
-        _ step: Step, steps: EndpointSteps, teardown: TeardownSteps, peering: PeeringSteps?,
-        subnets: inout [Subnet], peerCIDRs: inout [String]
-    ) throws -> StepOutcome {
-        func needPeering() throws -> PeeringSteps {
-            guard let peering else { throw StepFailure("peer_missing", "step \(step.text) needs the setup's peer") }
-            return peering
-        }
-        switch step {
-        case .preflightVPC: try steps.preflightVPC()
-        case .preflightSubnets: subnets = try steps.preflightSubnets()
-        case .preflightServices:
-            if subnets.isEmpty { subnets = try steps.preflightSubnets() }
-            try steps.preflightServices(subnets: subnets)
-        case .preflightSecurityGroups:
-            // Agents reach the endpoints from the peer VPC in peering mode.
-            let sources = peering != nil ? try needPeering().peerCIDRs() : try steps.vpcCIDRs()
-            try steps.preflightSecurityGroups(sourceCIDRs: sources)
-        case .preflightExistingEndpoints: return try steps.adoptExisting()
-        case .preflightPeerVPC: peerCIDRs = try needPeering().preflightPeerVPC()
-        case let .createEndpoint(key):
-            try steps.createEndpoint(key: key)
-            poller.wakeUp(afterCreate: true)
-        case let .modifyEndpoint(key):
-            try steps.modifyEndpoint(key: key)
-            poller.wakeUp(afterCreate: true)
-        case let .removeEndpoint(key):
-            try peering?.deleteZones(endpointKey: key)  // a peering's zone for it goes first
-            try steps.removeEndpoint(key: key)
-        case .waitAvailable: return try steps.waitAvailable()
-        case let .createHostedZone(key): try needPeering().createHostedZone(key)
-        case let .upsertAliasRecord(key): try needPeering().upsertAliasRecord(key)
-        case .checkPeering: try needPeering().checkPeering()
-        case .createPeering: try needPeering().createPeering()
-        case .acceptPeering: try needPeering().acceptPeering()
-        case .checkRoutes:
-            if peerCIDRs.isEmpty { peerCIDRs = try needPeering().peerCIDRs() }
-            try needPeering().checkRoutes(peerCIDRs: peerCIDRs)
-        case let .authorizeAssociation(key): try needPeering().authorizeAssociation(key)
-        case let .associateZone(key): try needPeering().associateZone(key)
-        case .disassociateZones, .deleteRoutes: try removeSpokes(of: steps, step: step)  // a hub's teardown: its spokes first
-        case .deleteZones: try peering?.deleteZones()
-        case .deletePeering: try peering?.deletePeering()
-        case let .deleteEndpoints(includeAdopted): try teardown.deleteEndpoints(includeAdopted: includeAdopted)
-        case .waitDeleted: return try teardown.waitDeleted()
-        case .verify: throw StepFailure("step_not_available", "verify steps run on the verification worker")
-        }
-        return .done
     }
 }

@@ -5,6 +5,8 @@ import Foundation
 /// Gateway, then the hub's zones authorized (across accounts) and associated with the spoke's VPC.
 /// Each step records what it made on the spoke's row, so a rerun does only what is left and the
 /// removal undoes exactly that. Endpoints are never touched, nor are other spokes' routes.
+/// A `vpc_peering` setup's peer is such a spoke too, run by the setup's own jobs (`setupPeer`);
+/// its answers then name the request's `peer.` fields.
 struct SpokeSteps {
     let hub: SetupRecord
     let spoke: SpokeRecord
@@ -19,6 +21,9 @@ struct SpokeSteps {
 
     var vpc: PeerRequest { spoke.request.vpc }
     var crossAccount: Bool { vpc.accountID != nil && vpc.accountID != hub.accountID }
+    /// How answers name the spoke's side: `peer` for a setup's peer (its fields are `peer.…`).
+    var side: String { spoke.setupPeer ? "peer" : "spoke" }
+    func field(_ name: String) -> String { spoke.setupPeer ? "peer.\(name)" : name }
 
     func write<T>(_ body: (Connection, String) throws -> T) throws -> T { try queue.whileHeld(job.id, owner: owner, body) }
     func current() throws -> SpokeRecord {
@@ -26,26 +31,35 @@ struct SpokeSteps {
         return row
     }
 
-    /// The spoke's VPC exists with DNS support and hostnames on, its ranges are apart from the
-    /// hub's, a Transit Gateway has an available attachment from both VPCs, and no managed table
-    /// already sends the other range elsewhere.
-    func preflight() throws {
+    /// The spoke's VPC exists with DNS support and hostnames on; returns its CIDRs (a setup's
+    /// peer: the sources its endpoints' security groups must accept).
+    func vpcCIDRs() throws -> [String] {
         let found: [Vpc]
         do { found = try spokeEC2.describeVpcs(ids: [vpc.vpcID]) } catch let error as AWSError where error.isNotFound {
-            throw StepFailure("spoke_vpc_not_found", "\(vpc.vpcID) was not found in \(vpc.region); check vpc_id, region and role_arn")
+            throw StepFailure(
+                "\(side)_vpc_not_found",
+                "\(vpc.vpcID) was not found in \(vpc.region); check \(field("vpc_id")), \(field("region")) and \(field("role_arn"))")
         }
-        guard let spokeVPC = found.first else { throw StepFailure("spoke_vpc_not_found", "\(vpc.vpcID) was not found in \(vpc.region)") }
+        guard let spokeVPC = found.first else { throw StepFailure("\(side)_vpc_not_found", "\(vpc.vpcID) was not found in \(vpc.region)") }
         var off: [String] = []
         for attribute in ["enableDnsSupport", "enableDnsHostnames"] where try !spokeEC2.describeVpcAttribute(vpcID: vpc.vpcID, attribute: attribute) {
             off.append(attribute)
         }
         if !off.isEmpty {
             throw StepFailure(
-                "spoke_vpc_dns_disabled", "\(off.joined(separator: " and ")) must be on for \(vpc.vpcID): the hub's private zones only answer in VPCs with both"
-            )
+                "\(side)_vpc_dns_disabled",
+                "\(off.joined(separator: " and ")) must be on for \(vpc.vpcID): the hub's private zones only answer in VPCs with both")
         }
+        return spokeVPC.cidrBlocks
+    }
+
+    /// `vpcCIDRs`' checks, then: its ranges are apart from the hub's, a Transit Gateway has an
+    /// available attachment from both VPCs, and no managed table already sends the other range
+    /// elsewhere.
+    func preflight() throws {
+        let spokeCIDRs = try vpcCIDRs()
         let hubCIDRs = try hubEC2.describeVpcs(ids: [hub.vpcID]).first?.cidrBlocks ?? []
-        if let failure = PeeringRoutes.overlap(own: hubCIDRs, ownVPC: hub.vpcID, peer: spokeVPC.cidrBlocks, peerVPC: vpc.vpcID) { throw failure }
+        if let failure = PeeringRoutes.overlap(own: hubCIDRs, ownVPC: hub.vpcID, peer: spokeCIDRs, peerVPC: vpc.vpcID) { throw failure }
         if spoke.request.transport == .transitGateway, let tgw = spoke.request.transitGatewayID {
             for (client, vpcID) in [(hubEC2, hub.vpcID), (spokeEC2, vpc.vpcID)] {
                 let attachments = try client.describeTransitGatewayVpcAttachments(filters: [
@@ -60,21 +74,25 @@ struct SpokeSteps {
         }
         let tables = try routeTables()
         let target = try routeTarget(allowUnknown: true)
-        if let failure = Self.conflict(tables.hub, managed: tables.managed, destinations: spokeVPC.cidrBlocks, target: target)
-            ?? Self.conflict(tables.spoke, managed: tables.managed, destinations: hubCIDRs, target: target)
+        if let failure = conflict(tables.hub, managed: tables.managed, destinations: spokeCIDRs, target: target)
+            ?? conflict(tables.spoke, managed: tables.managed, destinations: hubCIDRs, target: target)
         {
             throw failure
         }
     }
 
-    /// The hub's endpoint subnets' tables (the main one for subnets without their own) and the
-    /// spoke's named tables or, unless routes are not managed, all of them.
+    /// The tables privatelinkd adds routes to: those named in `route_table_ids` (in either VPC),
+    /// with the hub's endpoint subnets' tables (the main one for subnets without their own) when
+    /// none of the named ones is the hub's; unnamed, unless routes are not managed, the endpoint
+    /// subnets' tables and every table of the spoke's VPC.
     func routeTables() throws -> (hub: [RouteTable], spoke: [RouteTable], managed: Set<String>) {
         let hubTables = try hubEC2.describeRouteTables(filters: [EC2Filter("vpc-id", [hub.vpcID])])
         let spokeTables = try spokeEC2.describeRouteTables(filters: [EC2Filter("vpc-id", [vpc.vpcID])])
-        let spokeSide = vpc.routeTableIDs.isEmpty ? (vpc.manageRoutes ? spokeTables.map(\.id) : []) : vpc.routeTableIDs
-        let hubSide = vpc.manageRoutes || !vpc.routeTableIDs.isEmpty ? PeeringRoutes.endpointSideTables(hubTables, subnets: hub.subnetIDs) : []
-        return (hubTables, spokeTables, Set(hubSide + spokeSide))
+        let endpointSide = PeeringRoutes.endpointSideTables(hubTables, subnets: hub.subnetIDs)
+        let named = Set(vpc.routeTableIDs)
+        guard !named.isEmpty else { return (hubTables, spokeTables, vpc.manageRoutes ? Set(endpointSide + spokeTables.map(\.id)) : []) }
+        let namedOnHub = hubTables.map(\.id).filter(named.contains)
+        return (hubTables, spokeTables, named.union(namedOnHub.isEmpty ? endpointSide : []))
     }
 
     /// Where routes go: the Transit Gateway, or the spoke's peering (nil before it is known).
@@ -86,14 +104,15 @@ struct SpokeSteps {
     }
 
     /// `route_conflict`: a managed table already sends a destination to another target.
-    static func conflict(_ tables: [RouteTable], managed: Set<String>, destinations: [String], target: EC2Client.RouteTarget?) -> StepFailure? {
+    func conflict(_ tables: [RouteTable], managed: Set<String>, destinations: [String], target: EC2Client.RouteTarget?) -> StepFailure? {
         for table in tables where managed.contains(table.id) {
             for cidr in destinations {
                 guard let route = table.routes.first(where: { $0.destinationCIDR == cidr }) else { continue }
                 if Self.goes(route, to: target) { continue }
                 let other = route.vpcPeeringConnectionID ?? route.transitGatewayID ?? route.gatewayID ?? "another target"
                 return StepFailure(
-                    "route_conflict", "\(table.id) already routes \(cidr) to \(other); remove that route or name other tables in route_table_ids")
+                    "route_conflict",
+                    "\(table.id) already routes \(cidr) to \(other); remove that route or name other tables in \(field("route_table_ids"))")
             }
         }
         return nil
@@ -112,6 +131,9 @@ struct SpokeSteps {
         guard let pcx = vpc.peeringConnectionID else { return }
         let found = try hubEC2.describeVpcPeeringConnections(ids: [pcx]).first { $0.id == pcx }
         let pair = Set([found?.requesterVpcID, found?.accepterVpcID].compactMap { $0 }.filter { !$0.isEmpty })
+        // EC2 is eventually consistent: an active connection whose two sides are not both described
+        // yet is looked at again later rather than judged.
+        if found?.status == "active" && pair.count < 2 { throw NotYetVisible(what: "both sides of \(pcx)") }
         guard let found, found.status == "active", pair == Set([hub.vpcID, vpc.vpcID]) else {
             throw StepFailure(
                 "peering_not_active",
@@ -120,29 +142,39 @@ struct SpokeSteps {
         try write { db, now in try SpokeRows.setPeering(db, spokeID: spoke.id, id: pcx, created: false, now: now) }
     }
 
-    /// CreateVpcPeeringConnection takes no ClientToken: the spoke's tag finds one made before a crash.
+    /// CreateVpcPeeringConnection takes no ClientToken: the spoke's tag finds one made before a
+    /// crash (a setup's peer from before its spoke row was tagged with the setup alone).
     func createPeering() throws {
         if try current().peeringConnectionID != nil { return }
-        let tagged = try hubEC2.describeVpcPeeringConnections(filters: [EC2Filter("tag:privatelinkd:spoke", [spoke.id])])
-            .first { $0.tags["privatelinkd:spoke"] == spoke.id && !["deleted", "rejected", "failed", "expired"].contains($0.status) }
         let connection =
-            try tagged
+            try tagged()
             ?? hubEC2.createVpcPeeringConnection(
                 vpcID: hub.vpcID, peerVpcID: vpc.vpcID, peerRegion: vpc.region == hub.region ? nil : vpc.region,
                 peerOwnerID: crossAccount ? vpc.accountID : nil, tags: [("privatelinkd:spoke", spoke.id), ("privatelinkd:setup", hub.id)])
         try write { db, now in try SpokeRows.setPeering(db, spokeID: spoke.id, id: connection.id, created: true, now: now) }
     }
 
+    /// A live peering connection this spoke made, found by its tags. The tags are checked here too:
+    /// an emulator (or a proxy) that drops the filter must not hand this spoke another's connection.
+    func tagged() throws -> VpcPeeringConnection? {
+        let key = spoke.setupPeer ? "privatelinkd:setup" : "privatelinkd:spoke"
+        let value = spoke.setupPeer ? hub.id : spoke.id
+        return try hubEC2.describeVpcPeeringConnections(filters: [EC2Filter("tag:\(key)", [value])]).first {
+            $0.tags[key] == value && ($0.tags["privatelinkd:spoke"] ?? spoke.id) == spoke.id
+                && !["deleted", "rejected", "failed", "expired"].contains($0.status)
+        }
+    }
+
     func acceptPeering() throws {
         guard let pcx = try current().peeringConnectionID else { throw StepFailure("peering_missing", "no peering connection recorded") }
         let seen: VpcPeeringConnection?
         do { seen = try spokeEC2.describeVpcPeeringConnections(ids: [pcx]).first { $0.id == pcx } } catch let error as AWSError where error.isNotFound {
-            throw PeeringSteps.NotYetVisible(what: "\(pcx) in \(vpc.region)")
+            throw NotYetVisible(what: "\(pcx) in \(vpc.region)")
         }
         if seen?.status == "active" { return }
         let accepted: VpcPeeringConnection
         do { accepted = try spokeEC2.acceptVpcPeeringConnection(id: pcx) } catch let error as AWSError where error.isNotFound {
-            throw PeeringSteps.NotYetVisible(what: "\(pcx) in \(vpc.region)")
+            throw NotYetVisible(what: "\(pcx) in \(vpc.region)")
         }
         guard ["active", "provisioning"].contains(accepted.status) else {
             throw StepFailure("peering_not_accepted", "\(pcx) is \(accepted.status) after accepting it in \(vpc.region)")
@@ -156,8 +188,8 @@ struct SpokeSteps {
         let hubCIDRs = try hubEC2.describeVpcs(ids: [hub.vpcID]).first?.cidrBlocks ?? []
         let spokeCIDRs = try spokeEC2.describeVpcs(ids: [vpc.vpcID]).first?.cidrBlocks ?? []
         let tables = try routeTables()
-        if let failure = Self.conflict(tables.hub, managed: tables.managed, destinations: spokeCIDRs, target: target)
-            ?? Self.conflict(tables.spoke, managed: tables.managed, destinations: hubCIDRs, target: target)
+        if let failure = conflict(tables.hub, managed: tables.managed, destinations: spokeCIDRs, target: target)
+            ?? conflict(tables.spoke, managed: tables.managed, destinations: hubCIDRs, target: target)
         {
             throw failure
         }
@@ -177,7 +209,9 @@ struct SpokeSteps {
             }
         }
         if !missing.isEmpty {
-            throw StepFailure("routes_missing", "no route in: \(missing.joined(separator: ", ")); add them or let privatelinkd manage routes")
+            throw StepFailure(
+                "routes_missing",
+                "no route in: \(missing.joined(separator: ", ")); add them, let privatelinkd manage routes, or name the tables in \(field("route_table_ids"))")
         }
     }
 
@@ -185,7 +219,7 @@ struct SpokeSteps {
     func zone(_ key: String) throws -> HostedZoneRecord {
         let endpoints = try store.get(hub.id)?.endpoints ?? []
         guard let endpoint = endpoints.first(where: { $0.services[0] == key }),
-            let zone = try store.database.read({ try PeeringRows.zones($0, setupID: hub.id) }).first(where: { $0.endpointID == endpoint.id }),
+            let zone = try store.database.read({ try ZoneRows.zones($0, setupID: hub.id) }).first(where: { $0.endpointID == endpoint.id }),
             zone.zoneID != nil
         else { throw StepFailure("zone_missing", "the hub has no zone for \(key)") }
         return zone
@@ -213,51 +247,5 @@ struct SpokeSteps {
             try write { db, now in try SpokeRows.remove(db, spokeID: spoke.id, from: "associated_zones", zoneID, now: now) }
             throw StepFailure("zone_conflict", "\(vpc.vpcID) already has another private zone for \(zone.name): \(error.message)")
         }
-    }
-
-    // MARK: Removal
-
-    /// Disassociates the spoke's VPC from the zones it associated and withdraws its authorizations.
-    func disassociateZones() throws {
-        let row = try current()
-        for zoneID in row.associatedZones {
-            try PeeringSteps.ignoringGone { try spokeRoute53.disassociateVPC(zoneID: zoneID, vpcID: vpc.vpcID, vpcRegion: vpc.region) }
-            try write { db, now in try SpokeRows.remove(db, spokeID: spoke.id, from: "associated_zones", zoneID, now: now) }
-        }
-        for zoneID in row.authorizedZones {
-            try PeeringSteps.ignoringGone { try hubRoute53.deleteVPCAssociationAuthorization(zoneID: zoneID, vpcID: vpc.vpcID, vpcRegion: vpc.region) }
-            try write { db, now in try SpokeRows.remove(db, spokeID: spoke.id, from: "authorized_zones", zoneID, now: now) }
-        }
-    }
-
-    /// Deletes the routes the spoke added (the table is in one of the two VPCs).
-    /// Deletes the routes the spoke added, in whichever VPC holds the table, and only while they
-    /// still go to the spoke's peering or Transit Gateway (a route the network team has since
-    /// pointed elsewhere is theirs now).
-    func deleteRoutes() throws {
-        let recorded = try current().routesAdded
-        guard !recorded.isEmpty else { return }
-        let target = try routeTarget(allowUnknown: true)
-        let sides = [
-            (hubEC2, try hubEC2.describeRouteTables(filters: [EC2Filter("vpc-id", [hub.vpcID])])),
-            (spokeEC2, try spokeEC2.describeRouteTables(filters: [EC2Filter("vpc-id", [vpc.vpcID])])),
-        ]
-        for route in recorded {
-            let parts = route.split(separator: ":", maxSplits: 1).map(String.init)
-            if let (client, table) = sides.lazy.compactMap({ side in side.1.first { $0.id == parts[0] }.map { (side.0, $0) } }).first,
-                table.routes.contains(where: { $0.destinationCIDR == parts[1] && target != nil && Self.goes($0, to: target) })
-            {
-                try PeeringSteps.ignoringGone { try client.deleteRoute(routeTableID: parts[0], destinationCIDR: parts[1]) }
-            }
-            try write { db, now in try SpokeRows.remove(db, spokeID: spoke.id, from: "routes_added", route, now: now) }
-        }
-    }
-
-    /// Deletes the peering the spoke created, unless another live spoke routes through it.
-    func deletePeering() throws {
-        let row = try current()
-        guard let pcx = row.peeringConnectionID, row.peeringCreated else { return }
-        guard try store.database.read({ try SpokeRows.othersUsingPeering($0, pcx, excluding: spoke.id) }) == 0 else { return }
-        try PeeringSteps.ignoringGone { try hubEC2.deleteVpcPeeringConnection(id: pcx) }
     }
 }

@@ -60,6 +60,12 @@ public struct SetupChange: Sendable, Equatable {
     public let modified: [String]
     public let removed: [String]
     public let steps: [Step]
+    /// The endpoint subnets change (and with them the tables return routes go to).
+    public let subnetsChange: Bool
+
+    /// What a hub with spokes cannot take in place: its spokes are associated with the zones it
+    /// has, and their return routes are in the endpoint subnets' tables.
+    public var unsettlesSpokes: Bool { !added.isEmpty || !removed.isEmpty || subnetsChange }
 
     /// The difference between the endpoints the setup has (`current`: their keys and service
     /// names) and the ones the changed request plans. An endpoint that stays is never replaced.
@@ -71,7 +77,7 @@ public struct SetupChange: Sendable, Equatable {
         let want = Set(plan.endpoints.map(\.serviceName))
         added = plan.endpoints.filter { !have.contains($0.serviceName) }
         removed = current.filter { !want.contains($0.serviceName) }.map(\.key)
-        let subnetsChange = Set(subnetIDs) != Set(request.subnetIDs)
+        subnetsChange = Set(subnetIDs) != Set(request.subnetIDs)
         let groupsChange = Set(securityGroupIDs) != Set(request.securityGroupIDs)
         modified = subnetsChange || groupsChange ? current.filter { want.contains($0.serviceName) }.map(\.key) : []
         var steps: [Step] = []

@@ -67,7 +67,10 @@ public struct SpokeValidator: Sendable {
             if let bool = flag.boolValue { dryRun = bool } else { problems.add("dry_run", "invalid_type", "dry_run must be true or false") }
         }
         if hub.mode != .hub {
-            problems.add("", "not_a_hub", "spokes are added to setups of mode hub; \(hub.id) is \(hub.mode.rawValue)")
+            problems.add(
+                "", "not_a_hub",
+                "spokes are added to setups of mode hub; \(hub.id) is \(hub.mode.rawValue)"
+                    + (hub.mode == .vpcPeering ? " (a hub with its one peer, made with it: create a hub to serve more VPCs)" : ""))
         }
         guard problems.list.isEmpty, let vpc, let transport else {
             return .failure(SetupValidationError(problems: problems.capped, siteNotSupported: false, supportedSites: []))

@@ -85,6 +85,12 @@ public final class SetupStore: Sendable {
             try TransitionLog.moveSetup(
                 db, id: setupID, to: .pending, actor: actor.name, requestID: actor.requestID, reason: "requested", created: true, now: now)
             for endpoint in plan.endpoints { try Self.insertPlanned(db, endpoint, setupID: setupID, actor: actor, now: now) }
+            // A `vpc_peering` setup is a hub with one spoke made in the same request; the setup's
+            // provisioning job runs that spoke's steps, so `ready` still means the peer is associated.
+            if request.mode == .vpcPeering, let peer = request.peer {
+                let spoke = SpokeRequest(vpc: peer, transport: .peering, transitGatewayID: nil, dryRun: false)
+                _ = try SpokeRows.insert(db, setupID: setupID, request: spoke, actor: actor, setupPeer: true, now: now)
+            }
             try Self.enqueue(db, setupID: setupID, kind: .provision, steps: plan.stepValues, actor: actor, now: now)
             guard let detail = try Self.detail(db, id: setupID) else {
                 throw SQLiteError(extendedCode: 1, message: "setup vanished inside its own transaction", sql: nil)

@@ -4,6 +4,11 @@ public struct PreconditionFailed: Error, Sendable {
 }
 
 extension SetupStore {
+    /// Why a hub with spokes keeps its services and subnets.
+    public static func spokesInTheWay(hub: String, spoke: String) -> String {
+        "hub \(hub) has spokes (\(spoke) and maybe more): remove them before changing its services or subnets, then add them again"
+    }
+
     /// `PATCH /v1/setups/{id}`, in one transaction: the revision the caller read must still be the
     /// setup's, no job may be changing it, then the setup takes the changed request, new endpoints
     /// get their rows and, when AWS has work to do, an `update` job is queued and the setup moves to
@@ -25,6 +30,11 @@ extension SetupStore {
                 throw StateConflict(
                     message: "setup \(id) is \(setup.status.rawValue)\(busy.map { " with a \($0) job running" } ?? ""); change it once that ends")
             }
+            if setup.mode == .hub, change.unsettlesSpokes,
+                let live = try SpokeRows.forSetup(db, setupID: id).first(where: { $0.status != .deleted })
+            {
+                throw StateConflict(message: Self.spokesInTheWay(hub: id, spoke: live.id))
+            }
             try db.run(
                 """
                 UPDATE setups SET services = ?, extra_services = ?, subnet_ids = ?, security_group_ids = ?, agent_version = ?, peer = ?,
@@ -35,6 +45,10 @@ extension SetupStore {
                     StoredJSON.text(request.securityGroupIDs), .optional(request.agentVersion), StoredJSON.text(request.peer?.json ?? .null),
                     .text(request.json.serializedString), .text(now), .text(id),
                 ])
+            if let peer = request.peer {
+                try SpokeRows.updateSetupPeerRequest(
+                    db, setupID: id, request: SpokeRequest(vpc: peer, transport: .peering, transitGatewayID: nil, dryRun: false), now: now)
+            }
             if change.touchesAWS {
                 for endpoint in change.added { try Self.insertPlanned(db, endpoint, setupID: id, actor: actor, now: now) }
                 try Self.enqueue(db, setupID: id, kind: .update, steps: change.steps, actor: actor, now: now)

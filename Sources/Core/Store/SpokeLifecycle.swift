@@ -47,6 +47,7 @@ extension SetupStore {
         try database.write { db in
             let now = Timestamp.string(clock.now())
             guard let spoke = try SpokeRows.byID(db, spokeID) else { throw NotFound(kind: "spoke", id: spokeID) }
+            try Self.refuseSetupPeer(spoke)
             guard ![.deleting, .deleted].contains(spoke.status) else { throw StateConflict(message: "spoke \(spokeID) is already \(spoke.status.rawValue)") }
             try Self.cancelOpenSpokeJobs(db, spokeID: spokeID, actor: actor, reason: "spoke removal requested", now: now)
             try TransitionLog.moveSpoke(db, id: spokeID, to: .deleting, actor: actor.name, requestID: actor.requestID, reason: "removal requested", now: now)
@@ -62,6 +63,7 @@ extension SetupStore {
         try database.write { db in
             let now = Timestamp.string(clock.now())
             guard let spoke = try SpokeRows.byID(db, spokeID) else { throw NotFound(kind: "spoke", id: spokeID) }
+            try Self.refuseSetupPeer(spoke)
             let jobs = try SpokeRows.jobs(db, spokeID: spokeID)
             // A spoke left deleting with no job (its hub's teardown failed) is removed again.
             if spoke.status == .deleting, !jobs.contains(where: { [.queued, .running].contains($0.state) }) {
@@ -92,6 +94,15 @@ extension SetupStore {
     public func spokes(of hubID: String) throws -> [SpokeRecord] { try database.read { try SpokeRows.forSetup($0, setupID: hubID) } }
 
     public func spoke(_ id: String) throws -> SpokeRecord? { try database.read { try SpokeRows.byID($0, id) } }
+
+    /// A `vpc_peering` setup's peer lives and dies with the setup: it is not removed or retried alone.
+    static func refuseSetupPeer(_ spoke: SpokeRecord) throws {
+        guard spoke.setupPeer else { return }
+        throw StateConflict(
+            message:
+                "\(spoke.id) is the peer of vpc_peering setup \(spoke.setupID): it goes with the setup (DELETE /v1/setups/\(spoke.setupID)) and is retried with it (POST /v1/setups/\(spoke.setupID)/retry)"
+        )
+    }
 
     static func cancelOpenSpokeJobs(_ db: Connection, spokeID: String, actor: Actor, reason: String, now: String) throws {
         let open = try db.rows(

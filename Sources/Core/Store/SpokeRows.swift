@@ -19,6 +19,9 @@ public struct SpokeRecord: Sendable, Equatable {
     public let createdBy: String?
     public let createdAt: String
     public let updatedAt: String
+    /// The peer of a `vpc_peering` setup: made in the setup's request, run by the setup's own jobs,
+    /// and gone with the setup.
+    public let setupPeer: Bool
 
     /// `vpc-…@region`, as zones list the VPCs they answer in.
     public var vpcKey: String { "\(request.vpc.vpcID)@\(request.vpc.region)" }
@@ -28,8 +31,11 @@ public struct SpokeRecord: Sendable, Equatable {
 public enum SpokeRows {
     static let columns = """
         id, setup_id, status, request, peering_connection_id, peering_created, routes_added, associated_zones, authorized_zones,
-        current_step, error_code, error_message, created_by, created_at, updated_at
+        current_step, error_code, error_message, created_by, created_at, updated_at, setup_peer
         """
+
+    /// `columns` read through the alias `sp` (a join names them by the column alone).
+    static let heirColumns = columns.split(separator: ",").map { "sp." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")
 
     static func decode(_ row: Row) throws -> SpokeRecord {
         guard let request = SpokeRequest(stored: StoredJSON.value(row.string("request"))) else {
@@ -41,7 +47,7 @@ public enum SpokeRows {
             routesAdded: StoredJSON.stringArray(row.string("routes_added")), associatedZones: StoredJSON.stringArray(row.string("associated_zones")),
             authorizedZones: StoredJSON.stringArray(row.string("authorized_zones")), currentStep: row.optionalString("current_step"),
             errorCode: row.optionalString("error_code"), errorMessage: row.optionalString("error_message"), createdBy: row.optionalString("created_by"),
-            createdAt: row.string("created_at"), updatedAt: row.string("updated_at"))
+            createdAt: row.string("created_at"), updatedAt: row.string("updated_at"), setupPeer: row.int("setup_peer") != 0)
     }
 
     public static func byID(_ db: Connection, _ id: String) throws -> SpokeRecord? {
@@ -57,20 +63,24 @@ public enum SpokeRows {
         try db.rows("SELECT \(SetupStore.jobColumns) FROM jobs WHERE spoke_id = ? ORDER BY id DESC", [.text(spokeID)], SetupStore.job)
     }
 
-    static func insert(_ db: Connection, setupID: String, request: SpokeRequest, actor: Actor, now: String) throws -> String {
-        let id = Identifier.make(prefix: "sp_")
+    /// A `pending` spoke row with its first transition. `setupPeer`: a `vpc_peering` setup's peer,
+    /// whose id is the setup's ULID with the spoke prefix.
+    static func insert(_ db: Connection, setupID: String, request: SpokeRequest, actor: Actor, setupPeer: Bool = false, now: String) throws -> String {
+        let id = setupPeer ? "sp_" + setupID.dropFirst(3) : Identifier.make(prefix: "sp_")
         try db.run(
             """
             INSERT INTO spokes (id, setup_id, status, vpc_id, region, account_id, transport, transit_gateway_id, request,
-                peering_connection_id, created_by, created_at, updated_at)
-            VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                peering_connection_id, created_by, created_at, updated_at, setup_peer)
+            VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
                 .text(id), .text(setupID), .text(request.vpc.vpcID), .text(request.vpc.region), .optional(request.vpc.accountID),
                 .text(request.transport.rawValue), .optional(request.transitGatewayID), .text(request.json.serializedString),
-                .optional(request.vpc.peeringConnectionID), .text(actor.name), .text(now), .text(now),
+                .optional(request.vpc.peeringConnectionID), .text(actor.name), .text(now), .text(now), .int(setupPeer ? 1 : 0),
             ])
-        try TransitionLog.moveSpoke(db, id: id, to: .pending, actor: actor.name, requestID: actor.requestID, reason: "spoke requested", created: true, now: now)
+        try TransitionLog.moveSpoke(
+            db, id: id, to: .pending, actor: actor.name, requestID: actor.requestID, reason: setupPeer ? "the setup's peer" : "spoke requested",
+            created: true, now: now)
         return id
     }
 
@@ -109,18 +119,66 @@ public enum SpokeRows {
         try db.run("UPDATE spokes SET \(column) = ?, updated_at = ? WHERE id = ?", [StoredJSON.text(changed), .text(now), .text(spokeID)])
     }
 
-    /// Other live users of a peering connection: spokes of any hub, and `vpc_peering` setups.
-    /// While one uses it, the connection stays.
+    /// The setup's peer spoke (`vpc_peering`), if it has one.
+    public static func setupPeer(_ db: Connection, setupID: String) throws -> SpokeRecord? {
+        try db.firstRow("SELECT \(columns) FROM spokes WHERE setup_id = ? AND setup_peer = 1", [.text(setupID)], decode)
+    }
+
+    /// Keeps a `vpc_peering` setup's peer spoke in step with a change of its `peer` (route tables).
+    static func updateSetupPeerRequest(_ db: Connection, setupID: String, request: SpokeRequest, now: String) throws {
+        try db.run(
+            "UPDATE spokes SET request = ?, updated_at = ? WHERE setup_id = ? AND setup_peer = 1 AND status <> 'deleted'",
+            [.text(request.json.serializedString), .text(now), .text(setupID)])
+    }
+
+    /// Other live users of a peering connection (spokes of any hub, setups' peers included). While
+    /// one uses it, the connection stays.
     public static func othersUsingPeering(_ db: Connection, _ pcx: String, excluding spokeID: String? = nil) throws -> Int {
-        let spokes =
-            try db.firstRow(
-                "SELECT count(*) FROM spokes WHERE peering_connection_id = ? AND id IS NOT ? AND status NOT IN ('deleting', 'deleted')",
-                [.text(pcx), .optional(spokeID)]
-            ) { $0.int(0) } ?? 0
-        let setups =
-            try db.firstRow(
-                "SELECT count(*) FROM setups WHERE peering_connection_id = ? AND status NOT IN ('deleting', 'deleted')", [.text(pcx)]
-            ) { $0.int(0) } ?? 0
-        return spokes + setups
+        try db.firstRow(
+            "SELECT count(*) FROM spokes WHERE peering_connection_id = ? AND id IS NOT ? AND status NOT IN ('deleting', 'deleted')",
+            [.text(pcx), .optional(spokeID)]
+        ) { $0.int(0) } ?? 0
+    }
+
+    /// A spoke leaving hands what another live spoke between the same two VPCs relies on to that
+    /// spoke (its heir): the routes through the same peering or Transit Gateway, the associations
+    /// with zones the heir's hub also has, and a peering connection it created that the heir uses.
+    /// The last spoke to leave removes them, whoever made them. Returns the heir, nil when none.
+    /// `zones`: only those associations pass (the spoke stays; its hub drops those zones).
+    @discardableResult
+    static func handOver(_ db: Connection, from spoke: SpokeRecord, zones: Set<String>? = nil, now: String) throws -> String? {
+        guard
+            let heir = try db.firstRow(
+                """
+                SELECT \(heirColumns) FROM spokes sp JOIN setups s ON s.id = sp.setup_id
+                JOIN setups mine ON mine.id = ? AND mine.vpc_id = s.vpc_id AND mine.region = s.region
+                WHERE sp.id <> ? AND sp.vpc_id = ? AND sp.region = ? AND sp.status NOT IN ('deleting', 'deleted')
+                ORDER BY sp.id LIMIT 1
+                """, [.text(spoke.setupID), .text(spoke.id), .text(spoke.request.vpc.vpcID), .text(spoke.request.vpc.region)], decode)
+        else { return nil }
+        let sameTarget =
+            heir.request.transport == spoke.request.transport
+            && (spoke.request.transport == .transitGateway
+                ? heir.request.transitGatewayID == spoke.request.transitGatewayID
+                : heir.peeringConnectionID != nil && heir.peeringConnectionID == spoke.peeringConnectionID)
+        if sameTarget && zones == nil {
+            for route in spoke.routesAdded {
+                try add(db, spokeID: heir.id, to: "routes_added", route, now: now)
+                try remove(db, spokeID: spoke.id, from: "routes_added", route, now: now)
+            }
+            if spoke.peeringCreated, let pcx = spoke.peeringConnectionID {
+                try db.run("UPDATE spokes SET peering_created = 1, updated_at = ? WHERE id = ?", [.text(now), .text(heir.id)])
+                try db.run(
+                    "UPDATE spokes SET peering_created = 0, updated_at = ? WHERE id = ? AND peering_connection_id = ?",
+                    [.text(now), .text(spoke.id), .text(pcx)])
+            }
+        }
+        let heirZones = Set(
+            try db.rows("SELECT zone_id FROM hosted_zones WHERE setup_id = ? AND zone_id IS NOT NULL", [.text(heir.setupID)]) { $0.string(0) })
+        for zoneID in spoke.associatedZones where heirZones.contains(zoneID) && zones?.contains(zoneID) ?? true {
+            try add(db, spokeID: heir.id, to: "associated_zones", zoneID, now: now)
+            try remove(db, spokeID: spoke.id, from: "associated_zones", zoneID, now: now)
+        }
+        return heir.id
     }
 }

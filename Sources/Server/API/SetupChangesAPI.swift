@@ -46,16 +46,9 @@ struct SetupChangesAPI: Sendable {
         let change = SetupChange(
             current: detail.endpoints.map { ($0.services[0], $0.serviceName) }, subnetIDs: setup.subnetIDs, securityGroupIDs: setup.securityGroupIDs,
             peer: PeerRequest(stored: stored["peer"]), changed: request, plan: plan)
-        // A hub's spokes are associated with the zones it has: a zone added or removed under them
-        // would leave them out of the new one, or in a zone being deleted.
-        // Subnets too: the spokes' return routes went to the endpoint subnets' route tables.
-        if setup.mode == .hub, !change.added.isEmpty || !change.removed.isEmpty || Set(request.subnetIDs) != Set(setup.subnetIDs),
-            let live = try store.spokes(of: id).first(where: { $0.status != .deleted })
-        {
-            throw APIError(
-                status: 409, code: "conflict",
-                message:
-                    "hub \(id) has spokes (\(live.id) and maybe more): remove them before changing its services or subnets, then add them again")
+        // Checked here for a dry run's answer, and again in the update's transaction.
+        if setup.mode == .hub, change.unsettlesSpokes, let live = try store.spokes(of: id).first(where: { $0.status != .deleted }) {
+            throw APIError(status: 409, code: "conflict", message: SetupStore.spokesInTheWay(hub: id, spoke: live.id))
         }
         var changeJSON = change.json
         if case var .object(fields) = changeJSON {

@@ -37,7 +37,7 @@ struct SetupsAPI: Sendable {
         try context.requireVisibleSetup(id, in: store)
         guard let detail = try store.get(id) else { throw APIError.notFound("setup \(id)") }
         guard let site = catalog.site(detail.setup.site) else { throw APIError.internalError() }
-        let zones = try store.database.read { try PeeringRows.zones($0, setupID: id) }
+        let zones = try store.database.read { try ZoneRows.zones($0, setupID: id) }
         let configuration = AgentConfiguration(setup: detail.setup, site: site, zones: zones, spokes: try store.spokes(of: id))
         switch context.request.queryValue("format") ?? "json" {
         case "json": return .json(200, configuration.json)

@@ -89,7 +89,7 @@ struct SpokesAPI: Sendable {
     @Sendable func agentConfig(_ context: RequestContext) throws -> Response {
         let (id, spoke) = try visibleSpoke(context)
         guard let detail = try store.get(id), let site = catalog.site(detail.setup.site) else { throw APIError.notFound("setup \(id)") }
-        let zones = try store.database.read { try PeeringRows.zones($0, setupID: id) }
+        let zones = try store.database.read { try ZoneRows.zones($0, setupID: id) }
         var json = AgentConfiguration(setup: detail.setup, site: site, zones: zones, spokes: try store.spokes(of: id)).json
         if case var .object(fields) = json {
             fields.insert(
@@ -123,7 +123,7 @@ struct SpokesAPI: Sendable {
         var fields: [(String, JSON)] = [
             ("id", .string(spoke.id)), ("setup_id", .string(spoke.setupID)), ("status", .string(spoke.status.rawValue)),
             ("vpc_id", .string(spoke.request.vpc.vpcID)), ("region", .string(spoke.request.vpc.region)),
-            ("transport", .string(spoke.request.transport.rawValue)), ("request", spoke.request.json),
+            ("transport", .string(spoke.request.transport.rawValue)), ("setup_peer", .bool(spoke.setupPeer)), ("request", spoke.request.json),
             ("current_step", .optional(spoke.currentStep)),
             ("error", spoke.errorCode.map { .object([("code", .string($0)), ("message", .optional(spoke.errorMessage))]) } ?? .null),
             (

@@ -1,9 +1,11 @@
 // A hub's spokes: their states live, the form to add one (with its plan's cost), and removal.
+// A vpc_peering setup shows its peer the same way: a spoke made with the setup, which goes with it.
 import { api, get } from "./api.js";
 import { confirmDialog, fill, h, idList, pill } from "./dom.js";
 
 export async function renderSpokes(section, setup, session, notice) {
-  if (setup.mode !== "hub") return fill(section);
+  if (setup.mode !== "hub" && setup.mode !== "vpc_peering") return fill(section);
+  const hub = setup.mode === "hub";
   let spokes = [];
   try {
     spokes = (await get(`/v1/setups/${setup.id}/spokes`)).spokes;
@@ -27,13 +29,14 @@ export async function renderSpokes(section, setup, session, notice) {
       h("td", { class: "mono" }, s.vpc_id), h("td", {}, s.region), h("td", {}, s.transport),
       h("td", { class: "spoke-state" }, pill(s.status)), h("td", { class: "mono small" }, s.current_step ?? "–"),
       h("td", {}, s.error ? h("span", { class: "error" }, h("code", {}, s.error.code), " ", s.error.message) : ""),
-      h("td", {}, session.may("admin") && !["deleting", "deleted"].includes(s.status) ? remove(s) : "")));
-  fill(section, h("h2", {}, "Spokes"),
+      h("td", {}, s.setup_peer ? h("span", { class: "muted small" }, "goes with the setup")
+        : session.may("admin") && !["deleting", "deleted"].includes(s.status) ? remove(s) : "")));
+  fill(section, h("h2", {}, hub ? "Spokes" : "Peer"),
     rows.length
       ? h("table", { class: "grid", id: "spoke-rows" },
         h("thead", {}, h("tr", {}, ["VPC", "Region", "Transport", "State", "Step", "Error", ""].map((t) => h("th", {}, t)))), h("tbody", {}, rows))
       : h("p", { class: "muted", id: "no-spokes" }, "No spokes yet: add the VPCs whose Agents should use these endpoints."),
-    session.may("operator") && setup.status === "ready" ? keptForm(section, setup, notice) : null);
+    hub && session.may("operator") && setup.status === "ready" ? keptForm(section, setup, notice) : null);
 }
 
 // The add form survives the section being drawn again as events arrive: what someone is typing stays.
