@@ -2,17 +2,22 @@ import Foundation
 @testable import Core
 
 /// Builds clients against the shared moto emulator and creates network fixtures through the same
-/// Query path our clients use (moto accepts any account's calls with dummy credentials).
+/// Query path our clients use (moto accepts any account's calls with dummy credentials). moto takes
+/// the account from the access key: `credentials` from an STS AssumeRole make the fixture act in
+/// the role's account.
 struct MotoFixture {
     let moto: MotoServer
     let aws: AWSClient
     let region: String
 
-    init(region: String = "us-east-1", recorder: (any AWSCallRecorder)? = nil, limiter: RateLimiter = RateLimiter()) throws {
+    init(
+        region: String = "us-east-1", recorder: (any AWSCallRecorder)? = nil, limiter: RateLimiter = RateLimiter(),
+        credentials: AWSCredentials = MotoServer.credentials
+    ) throws {
         moto = try MotoServer.shared()
         self.region = region
         aws = AWSClient(
-            environment: moto.environment(region: region), credentials: StaticCredentialProvider(MotoServer.credentials),
+            environment: moto.environment(region: region), credentials: StaticCredentialProvider(credentials),
             limiter: limiter, recorder: recorder, sleep: { _ in })
     }
 
