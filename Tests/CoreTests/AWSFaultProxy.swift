@@ -4,7 +4,8 @@ import Foundation
 /// Sits between our AWS client and moto and makes moto behave more like AWS where the workers
 /// care: new endpoints stay `pending` (or `pendingAcceptance`) for a number of polls, chosen
 /// services end `failed` with a reason, and `ServiceRegion` is honoured (moto ignores it). It also
-/// counts the describe calls it sees. Loopback only.
+/// counts the describe calls it sees. Route53 across accounts, which moto lacks, is answered by
+/// `crossAccount` (see `Route53CrossAccount`). Loopback only.
 final class AWSFaultProxy: @unchecked Sendable {
     struct Rules {
         /// Describes that still show an endpoint as not yet available (`.max`: never available).
@@ -44,10 +45,20 @@ final class AWSFaultProxy: @unchecked Sendable {
     let modifies = Locked<[[String: String]]>([])
     /// The parameters of every STS AssumeRole, in order.
     let assumeRoles = Locked<[[String: String]]>([])
+    /// The parameters of every CreateVpcPeeringConnection, in order.
+    let peeringRequests = Locked<[[String: String]]>([])
+    /// Route53's association authorizations and cross-account associations, kept here for moto.
+    let crossAccount: Route53CrossAccount
 
     init(moto: MotoServer, rules: Rules = Rules()) throws {
         self.moto = moto
         self.rules = Locked(rules)
+        let motoURL = moto.url.absoluteString
+        let transport = URLSessionTransport()
+        crossAccount = Route53CrossAccount { method, path, headers, body in
+            (try? transport.send(TransportRequest(method: method, url: URL(string: motoURL + path)!, headers: headers, body: body)))
+                .map { ($0.status, String(decoding: $0.body, as: UTF8.self)) }
+        }
         server = try FakeHTTPServer { [unowned self] request in self.forward(request) }
     }
 
@@ -79,11 +90,15 @@ final class AWSFaultProxy: @unchecked Sendable {
                     "<ErrorResponse xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\"><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>throttled</RequestId></ErrorResponse>"
                 )
             }
+            if let answer = crossAccount.answer(method: request.method, path: request.path, headers: Self.forwarded(request.headers), body: request.body) {
+                return answer
+            }
         }
         let form = Self.form(request.body)
         let action = form["Action"] ?? ""
         if action == "AssumeRole" { assumeRoles.withLock { $0.append(form) } }
         if action == "ModifyVpcEndpoint" { modifies.withLock { $0.append(form) } }
+        if action == "CreateVpcPeeringConnection" { peeringRequests.withLock { $0.append(form) } }
         let fault = rules.withLock { rules -> (status: Int, code: String)? in
             guard var queue = rules.faults[action], !queue.isEmpty else { return nil }
             let next = queue.removeFirst()
@@ -98,10 +113,7 @@ final class AWSFaultProxy: @unchecked Sendable {
                 "<Response><Errors><Error><Code>\(fault.code)</Code><Message>injected \(fault.code)</Message></Error></Errors><RequestID>fault-\(UUID().uuidString.prefix(8))</RequestID></Response>"
             )
         }
-        var headers: [(name: String, value: String)] = []
-        for (name, value) in request.headers where !["host", "content-length", "connection", "accept-encoding"].contains(name) {
-            headers.append((name, value))
-        }
+        var headers = Self.forwarded(request.headers)
         // ServiceRegion: ask moto in that region, as AWS would answer the cross-region lookup.
         if form["Action"] == "DescribeVpcEndpointServices", let region = form["ServiceRegion.1"],
             let index = headers.firstIndex(where: { $0.name == "authorization" })
@@ -161,6 +173,11 @@ final class AWSFaultProxy: @unchecked Sendable {
             text.replaceSubrange(open.lowerBound..<close.upperBound, with: "<state>\(state)</state>\(extra)")
         }
         return text
+    }
+
+    /// The request's headers that go on to moto (not those of this hop).
+    static func forwarded(_ headers: [String: String]) -> [(name: String, value: String)] {
+        headers.filter { !["host", "content-length", "connection", "accept-encoding"].contains($0.key) }.map { ($0.key, $0.value) }
     }
 
     static func form(_ body: [UInt8]) -> [String: String] {
