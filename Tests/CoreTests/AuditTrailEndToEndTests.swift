@@ -5,8 +5,8 @@ import Testing
 @testable import Core
 @testable import Server
 
-/// From an HTTP request with a token to the AWS calls it led to, against moto: the one place the
-/// Core tests drive the Server's `Application`, since the point is the whole way.
+/// From an HTTP request with a token to the AWS calls it led to, against moto: the Core tests
+/// drive the Server's `Application` where the point is the whole way.
 @Suite struct AuditTrailEndToEndTests {
     @Test func aTokensSetupIsNamedInItsTransitionsJobsAWSCallsAndTheRoleSession() throws {
         let world = try ProvisioningTests.world(services: ["metrics"])

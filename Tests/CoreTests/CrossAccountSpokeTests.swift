@@ -36,7 +36,7 @@ extension ProvisioningTests {
         logger.logLevel = .error
         let app = Application(catalog: world.catalog, store: world.store, logger: logger, workQueued: { world.provisioner.notify() })
         let (hubID, _) = try readyHub(world)
-        let zones = Set(try world.store.database.read { try PeeringRows.zones($0, setupID: hubID) }.compactMap(\.zoneID))
+        let zones = Set(try world.store.database.read { try ZoneRows.zones($0, setupID: hubID) }.compactMap(\.zoneID))
         try #require(zones.count == 2)
         let sts = STSClient(client: world.fixture.aws, region: "us-east-1")
         let hubAccount = try sts.getCallerIdentity().account
