@@ -49,6 +49,12 @@ struct MotoFixture {
             "CreateSecurityGroup", [("GroupName", "pl-\(UUID().uuidString.prefix(8))"), ("GroupDescription", "privatelinkd test"), ("VpcId", vpc)]
         )
         .text("groupId")!
+        try admit(cidr, to: group)
+        return (vpc, subnets, group)
+    }
+
+    /// A rule letting TCP 443 from `cidr` into the group (what the network team adds for spokes).
+    func admit(_ cidr: String, to group: String) throws {
         try raw(
             "AuthorizeSecurityGroupIngress",
             [
@@ -56,7 +62,6 @@ struct MotoFixture {
                 ("IpPermissions.1.FromPort", "443"), ("IpPermissions.1.ToPort", "443"),
                 ("IpPermissions.1.IpRanges.1.CidrIp", cidr),
             ])
-        return (vpc, subnets, group)
     }
 }
 

@@ -36,6 +36,7 @@ import Testing
 
         // A spoke VPC for the hub the script makes (a range apart from the hub's).
         let spoke = try MotoFixture(region: "us-east-1").network(cidr: "10.77.0.0/16")
+        try world.fixture.admit("10.77.0.0/16", to: world.net.securityGroup)  // the spoke's range reaches the hub's endpoints
         let screenshots =
             ProcessInfo.processInfo.environment["PRIVATELINKD_SCREENSHOTS"]
             ?? Self.packageRoot.appendingPathComponent(".build/dashboard-screenshots").path

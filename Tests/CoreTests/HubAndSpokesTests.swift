@@ -63,8 +63,10 @@ extension ProvisioningTests {
         return try SpokeValidator(catalog: world.catalog).validate(.object(body), hub: hub).get()
     }
 
-    /// A hub of two services, ready: its id and its zones' endpoint keys.
+    /// A hub of two services, ready: its id and its zones' endpoint keys. Its endpoints' security
+    /// group admits TCP 443 from 10/8, where the tests' spokes are, as the network team would.
     func readyHub(_ world: World) throws -> (String, [String]) {
+        try world.fixture.admit("10.0.0.0/8", to: world.net.securityGroup)
         let request = try self.request(world, mode: "hub")
         let hubID = try submit(world, request)
         #expect(try settle(world, hubID).setup.status == .ready)
@@ -176,7 +178,7 @@ extension ProvisioningTests {
         #expect(farTables.allSatisfy { $0.routes.contains { $0.vpcPeeringConnectionID == pcx } })
     }
 
-    @Test func anOverlappingVPCAndAMissingAttachmentAreRefusedInPreflightWithNothingAssociated() throws {
+    @Test func anOverlappingVPCAMissingAttachmentAndAClosedSecurityGroupAreRefusedInPreflightWithNothingAssociated() throws {
         let world = try Self.world(rules: .init(pendingPolls: 1))
         world.provisioner.start()
         defer { world.provisioner.stop() }
@@ -190,14 +192,21 @@ extension ProvisioningTests {
         let d = try world.store.requestSpoke(
             hubID: hubID, request: try spokeRequest(world, hub: hubID, vpc: unattached.vpc, transport: "transit_gateway", tgw: tgw), zoneKeys: zoneKeys,
             actor: "test")
+        // Outside 10/8: the hub's security group does not admit it.
+        let outside = try MotoFixture(region: "us-east-1").network(cidr: "172.\(Int.random(in: 16...31)).0.0/16")
+        let e = try world.store.requestSpoke(
+            hubID: hubID, request: try spokeRequest(world, hub: hubID, vpc: outside.vpc, transport: "peering"), zoneKeys: zoneKeys, actor: "test")
         world.provisioner.notify()
         let failedC = try waitForSpoke(world, c.id, [.ready, .failed])
         let failedD = try waitForSpoke(world, d.id, [.ready, .failed])
+        let failedE = try waitForSpoke(world, e.id, [.ready, .failed])
+        #expect(failedE.status == .failed && failedE.errorCode == "security_group_blocks_443", "\(failedE.errorMessage ?? "")")
+        #expect(failedE.errorMessage?.contains(world.net.securityGroup) == true && failedE.peeringConnectionID == nil)
         #expect(failedC.status == .failed && failedC.errorCode == "cidr_overlap")
         #expect(failedC.errorMessage?.contains(world.net.vpc) == true && failedC.errorMessage?.contains(overlapping.vpc) == true)
         #expect(failedD.status == .failed && failedD.errorCode == "tgw_attachment_missing" && failedD.errorMessage?.contains(world.net.vpc) == true)
         let route53 = Route53Client(client: world.fixture.aws)
-        for vpc in [overlapping.vpc, unattached.vpc] {
+        for vpc in [overlapping.vpc, unattached.vpc, outside.vpc] {
             #expect(try route53.listHostedZonesByVPC(vpcID: vpc, vpcRegion: "us-east-1").isEmpty)
         }
         #expect(failedC.associatedZones.isEmpty && failedC.routesAdded.isEmpty && failedD.routesAdded.isEmpty)
@@ -213,6 +222,7 @@ extension ProvisioningTests {
         let world = try Self.world(rules: rules, services: Catalog.serviceIDs)
         world.provisioner.start()
         defer { world.provisioner.stop() }
+        try world.fixture.admit("10.0.0.0/8", to: world.net.securityGroup)
         let request = try self.request(world, mode: "hub", services: Catalog.serviceIDs)
         let hubID = try submit(world, request)
         let hub = try settle(world, hubID, timeout: 90)

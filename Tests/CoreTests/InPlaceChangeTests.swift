@@ -51,12 +51,7 @@ import Testing
         let group = try world.fixture.raw(
             "CreateSecurityGroup", [("GroupName", "pl2-\(UUID().uuidString.prefix(8))"), ("GroupDescription", "second"), ("VpcId", world.net.vpc)]
         ).text("groupId")!
-        try world.fixture.raw(
-            "AuthorizeSecurityGroupIngress",
-            [
-                ("GroupId", group), ("IpPermissions.1.IpProtocol", "tcp"), ("IpPermissions.1.FromPort", "443"), ("IpPermissions.1.ToPort", "443"),
-                ("IpPermissions.1.IpRanges.1.CidrIp", "10.0.0.0/8"),
-            ])
+        try world.fixture.admit("10.0.0.0/8", to: group)
         let keep = world.net.subnets[0]
         let body = #"{"subnet_ids": ["\#(keep)"], "security_group_ids": ["\#(world.net.securityGroup)", "\#(group)"]}"#
         #expect(patch(app, id, body, etag: etag(app, id)).0.status == 202)

@@ -24,6 +24,7 @@ extension CrashRecoveryTests {
             #expect(response.status == 202, "\(String(decoding: response.body, as: UTF8.self))")
             return try JSON.parse(response.body)
         }
+        try world.fixture.admit("10.0.0.0/8", to: world.net.securityGroup)  // the spokes' ranges reach the endpoints
         let hub = try post(
             "/v1/setups",
             .object([

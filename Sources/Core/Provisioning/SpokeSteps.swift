@@ -53,13 +53,19 @@ struct SpokeSteps {
         return spokeVPC.cidrBlocks
     }
 
-    /// `vpcCIDRs`' checks, then: its ranges are apart from the hub's, a Transit Gateway has an
+    /// `vpcCIDRs`' checks, then: its ranges are apart from the hub's, the hub's endpoints admit
+    /// TCP 443 from them (privatelinkd does not change security groups), a Transit Gateway has an
     /// available attachment from both VPCs, and no managed table already sends the other range
     /// elsewhere.
     func preflight() throws {
         let spokeCIDRs = try vpcCIDRs()
         let hubCIDRs = try hubEC2.describeVpcs(ids: [hub.vpcID]).first?.cidrBlocks ?? []
         if let failure = PeeringRoutes.overlap(own: hubCIDRs, ownVPC: hub.vpcID, peer: spokeCIDRs, peerVPC: vpc.vpcID) { throw failure }
+        // A setup's peer had its security groups checked against its range by the setup's preflight.
+        if !spoke.setupPeer {
+            let groups = try hubEC2.describeSecurityGroups(ids: hub.securityGroupIDs)
+            if let failure = Preflight.securityGroups(groups, requested: hub.securityGroupIDs, sourceCIDRs: spokeCIDRs) { throw failure }
+        }
         if spoke.request.transport == .transitGateway, let tgw = spoke.request.transitGatewayID {
             for (client, vpcID) in [(hubEC2, hub.vpcID), (spokeEC2, vpc.vpcID)] {
                 let attachments = try client.describeTransitGatewayVpcAttachments(filters: [

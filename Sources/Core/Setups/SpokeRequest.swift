@@ -88,9 +88,10 @@ public enum SpokePlan {
         var steps = [
             PlanStep(
                 .preflightPeerVPC,
-                action: "ec2:DescribeVpcs, ec2:DescribeVpcAttribute, ec2:DescribeRouteTables"
+                action: "ec2:DescribeVpcs, ec2:DescribeVpcAttribute, ec2:DescribeSecurityGroups, ec2:DescribeRouteTables"
                     + (spoke.transport == .transitGateway ? ", ec2:DescribeTransitGatewayVpcAttachments" : ""),
                 description: "check that \(vpc.vpcID) in \(vpc.region) has DNS support and hostnames on and a CIDR apart from the hub's"
+                    + " that the hub's security groups admit on TCP 443"
                     + (spoke.transport == .transitGateway ? ", and that both VPCs have an available attachment to \(spoke.transitGatewayID ?? "")" : ""))
         ]
         if spoke.transport == .peering {
