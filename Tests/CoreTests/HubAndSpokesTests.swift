@@ -82,7 +82,9 @@ extension ProvisioningTests {
         return try #require(try world.store.spoke(id))
     }
 
-    @Test func spokesOverPeeringAndATransitGatewayAreAddedAndRemovedWithoutTouchingEndpoints() throws {
+    /// Three spokes: peering in the hub's region (no tables named), peering from another region,
+    /// and a Transit Gateway.
+    @Test func threeSpokesOverPeeringAcrossRegionsAndATransitGatewayAreAddedAndRemovedWithoutTouchingEndpoints() throws {
         let world = try Self.world(rules: .init(pendingPolls: 1))
         world.provisioner.start()
         defer { world.provisioner.stop() }
@@ -98,8 +100,13 @@ extension ProvisioningTests {
         ] {
             _ = try world.fixture.raw("CreateTransitGatewayVpcAttachment", [("TransitGatewayId", tgw), ("VpcId", vpc), ("SubnetIds.1", subnet)])
         }
+        let far = try MotoFixture(region: "eu-west-1").network(cidr: "10.231.0.0/16")
+        let farEC2 = try MotoFixture(region: "eu-west-1").ec2()
         let a = try world.store.requestSpoke(
             hubID: hubID, request: try spokeRequest(world, hub: hubID, vpc: peered.vpc, transport: "peering"), zoneKeys: zoneKeys, actor: "test")
+        let c = try world.store.requestSpoke(
+            hubID: hubID, request: try spokeRequest(world, hub: hubID, vpc: far.vpc, region: "eu-west-1", transport: "peering"), zoneKeys: zoneKeys,
+            actor: "test")
         let b = try world.store.requestSpoke(
             hubID: hubID, request: try spokeRequest(world, hub: hubID, vpc: attached.vpc, transport: "transit_gateway", tgw: tgw), zoneKeys: zoneKeys,
             actor: "test")
@@ -108,15 +115,20 @@ extension ProvisioningTests {
         let readyB = try waitForSpoke(world, b.id, [.ready, .failed])
         #expect(readyA.status == .ready, "\(readyA.errorCode ?? "") \(readyA.errorMessage ?? "")")
         #expect(readyB.status == .ready, "\(readyB.errorCode ?? "") \(readyB.errorMessage ?? "")")
+        let readyC = try waitForSpoke(world, c.id, [.ready, .failed])
+        #expect(readyC.status == .ready, "\(readyC.errorCode ?? "") \(readyC.errorMessage ?? "")")
+        let farPCX = try #require(readyC.peeringConnectionID)
+        #expect(try farEC2.describeVpcPeeringConnections(ids: [farPCX]).first?.status == "active")
 
         let route53 = Route53Client(client: world.fixture.aws)
-        for spoke in [peered.vpc, attached.vpc] {
-            #expect(Set(zones).isSubset(of: Set(try route53.listHostedZonesByVPC(vpcID: spoke, vpcRegion: "us-east-1").map(\.id))))
+        for (spoke, region) in [(peered.vpc, "us-east-1"), (attached.vpc, "us-east-1"), (far.vpc, "eu-west-1")] {
+            #expect(Set(zones).isSubset(of: Set(try route53.listHostedZonesByVPC(vpcID: spoke, vpcRegion: region).map(\.id))))
         }
         let ec2 = world.fixture.ec2()
         let hubTables = try ec2.describeRouteTables(filters: [EC2Filter("vpc-id", [world.net.vpc])])
         #expect(hubTables.flatMap(\.routes).contains { $0.destinationCIDR == peered.cidr && $0.vpcPeeringConnectionID == readyA.peeringConnectionID })
         #expect(hubTables.flatMap(\.routes).contains { $0.destinationCIDR == attached.cidr && $0.transitGatewayID == tgw })
+        #expect(hubTables.flatMap(\.routes).contains { $0.destinationCIDR == "10.231.0.0/16" && $0.vpcPeeringConnectionID == farPCX })
         let hubCIDR = try ec2.describeVpcs(ids: [world.net.vpc])[0].cidrBlocks[0]
         for (vpc, goes) in [
             (peered.vpc, { (r: RouteTable.Route) in r.vpcPeeringConnectionID == readyA.peeringConnectionID }), (attached.vpc, { $0.transitGatewayID == tgw }),
@@ -124,18 +136,23 @@ extension ProvisioningTests {
             let tables = try ec2.describeRouteTables(filters: [EC2Filter("vpc-id", [vpc])])
             #expect(tables.allSatisfy { $0.routes.contains { $0.destinationCIDR == hubCIDR && goes($0) } })
         }
-        // The Agent configuration says where each zone answers: the hub and both spokes.
+        let farTables = try farEC2.describeRouteTables(filters: [EC2Filter("vpc-id", [far.vpc])])
+        #expect(!farTables.isEmpty && farTables.allSatisfy { $0.routes.contains { $0.destinationCIDR == hubCIDR && $0.vpcPeeringConnectionID == farPCX } })
+        // The Agent configuration says where each zone answers: the hub and its spokes.
         let hubDetail = try #require(try world.store.get(hubID))
         let configuration = AgentConfiguration(
             setup: hubDetail.setup, site: world.catalog.site("us1")!, zones: try world.store.database.read { try ZoneRows.zones($0, setupID: hubID) },
             spokes: try world.store.spokes(of: hubID))
-        #expect(configuration.zones.allSatisfy { Set($0.vpcs) == ["\(world.net.vpc)@us-east-1", "\(peered.vpc)@us-east-1", "\(attached.vpc)@us-east-1"] })
+        #expect(
+            configuration.zones.allSatisfy {
+                Set($0.vpcs) == ["\(world.net.vpc)@us-east-1", "\(peered.vpc)@us-east-1", "\(attached.vpc)@us-east-1", "\(far.vpc)@eu-west-1"]
+            })
         // Adding them made no endpoint call.
-        let spokeJobs = try world.store.database.read { db in try [a.id, b.id].flatMap { try SpokeRows.jobs(db, spokeID: $0).map(\.id) } }
+        let spokeJobs = try world.store.database.read { db in try [a.id, b.id, c.id].flatMap { try SpokeRows.jobs(db, spokeID: $0).map(\.id) } }
         let calls = try world.callLog.calls(setupID: hubID).filter { spokeJobs.contains($0.jobID ?? "") }
         #expect(!calls.isEmpty && !calls.contains { $0.action.contains("VpcEndpoint") })
 
-        // Removing the peering spoke undoes its associations, routes and peering; the other stays.
+        // Removing the peering spoke undoes its associations, routes and peering; the others stay.
         _ = try world.store.requestSpokeRemoval(a.id, actor: "test")
         world.provisioner.notify()
         #expect(try waitForSpoke(world, a.id, [.deleted, .failed]).status == .deleted)
@@ -143,39 +160,21 @@ extension ProvisioningTests {
         let afterTables = try ec2.describeRouteTables(filters: [EC2Filter("vpc-id", [world.net.vpc])])
         #expect(!afterTables.flatMap(\.routes).contains { $0.vpcPeeringConnectionID == readyA.peeringConnectionID })
         #expect(afterTables.flatMap(\.routes).contains { $0.transitGatewayID == tgw })
+        #expect(afterTables.flatMap(\.routes).contains { $0.vpcPeeringConnectionID == farPCX })
         #expect(Set(zones).isSubset(of: Set(try route53.listHostedZonesByVPC(vpcID: attached.vpc, vpcRegion: "us-east-1").map(\.id))))
+        #expect(Set(zones).isSubset(of: Set(try route53.listHostedZonesByVPC(vpcID: far.vpc, vpcRegion: "eu-west-1").map(\.id))))
 
-        // The hub's teardown removes the remaining spoke first, then zones and endpoints.
+        // The hub's teardown removes the remaining spokes first, then zones and endpoints.
         _ = try world.store.requestTeardown(hubID, deleteAdopted: false, actor: "test")
         world.provisioner.notify()
         let after = try settle(world, hubID, timeout: 30, statuses: [.deleted, .failed])
         #expect(after.setup.status == .deleted, "\(after.setup.errorMessage ?? "")")
-        #expect(try world.store.spoke(b.id)?.status == .deleted)
+        #expect(try world.store.spoke(b.id)?.status == .deleted && world.store.spoke(c.id)?.status == .deleted)
+        #expect(try route53.listHostedZonesByVPC(vpcID: far.vpc, vpcRegion: "eu-west-1").isEmpty)
+        #expect(try farEC2.describeVpcPeeringConnections(ids: [farPCX]).allSatisfy { $0.status == "deleted" })
         #expect(try route53.listHostedZonesByVPC(vpcID: attached.vpc, vpcRegion: "us-east-1").isEmpty)
         #expect(!(try ec2.describeRouteTables(filters: [EC2Filter("vpc-id", [world.net.vpc])])).flatMap(\.routes).contains { $0.transitGatewayID == tgw })
         #expect(try endpointsInVPC(world).isEmpty)
-    }
-
-    @Test func aSpokeInAnotherRegionIsPeeredAcrossRegionsAndAssociated() throws {
-        let world = try Self.world(rules: .init(pendingPolls: 1))
-        world.provisioner.start()
-        defer { world.provisioner.stop() }
-        let (hubID, zoneKeys) = try readyHub(world)
-        let far = try MotoFixture(region: "eu-west-1").network(cidr: "10.231.0.0/16")
-        let spoke = try world.store.requestSpoke(
-            hubID: hubID, request: try spokeRequest(world, hub: hubID, vpc: far.vpc, region: "eu-west-1", transport: "peering"), zoneKeys: zoneKeys,
-            actor: "test")
-        world.provisioner.notify()
-        let ready = try waitForSpoke(world, spoke.id, [.ready, .failed])
-        #expect(ready.status == .ready, "\(ready.errorCode ?? "") \(ready.errorMessage ?? "")")
-        let pcx = try #require(ready.peeringConnectionID)
-        let seen = try MotoFixture(region: "eu-west-1").ec2().describeVpcPeeringConnections(ids: [pcx]).first
-        #expect(seen?.status == "active")
-        let zones = try world.store.database.read { try ZoneRows.zones($0, setupID: hubID) }.compactMap(\.zoneID)
-        let route53 = Route53Client(client: world.fixture.aws)
-        #expect(Set(zones).isSubset(of: Set(try route53.listHostedZonesByVPC(vpcID: far.vpc, vpcRegion: "eu-west-1").map(\.id))))
-        let farTables = try MotoFixture(region: "eu-west-1").ec2().describeRouteTables(filters: [EC2Filter("vpc-id", [far.vpc])])
-        #expect(farTables.allSatisfy { $0.routes.contains { $0.vpcPeeringConnectionID == pcx } })
     }
 
     @Test func anOverlappingVPCAMissingAttachmentAndAClosedSecurityGroupAreRefusedInPreflightWithNothingAssociated() throws {
