@@ -33,6 +33,15 @@ public final class AWSAccess: Sendable {
             setupID: setup.id, jobID: job?.id, job: job)
     }
 
+    /// The calls on a spoke's side (a setup's peer included): the setup's own context when it is
+    /// the same account without a role, else that account through its role, tagged with the same job.
+    public func context(forSide side: PeerRequest, of setup: SetupRecord, job: JobRecord?, sameSide context: CallContext) -> CallContext {
+        guard side.roleARN != nil || (side.accountID != nil && side.accountID != setup.accountID) else { return context }
+        return self.context(
+            accountID: side.accountID ?? setup.accountID, roleARN: side.roleARN, externalID: side.externalID, setupID: setup.id, jobID: job?.id,
+            job: job)
+    }
+
     public func ec2(region: String, context: CallContext) -> EC2Client { EC2Client(client: client, region: region, context: context) }
 
     /// Whose endpoint it is, for AWS: calls are grouped by this, one describe per group.

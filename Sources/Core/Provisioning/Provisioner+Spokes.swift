@@ -6,15 +6,8 @@ extension Provisioner {
     /// Every spoke of a hub (for its teardown), or the one a spoke job is about.
     func spokeSteps(hub: SetupRecord, job: JobRecord, owner: String, only spokeID: String? = nil) throws -> [SpokeSteps] {
         let request = try store.storedRequest(hub.id)
-        let context = aws.context(for: hub, request: request, job: job)
         return try store.spokes(of: hub.id).filter { spokeID == nil || $0.id == spokeID }.map { spoke in
-            let vpc = spoke.request.vpc
-            let spokeContext = otherSideContext(vpc, of: hub, job: job, sameSide: context)
-            return SpokeSteps(
-                hub: hub, spoke: spoke, job: job, owner: owner, queue: queue, store: store,
-                hubEC2: aws.ec2(region: hub.region, context: context), spokeEC2: aws.ec2(region: vpc.region, context: spokeContext),
-                hubRoute53: aws.route53(context: context, partitionRegion: hub.region),
-                spokeRoute53: aws.route53(context: spokeContext, partitionRegion: vpc.region))
+            SpokeSteps(hub: hub, request: request, spoke: spoke, job: job, owner: owner, queue: queue, store: store, aws: aws)
         }
     }
 

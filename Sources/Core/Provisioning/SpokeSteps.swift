@@ -255,3 +255,20 @@ struct SpokeSteps {
         }
     }
 }
+
+extension SpokeSteps {
+    /// The steps of `spoke` of `hub` (whose stored request is `request`): the hub's calls in its
+    /// own context, the spoke's through its account and role when it names them.
+    init(
+        hub: SetupRecord, request: JSON, spoke: SpokeRecord, job: JobRecord, owner: String, queue: JobQueue, store: SetupStore, aws: AWSAccess
+    ) {
+        let context = aws.context(for: hub, request: request, job: job)
+        let vpc = spoke.request.vpc
+        let spokeContext = aws.context(forSide: vpc, of: hub, job: job, sameSide: context)
+        self.init(
+            hub: hub, spoke: spoke, job: job, owner: owner, queue: queue, store: store,
+            hubEC2: aws.ec2(region: hub.region, context: context), spokeEC2: aws.ec2(region: vpc.region, context: spokeContext),
+            hubRoute53: aws.route53(context: context, partitionRegion: hub.region),
+            spokeRoute53: aws.route53(context: spokeContext, partitionRegion: vpc.region))
+    }
+}

@@ -70,6 +70,11 @@ enum VerificationRows {
         return id
     }
 
+    /// The spoke a verify job's run was asked for, if any.
+    static func spokeID(_ db: Connection, jobID: String) throws -> String? {
+        try db.firstRow("SELECT spoke_id FROM verifications WHERE job_id = ?", [.text(jobID)]) { $0.optionalString(0) } ?? nil
+    }
+
     static func markRunning(_ db: Connection, jobID: String, now: String) throws {
         try db.run(
             "UPDATE verifications SET state = 'running', started_at = coalesce(started_at, ?) WHERE job_id = ? AND state IN ('queued', 'running')",

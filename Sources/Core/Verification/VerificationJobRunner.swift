@@ -31,9 +31,16 @@ public final class VerificationJobRunner: Sendable {
             let (addresses, note) = endpointAddresses(detail, job: job)
             let targets = VerificationTargets.of(detail, site: catalog.site(detail.setup.site), addresses: addresses)
             guard !targets.isEmpty else { throw StepFailure("nothing_to_verify", "setup \(detail.setup.id) has no endpoints to verify") }
+            var checks = verifier.check(targets)
+            var notes = [note].compactMap { $0 }
+            // A spoke's run also reads the way from the spoke's VPC, as AWS describes it.
+            if let (path, problem) = spokePath(detail.setup, job: job, owner: owner) {
+                if let path { checks = checks.map(path.judge) }
+                notes += [problem].compactMap { $0 }
+            }
             let outcome = VerificationOutcome(
-                resolver: settings.resolverLabel, endpointAddressesKnown: addresses != nil, note: note,
-                checks: verifier.check(targets))
+                resolver: settings.resolverLabel, endpointAddressesKnown: addresses != nil, note: notes.isEmpty ? nil : notes.joined(separator: "; "),
+                checks: checks)
             let passed = outcome.checks.filter(\.passed).count
             try queue.finish(
                 job, owner: owner, state: .succeeded, setupStatus: nil,
@@ -51,6 +58,23 @@ public final class VerificationJobRunner: Sendable {
             ) { db, now in
                 try VerificationRows.fail(db, jobID: job.id, note: message, now: now)
             }
+        }
+    }
+
+    /// For a spoke's run: the spoke's view of the way to the endpoints, or why it could not be
+    /// read. nil for a setup's own run.
+    func spokePath(_ hub: SetupRecord, job: JobRecord, owner: String) -> (SpokePath?, String?)? {
+        do {
+            guard let spokeID = try store.database.read({ try VerificationRows.spokeID($0, jobID: job.id) }),
+                let spoke = try store.spoke(spokeID)
+            else { return nil }
+            guard let aws else { return (nil, "the spoke's view unknown: no AWS access; checked from privatelinkd only") }
+            let steps = SpokeSteps(
+                hub: hub, request: try store.storedRequest(hub.id), spoke: spoke, job: job, owner: owner, queue: queue, store: store, aws: aws)
+            return (try steps.path(), nil)
+        } catch {
+            logger.warning("cannot read the spoke's view", metadata: ["job": "\(job.id)", "error": "\(error)"])
+            return (nil, "the spoke's view unknown (\(error)); checked from privatelinkd only")
         }
     }
 
