@@ -78,6 +78,26 @@ import Testing
         let etag = try #require(api.call("GET", "/v1/setups/\(id)").0.header("ETag"))
         let (applied, appliedJSON) = patch(id, #"{"peer": {"route_table_ids": ["rtb-01234567"]}}"#, etag: etag)
         #expect(applied.status == 202 && appliedJSON?["peer"]?["route_table_ids"] == ["rtb-01234567"])
+        // The peer is the setup's spoke: it routes through the tables the setup now names.
+        let peer = try api.app.store.database.read { try SpokeRows.setupPeer($0, setupID: id) }
+        #expect(peer?.request.vpc.routeTableIDs == ["rtb-01234567"] && peer?.request.vpc.vpcID == "vpc-89abcdef")
+    }
+
+    @Test func aHubsChangeIsPlannedForItsSpokes() throws {
+        let body =
+            #"{"site":"us1","mode":"hub","region":"us-east-1","vpc_id":"vpc-0123456789abcdef0","subnet_ids":["subnet-01234567","subnet-89abcdef"],"security_group_ids":["sg-01234567"],"services":["metrics"]}"#
+        let id = try #require(api.call("POST", "/v1/setups", body: body).1?["id"]?.stringValue)
+        try api.app.store.database.write { db in
+            try db.run("UPDATE jobs SET state = 'succeeded' WHERE setup_id = ?", [.text(id)])
+            try db.run("UPDATE setups SET status = 'ready' WHERE id = ?", [.text(id)])
+        }
+        let (grown, grownJSON) = patch(id, #"{"services": ["metrics", "api"]}"#, etag: nil, query: "?dry_run=true")
+        #expect(grown.status == 200)
+        #expect(
+            grownJSON?["change"]?["steps"]?.arrayValue?.compactMap(\.stringValue).suffix(3)
+                == ["create_hosted_zone:api", "upsert_alias_record:api", "associate_spokes:api"])
+        let (moved, movedJSON) = patch(id, #"{"subnet_ids": ["subnet-01234567"]}"#, etag: nil, query: "?dry_run=true")
+        #expect(moved.status == 200 && movedJSON?["change"]?["steps"]?.arrayValue?.last == "spoke_routes", "\(movedJSON?.serializedString ?? "")")
     }
 
     @Test func aDryRunAnswersTheDifferenceAndStoresNothing() throws {

@@ -12,6 +12,11 @@ extension Provisioner {
         try TransitionLog.moveSpoke(db, id: peer.id, to: status, actor: actor, reason: reason, error: error, now: now)
     }
 
+    /// A hub's spokes a change reaches: all but those leaving (no spoke job runs beside a change).
+    func changedHubsSpokes(_ steps: EndpointSteps) throws -> [SpokeSteps] {
+        try spokeSteps(hub: steps.setup, job: steps.job, owner: steps.owner).filter { ![.deleting, .deleted].contains($0.spoke.status) }
+    }
+
     /// Runs one step; the `switch` is exhaustive, so a new kind of step cannot be forgotten here.
     func runStep(
         _ step: Step, steps: EndpointSteps, teardown: TeardownSteps, zones: ZoneSteps?, peer: SpokeSteps?, subnets: inout [Subnet]
@@ -55,6 +60,14 @@ extension Provisioner {
         case .checkRoutes: try need(peer, "peer").routes()
         case let .authorizeAssociation(key): try need(peer, "peer").authorizeAssociation(key)
         case let .associateZone(key): try need(peer, "peer").associateZone(key)
+        case let .associateSpokes(key):
+            for spoke in try changedHubsSpokes(steps) {
+                if spoke.crossAccount { try spoke.authorizeAssociation(key) }
+                try spoke.associateZone(key)
+            }
+        case .spokeRoutes:
+            // Spokes that know their way to the hub: return routes in the new endpoint subnets' tables.
+            for spoke in try changedHubsSpokes(steps) where try spoke.routeTarget(allowUnknown: true) != nil { try spoke.routes() }
         // Teardown: the spokes (a setup's peer among them) leave the zones, then their routes and
         // peerings go, then the zones.
         case .disassociateZones: try removeSpokes(of: steps, step: .disassociateZones)

@@ -63,10 +63,6 @@ public struct SetupChange: Sendable, Equatable {
     /// The endpoint subnets change (and with them the tables return routes go to).
     public let subnetsChange: Bool
 
-    /// What a hub with spokes cannot take in place: its spokes are associated with the zones it
-    /// has, and their return routes are in the endpoint subnets' tables.
-    public var unsettlesSpokes: Bool { !added.isEmpty || !removed.isEmpty || subnetsChange }
-
     /// The difference between the endpoints the setup has (`current`: their keys and service
     /// names) and the ones the changed request plans. An endpoint that stays is never replaced.
     public init(
@@ -93,6 +89,11 @@ public struct SetupChange: Sendable, Equatable {
             guard let key = step.endpointKey, addedKeys.contains(key) else { return false }
             if case .createEndpoint = step { return false }
             return true
+        }
+        // A hub's spokes answer from its new zones too, and reach new endpoint subnets.
+        if request.mode == .hub {
+            steps += added.map { .associateSpokes($0.key) }
+            if subnetsChange { steps.append(.spokeRoutes) }
         }
         // New route tables for a peering: add the routes there (routes already added stay).
         if let peer, let changed = request.peer, Set(peer.routeTableIDs) != Set(changed.routeTableIDs) || peer.manageRoutes != changed.manageRoutes {

@@ -14,6 +14,8 @@ public enum Step: Hashable, Sendable {
     case createHostedZone(String), upsertAliasRecord(String)
     case checkPeering, createPeering, acceptPeering, checkRoutes
     case authorizeAssociation(String), associateZone(String)
+    /// A hub's change (PATCH): a new zone associated with every spoke; routes to new endpoint subnets.
+    case associateSpokes(String), spokeRoutes
     // Teardown.
     case deleteZones, deletePeering
     /// Removing a hub's spoke: its VPC leaves the zones, and the routes it added go.
@@ -44,6 +46,8 @@ public enum Step: Hashable, Sendable {
         case .checkRoutes: "check_routes"
         case let .authorizeAssociation(key): "authorize_association:\(key)"
         case let .associateZone(key): "associate_zone:\(key)"
+        case let .associateSpokes(key): "associate_spokes:\(key)"
+        case .spokeRoutes: "spoke_routes"
         case .deleteZones: "delete_zones"
         case .deletePeering: "delete_peering"
         case .disassociateZones: "disassociate_zones"
@@ -77,6 +81,8 @@ public enum Step: Hashable, Sendable {
         case ("check_routes", nil): self = .checkRoutes
         case let ("authorize_association", key?): self = .authorizeAssociation(key)
         case let ("associate_zone", key?): self = .associateZone(key)
+        case let ("associate_spokes", key?): self = .associateSpokes(key)
+        case ("spoke_routes", nil): self = .spokeRoutes
         case ("delete_zones", nil): self = .deleteZones
         case ("delete_peering", nil): self = .deletePeering
         case ("disassociate_zones", nil): self = .disassociateZones
@@ -95,7 +101,7 @@ extension Step {
     public var endpointKey: String? {
         switch self {
         case let .createEndpoint(key), let .modifyEndpoint(key), let .removeEndpoint(key), let .createHostedZone(key), let .upsertAliasRecord(key),
-            let .authorizeAssociation(key), let .associateZone(key):
+            let .authorizeAssociation(key), let .associateZone(key), let .associateSpokes(key):
             key
         default: nil
         }

@@ -4,11 +4,6 @@ public struct PreconditionFailed: Error, Sendable {
 }
 
 extension SetupStore {
-    /// Why a hub with spokes keeps its services and subnets.
-    public static func spokesInTheWay(hub: String, spoke: String) -> String {
-        "hub \(hub) has spokes (\(spoke) and maybe more): remove them before changing its services or subnets, then add them again"
-    }
-
     /// `PATCH /v1/setups/{id}`, in one transaction: the revision the caller read must still be the
     /// setup's, no job may be changing it, then the setup takes the changed request, new endpoints
     /// get their rows and, when AWS has work to do, an `update` job is queued and the setup moves to
@@ -22,18 +17,18 @@ extension SetupStore {
                 throw NotFound(kind: "setup", id: id)
             }
             guard setup.revision == expected else { throw PreconditionFailed(currentRevision: setup.revision) }
+            // A hub's spoke being added or removed holds its changes too: the change reaches every
+            // spoke, so none may be on its way in or out.
             let busy = try db.firstRow(
-                "SELECT kind FROM jobs WHERE setup_id = ? AND kind IN ('provision', 'update', 'teardown') AND state IN (\(JobState.sqlList([.queued, .running])))",
+                """
+                SELECT 'a ' || kind || ' job' || coalesce(' for ' || spoke_id, '') FROM jobs WHERE setup_id = ?
+                    AND kind IN ('provision', 'update', 'teardown', 'add_spoke', 'remove_spoke') AND state IN (\(JobState.sqlList([.queued, .running])))
+                """,
                 [.text(id)]
             ) { $0.string(0) }
             guard busy == nil, [.ready, .degraded, .failed].contains(setup.status) else {
                 throw StateConflict(
-                    message: "setup \(id) is \(setup.status.rawValue)\(busy.map { " with a \($0) job running" } ?? ""); change it once that ends")
-            }
-            if setup.mode == .hub, change.unsettlesSpokes,
-                let live = try SpokeRows.forSetup(db, setupID: id).first(where: { $0.status != .deleted })
-            {
-                throw StateConflict(message: Self.spokesInTheWay(hub: id, spoke: live.id))
+                    message: "setup \(id) is \(setup.status.rawValue)\(busy.map { " with \($0) running" } ?? ""); change it once that ends")
             }
             try db.run(
                 """

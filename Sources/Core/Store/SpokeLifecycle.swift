@@ -48,6 +48,7 @@ extension SetupStore {
             let now = Timestamp.string(clock.now())
             guard let spoke = try SpokeRows.byID(db, spokeID) else { throw NotFound(kind: "spoke", id: spokeID) }
             try Self.refuseSetupPeer(spoke)
+            try Self.refuseWhileHubChanges(db, spoke)
             guard ![.deleting, .deleted].contains(spoke.status) else { throw StateConflict(message: "spoke \(spokeID) is already \(spoke.status.rawValue)") }
             try Self.cancelOpenSpokeJobs(db, spokeID: spokeID, actor: actor, reason: "spoke removal requested", now: now)
             try TransitionLog.moveSpoke(db, id: spokeID, to: .deleting, actor: actor.name, requestID: actor.requestID, reason: "removal requested", now: now)
@@ -64,6 +65,7 @@ extension SetupStore {
             let now = Timestamp.string(clock.now())
             guard let spoke = try SpokeRows.byID(db, spokeID) else { throw NotFound(kind: "spoke", id: spokeID) }
             try Self.refuseSetupPeer(spoke)
+            try Self.refuseWhileHubChanges(db, spoke)
             let jobs = try SpokeRows.jobs(db, spokeID: spokeID)
             // A spoke left deleting with no job (its hub's teardown failed) is removed again.
             if spoke.status == .deleting, !jobs.contains(where: { [.queued, .running].contains($0.state) }) {
@@ -102,6 +104,14 @@ extension SetupStore {
             message:
                 "\(spoke.id) is the peer of vpc_peering setup \(spoke.setupID): it goes with the setup (DELETE /v1/setups/\(spoke.setupID)) and is retried with it (POST /v1/setups/\(spoke.setupID)/retry)"
         )
+    }
+
+    /// A hub's change reaches every spoke: none is removed or retried while it runs.
+    static func refuseWhileHubChanges(_ db: Connection, _ spoke: SpokeRecord) throws {
+        let open = try db.firstRow(
+            "SELECT 1 FROM jobs WHERE setup_id = ? AND kind = 'update' AND state IN (\(JobState.sqlList([.queued, .running])))", [.text(spoke.setupID)]
+        ) { _ in true }
+        if open == true { throw StateConflict(message: "hub \(spoke.setupID) is being changed; act on spoke \(spoke.id) once that ends") }
     }
 
     static func cancelOpenSpokeJobs(_ db: Connection, spokeID: String, actor: Actor, reason: String, now: String) throws {

@@ -46,10 +46,6 @@ struct SetupChangesAPI: Sendable {
         let change = SetupChange(
             current: detail.endpoints.map { ($0.services[0], $0.serviceName) }, subnetIDs: setup.subnetIDs, securityGroupIDs: setup.securityGroupIDs,
             peer: PeerRequest(stored: stored["peer"]), changed: request, plan: plan)
-        // Checked here for a dry run's answer, and again in the update's transaction.
-        if setup.mode == .hub, change.unsettlesSpokes, let live = try store.spokes(of: id).first(where: { $0.status != .deleted }) {
-            throw APIError(status: 409, code: "conflict", message: SetupStore.spokesInTheWay(hub: id, spoke: live.id))
-        }
         var changeJSON = change.json
         if case var .object(fields) = changeJSON {
             fields.append(("cost", try costs.estimate(request, plan: plan)))
