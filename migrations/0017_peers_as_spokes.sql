@@ -8,11 +8,12 @@
 ALTER TABLE spokes ADD COLUMN setup_peer INTEGER NOT NULL DEFAULT 0 CHECK (setup_peer IN (0, 1));
 
 DROP TRIGGER spokes_revision_on_insert;
+DROP TRIGGER spokes_revision_on_update;
 
 INSERT INTO spokes (
     id, setup_id, status, vpc_id, region, account_id, transport, transit_gateway_id, request,
     peering_connection_id, peering_created, routes_added, associated_zones, authorized_zones,
-    current_step, created_by, created_at, updated_at, setup_peer)
+    current_step, error_code, error_message, created_by, created_at, updated_at, setup_peer)
 SELECT
     'sp_' || substr(s.id, 4),
     s.id,
@@ -20,7 +21,10 @@ SELECT
         WHEN 'pending' THEN 'pending'
         WHEN 'provisioning' THEN 'provisioning'
         WHEN 'waiting' THEN 'provisioning'
-        WHEN 'failed' THEN 'failed'
+        -- Failed while provisioning: the peer's steps may not have run. Failed in a later change:
+        -- the peer was in place.
+        WHEN 'failed' THEN CASE (SELECT j.state FROM jobs j WHERE j.setup_id = s.id AND j.kind = 'provision' ORDER BY j.id DESC LIMIT 1)
+            WHEN 'succeeded' THEN 'ready' ELSE 'failed' END
         WHEN 'deleting' THEN 'deleting'
         WHEN 'deleted' THEN 'deleted'
         ELSE 'ready'                                   -- ready, updating, degraded
@@ -31,7 +35,7 @@ SELECT
     'peering',
     NULL,
     json_set(s.peer, '$.transport', 'peering'),
-    s.peering_connection_id,
+    coalesce(s.peering_connection_id, json_extract(s.peer, '$.peering_connection_id')),
     s.peering_created,
     coalesce(s.routes_added, '[]'),
     (SELECT json_group_array(h.zone_id) FROM hosted_zones h
@@ -43,6 +47,8 @@ SELECT
         AND EXISTS (SELECT 1 FROM json_each(h.authorized_vpcs) v
             WHERE v.value = json_extract(s.peer, '$.vpc_id') || '@' || json_extract(s.peer, '$.region'))),
     NULL,
+    s.error_code,                                      -- kept only while the spoke is failed (below)
+    s.error_message,
     s.created_by,
     s.created_at,
     s.updated_at,
@@ -50,11 +56,19 @@ SELECT
 FROM setups s
 WHERE s.mode = 'vpc_peering' AND json_type(s.peer) = 'object';
 
+UPDATE spokes SET error_code = NULL, error_message = NULL WHERE setup_peer = 1 AND status <> 'failed';
+
 CREATE TRIGGER spokes_revision_on_insert AFTER INSERT ON spokes
 BEGIN
     UPDATE setups SET revision = revision + 1 WHERE id = NEW.setup_id;
 END;
+CREATE TRIGGER spokes_revision_on_update AFTER UPDATE ON spokes
+BEGIN
+    UPDATE setups SET revision = revision + 1 WHERE id = NEW.setup_id;
+END;
 
+-- Each peer's first transition records the status the migration gave it (not always `pending`:
+-- the peer had come that far before it was a spoke), by the actor 'migration'.
 INSERT INTO transitions (setup_id, entity_type, entity_id, from_state, to_state, at, actor, reason)
 SELECT sp.setup_id, 'spoke', sp.id, NULL, sp.status, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 'migration',
     'the vpc_peering setup''s peer, kept as its spoke (migration 0017)'

@@ -53,3 +53,26 @@ extension ProvisioningTests {
         #expect(try world.store.spoke(spoke.id)?.status == .ready)
     }
 }
+
+/// A zone made just before a crash (CreateHostedZone answered, the id not yet recorded) is found
+/// again by its CallerReference as the setup's own, so teardown still deletes it.
+extension ProvisioningTests {
+    @Test func aZoneMadeBeforeACrashIsKnownAsOursByItsCallerReference() throws {
+        let world = try Self.world(rules: .init(pendingPolls: 1), services: ["metrics"])
+        let hubID = try submit(world, try request(world, mode: "hub", services: ["metrics"]))
+        let endpoint = try #require(try world.store.get(hubID)?.endpoints.first)
+        let route53 = Route53Client(client: world.fixture.aws)
+        let made = try route53.createPrivateHostedZone(
+            name: endpoint.privateDNSName, vpcID: world.net.vpc, vpcRegion: "us-east-1",
+            callerReference: "\(hubID).metrics.g\(endpoint.generation)", comment: "made before the crash")
+        world.provisioner.start()
+        defer { world.provisioner.stop(timeout: 10) }
+        #expect(try settle(world, hubID).setup.status == .ready)
+        let zone = try #require(try world.store.database.read { try ZoneRows.zones($0, setupID: hubID) }.first)
+        #expect(zone.zoneID == made.id && !zone.adopted)
+        _ = try world.store.requestTeardown(hubID, deleteAdopted: false, actor: "test")
+        world.provisioner.notify()
+        #expect(try settle(world, hubID, statuses: [.deleted, .failed]).setup.status == .deleted)
+        #expect(try route53.listHostedZonesByVPC(vpcID: world.net.vpc, vpcRegion: "us-east-1").isEmpty, "ours, so deleted")
+    }
+}

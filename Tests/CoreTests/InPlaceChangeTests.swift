@@ -174,3 +174,34 @@ import Testing
         #expect(Set(try world.fixture.ec2().describeVpcEndpoints(ids: [metrics]).first?.securityGroupIDs ?? []) == [world.net.securityGroup, closed])
     }
 }
+
+extension InPlaceChangeTests {
+    /// A peering setup that failed at its routes (`manage_routes: false`, none in place) is
+    /// changed to let privatelinkd manage them: the change resumes what provisioning had left, so
+    /// the setup and its peer end ready with the zones associated, not ready with steps never run.
+    @Test func aChangeToAFailedPeeringSetupResumesItsProvisioningAndThePeerEndsReady() throws {
+        let world = try ProvisioningTests.world(rules: .init(pendingPolls: 1), services: ["metrics", "api"])
+        let tests = ProvisioningTests()
+        let agents = try tests.agentsVPC(world)
+        let id = try tests.submit(world, try tests.peeringRequest(world, agents, nameTables: false, manageRoutes: false))
+        world.provisioner.start()
+        defer { world.provisioner.stop(timeout: 10) }
+        let failed = try tests.settle(world, id)
+        try #require(failed.setup.status == .failed && failed.setup.errorCode == "routes_missing", "\(failed.setup.errorMessage ?? "")")
+        let peer = { try #require(try world.store.database.read { try SpokeRows.setupPeer($0, setupID: id) }) }
+        #expect(try peer().status == .failed && peer().errorCode == "routes_missing" && peer().currentStep == "check_routes")
+
+        let app = Application(catalog: world.catalog, store: world.store, logger: Logger(label: "test"), workQueued: { world.provisioner.notify() })
+        let (changed, json) = patch(app, id, #"{"peer": {"manage_routes": true}}"#, etag: etag(app, id))
+        #expect(changed.status == 202)
+        let steps = json?["change"]?["steps"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        #expect(steps == ["check_routes", "associate_zone:metrics", "associate_zone:api"], "\(steps)")
+        let ready = try tests.settle(world, id)
+        #expect(ready.setup.status == .ready, "\(ready.setup.errorMessage ?? "")")
+        #expect(try peer().status == .ready && peer().associatedZones.count == 2 && !peer().routesAdded.isEmpty)
+        let route53 = Route53Client(client: world.fixture.aws)
+        #expect(try route53.listHostedZonesByVPC(vpcID: agents.vpc, vpcRegion: agents.region).count == 2)
+        let moves = try world.store.events(id)?.filter { $0.entityType == "spoke" }.map(\.toState)
+        #expect(moves == ["pending", "provisioning", "failed", "provisioning", "ready"], "\(moves ?? [])")
+    }
+}

@@ -24,7 +24,7 @@ extension ProvisioningTests {
         #expect(zones.count == 2 && zones.allSatisfy { $0.zoneID != nil && $0.recordUpserted })
         // The agents' VPC is the setup's spoke, made in the same request and ready with it.
         let peer = try #require(try world.store.database.read { try SpokeRows.setupPeer($0, setupID: id) })
-        #expect(peer.status == .ready && peer.vpcKey == "\(agents.vpc)@\(agentsRegion)" && peer.request.transport == .peering)
+        #expect(peer.status == .ready && peer.currentStep == nil && peer.vpcKey == "\(agents.vpc)@\(agentsRegion)" && peer.request.transport == .peering)
         #expect(Set(peer.associatedZones) == Set(zones.compactMap(\.zoneID)))
         #expect(try world.store.spokes(of: id).map(\.id) == [peer.id])
         let route53 = Route53Client(client: world.fixture.aws)

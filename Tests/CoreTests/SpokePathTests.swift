@@ -41,8 +41,8 @@ import Testing
 
     @Test func aRouteMustCoverEachDestinationThroughTheTarget() throws {
         let tables = [
-            try PeeringRoutesTests.table("rtb-wide", routes: [("10.0.0.0/8", "pcx-ours")]),
-            try PeeringRoutesTests.table("rtb-exact", routes: [("10.2.0.0/16", "pcx-ours")]),
+            try SpokeRoutesTests.table("rtb-wide", routes: [("10.0.0.0/8", "pcx-ours")]),
+            try SpokeRoutesTests.table("rtb-exact", routes: [("10.2.0.0/16", "pcx-ours")]),
         ]
         let ours = { (route: RouteTable.Route) in route.vpcPeeringConnectionID == "pcx-ours" }
         #expect(SpokePath.missingRoute(in: tables, destinations: ["10.2.0.0/16"], goes: ours, side: "s", target: "pcx-ours") == nil)

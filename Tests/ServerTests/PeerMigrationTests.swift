@@ -11,14 +11,19 @@ import Testing
     static let ready = "su_01PEERMIGRATION00000000001"
     static let pending = "su_01PEERMIGRATION00000000002"
     static let hub = "su_01PEERMIGRATION00000000003"
+    /// Failed while provisioning (its peer's steps may not have run), and failed in a later change.
+    static let failedEarly = "su_01PEERMIGRATION00000000004"
+    static let failedLater = "su_01PEERMIGRATION00000000005"
 
     /// Rows as the schema before 0017 holds them, in its own SQL (today's store writes the new shape).
     static func seed(_ database: Database) throws {
         let peer =
             #"{"vpc_id":"vpc-0a1b2c3d4e5f60718","region":"eu-west-1","account_id":"222222222222","role_arn":"arn:aws:iam::222222222222:role/peer","peering_connection_id":null,"route_table_ids":[],"manage_routes":true}"#
+        let named = peer.replacingOccurrences(of: #""peering_connection_id":null"#, with: #""peering_connection_id":"pcx-0fedcba9876543210""#)
         try database.write { db in
             for (id, mode, status, peerJSON) in [
-                (ready, "vpc_peering", "ready", peer), (pending, "vpc_peering", "pending", peer), (hub, "hub", "ready", "null"),
+                (ready, "vpc_peering", "ready", peer), (pending, "vpc_peering", "pending", named), (hub, "hub", "ready", "null"),
+                (failedEarly, "vpc_peering", "failed", peer), (failedLater, "vpc_peering", "failed", peer),
             ] {
                 let request =
                     #"{"site":"us1","mode":"\#(mode)","region":"us-east-1","vpc_id":"vpc-0123456789abcdef0","subnet_ids":["subnet-0123456789abcdef0"],"security_group_ids":["sg-0123456789abcdef0"],"services":["metrics","api"],"account_id":"111111111111","peer":\#(peerJSON)}"#
@@ -54,6 +59,14 @@ import Testing
                         '2026-11-01T10:09:00.000Z', '2026-11-01T10:10:00.000Z')
                     """,
                     [.text("hz_\(n)"), .text(ready), .text("ep_\(n)"), .text("\(key).agent.datadoghq.com"), .text("Z0ZONE\(n)"), .text("ref-\(n)")])
+            }
+            for (id, kinds) in [(failedEarly, [("provision", "failed")]), (failedLater, [("provision", "succeeded"), ("update", "failed")])] {
+                for (n, (kind, state)) in kinds.enumerated() {
+                    try db.run(
+                        "INSERT INTO jobs (id, setup_id, kind, state, steps, run_after, created_at, updated_at) VALUES (?, ?, ?, ?, '[]', 't', 't', 't')",
+                        [.text("jb_\(id.suffix(2))\(n)"), .text(id), .text(kind), .text(state)])
+                }
+                try db.run("UPDATE setups SET error_code = 'routes_missing', error_message = 'no route' WHERE id = ?", [.text(id)])
             }
             try db.run(
                 """
@@ -104,12 +117,20 @@ import Testing
         let moved = try database.read {
             try $0.rows("SELECT to_state, actor FROM transitions WHERE entity_type = 'spoke' ORDER BY id") { "\($0.string(0)) \($0.string(1))" }
         }
-        #expect(moved == ["ready migration", "pending migration"])
+        #expect(moved == ["ready migration", "pending migration", "failed migration", "ready migration"])
         let refused = api.call("DELETE", "/v1/setups/\(Self.ready)/spokes/sp_01PEERMIGRATION00000000001")
         #expect(refused.0.status == 409 && refused.1?["error"]?["message"]?.stringValue?.contains("DELETE /v1/setups/\(Self.ready)") == true)
 
+        // A pending setup that named its peering: the spoke knows it (it counts as in use).
         let pendingSpokes = try #require(api.call("GET", "/v1/setups/\(Self.pending)/spokes").1?["spokes"]?.arrayValue)
-        #expect(pendingSpokes.count == 1 && pendingSpokes.first?["status"] == "pending" && pendingSpokes.first?["peering_connection_id"] == JSON.null)
+        #expect(pendingSpokes.count == 1 && pendingSpokes.first?["status"] == "pending")
+        #expect(
+            pendingSpokes.first?["peering_connection_id"] == "pcx-0fedcba9876543210" && pendingSpokes.first?["created"]?["peering_connection_id"] == JSON.null)
+        // Failed while provisioning: the peer failed with the setup's error; failed later: in place.
+        let early = api.call("GET", "/v1/setups/\(Self.failedEarly)/spokes").1?["spokes"]?.arrayValue?.first
+        #expect(early?["status"] == "failed" && early?["error"]?["code"] == "routes_missing")
+        let later = api.call("GET", "/v1/setups/\(Self.failedLater)/spokes").1?["spokes"]?.arrayValue?.first
+        #expect(later?["status"] == "ready" && later?["error"] == JSON.null)
         #expect(api.call("GET", "/v1/setups/\(Self.hub)/spokes").1?["spokes"]?.arrayValue?.isEmpty == true)
         // The columns the peer's pieces came from are gone: one place says what a peer made.
         let columns = try database.read { try $0.rows("SELECT name FROM pragma_table_info('setups')") { $0.string(0) } }

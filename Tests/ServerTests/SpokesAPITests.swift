@@ -97,6 +97,43 @@ import Testing
         #expect(api.call("GET", "/v1/setups/\(hub)/spokes/sp_missing").0.status == 404)
     }
 
+    /// A failed spoke is retried against the hub as it is now: an add planned again with the
+    /// hub's current zones, less what had finished; a removal whole.
+    @Test func aFailedSpokeIsRetriedAgainstTheHubAsItIsNow() throws {
+        let hub = try readyHub()
+        let spokeID = try #require(api.call("POST", "/v1/setups/\(hub)/spokes", body: Self.spoke).1?["id"]?.stringValue)
+        let store = api.app.store
+        func fail(_ kind: JobKind, completed: Int, from: [SpokeStatus]) throws {
+            try store.database.write { db in
+                let now = Timestamp.string(Date())
+                let job = try #require(try SpokeRows.jobs(db, spokeID: spokeID).first { $0.kind == kind })
+                try db.run("UPDATE jobs SET completed_steps = ? WHERE id = ?", [.int(completed), .text(job.id)])
+                try TransitionLog.moveJob(db, id: job.id, to: .running, actor: "test", reason: "test", now: now)
+                try TransitionLog.moveJob(db, id: job.id, to: .failed, actor: "test", reason: "test", now: now)
+                for status in from { try TransitionLog.moveSpoke(db, id: spokeID, to: status, actor: "test", reason: "test", now: now) }
+            }
+        }
+        // The add failed after its preflight and routes; the hub has gained a zone since.
+        try fail(.addSpoke, completed: 2, from: [.provisioning, .failed])
+        try store.database.write { db in
+            let endpoint = PlannedEndpoint(services: ["logs_agent"], serviceName: "com.amazonaws.vpce.us-east-1.vpce-svc-logs", privateDNSName: "l")
+            try SetupStore.insertPlanned(db, endpoint, setupID: hub, actor: "test", now: Timestamp.string(Date()))
+        }
+        #expect(api.call("POST", "/v1/setups/\(hub)/spokes/\(spokeID)/retry").0.status == 202)
+        let again = try store.database.read { try SpokeRows.jobs($0, spokeID: spokeID) }.first
+        #expect(again?.steps == ["associate_zone:metrics", "associate_zone:api", "associate_zone:logs_agent"], "\(again?.steps ?? [])")
+
+        // A removal that failed half-way runs whole again.
+        try store.database.write { db in
+            try TransitionLog.moveJob(db, id: again!.id, to: .cancelled, actor: "test", reason: "test", now: Timestamp.string(Date()))
+        }
+        #expect(api.call("DELETE", "/v1/setups/\(hub)/spokes/\(spokeID)").0.status == 202)
+        try fail(.removeSpoke, completed: 1, from: [.failed])
+        #expect(api.call("POST", "/v1/setups/\(hub)/spokes/\(spokeID)/retry").0.status == 202)
+        let removal = try store.database.read { try SpokeRows.jobs($0, spokeID: spokeID) }.first
+        #expect(removal?.kind == .removeSpoke && removal?.steps == ["disassociate_zones", "delete_routes"])
+    }
+
     @Test func spokesAreRefusedOnAnythingButAReadyHub() throws {
         let plain = try #require(api.call("POST", "/v1/setups", body: validSetupJSON).1?["id"]?.stringValue)
         let (notHub, json) = api.call("POST", "/v1/setups/\(plain)/spokes", body: Self.spoke)

@@ -61,6 +61,11 @@ public struct Route53Client: Sendable {
         return HostedZone(id: Self.bareID(id), name: answer.text("HostedZone", "Name") ?? name, changeID: answer.text("ChangeInfo", "Id").map(Self.bareID))
     }
 
+    /// A zone's `CallerReference`: who made it (ours are `<setup>.<key>.g<generation>`).
+    public func callerReference(zoneID: String) throws -> String? {
+        try call("GetHostedZone", method: "GET", path: "/2013-04-01/hostedzone/\(Self.bareID(zoneID))").text("HostedZone", "CallerReference")
+    }
+
     /// UPSERTs (or DELETEs) an alias A record to a VPC endpoint's DNS name; returns the change id.
     @discardableResult
     public func changeAliasRecord(zoneID: String, action: String = "UPSERT", name: String, targetDNSName: String, targetZoneID: String) throws -> String {

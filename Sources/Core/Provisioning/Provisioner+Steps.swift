@@ -12,9 +12,10 @@ extension Provisioner {
         try TransitionLog.moveSpoke(db, id: peer.id, to: status, actor: actor, reason: reason, error: error, now: now)
     }
 
-    /// A hub's spokes a change reaches: all but those leaving (no spoke job runs beside a change).
-    func changedHubsSpokes(_ steps: EndpointSteps) throws -> [SpokeSteps] {
-        try spokeSteps(hub: steps.setup, job: steps.job, owner: steps.owner).filter { ![.deleting, .deleted].contains($0.spoke.status) }
+    /// The spokes a setup's change reaches: the ready ones (no spoke job runs beside a change; a
+    /// failed spoke's retry plans its steps against the hub as it is then).
+    func readySpokes(_ steps: EndpointSteps) throws -> [SpokeSteps] {
+        try spokeSteps(hub: steps.setup, job: steps.job, owner: steps.owner).filter { $0.spoke.status == .ready }
     }
 
     /// Runs one step; the `switch` is exhaustive, so a new kind of step cannot be forgotten here.
@@ -32,8 +33,11 @@ extension Provisioner {
             if subnets.isEmpty { subnets = try steps.preflightSubnets() }
             try steps.preflightServices(subnets: subnets)
         case .preflightSecurityGroups:
-            // Agents reach the endpoints from the peer VPC in peering mode.
-            try steps.preflightSecurityGroups(sourceCIDRs: try peer?.vpcCIDRs() ?? steps.vpcCIDRs())
+            // Agents reach the endpoints from the peer VPC in peering mode; a hub's, from its own
+            // VPC and every spoke's (a change of groups must not shut a spoke out).
+            var sources = try peer?.vpcCIDRs() ?? steps.vpcCIDRs()
+            if steps.setup.mode == .hub { sources += try readySpokes(steps).flatMap { try $0.vpcCIDRs() } }
+            try steps.preflightSecurityGroups(sourceCIDRs: sources)
         case .preflightExistingEndpoints: return try steps.adoptExisting()
         case .preflightPeerVPC: try need(peer, "peer").preflight()
         case let .createEndpoint(key):
@@ -43,10 +47,11 @@ extension Provisioner {
             try steps.modifyEndpoint(key: key)
             poller.wakeUp(afterCreate: true)
         case let .removeEndpoint(key):
-            // The zone for it goes first: the spokes leave it, then it is deleted.
-            if let zones, let zoneID = try zones.zoneID(key) {
-                for spoke in try spokeSteps(hub: steps.setup, job: steps.job, owner: steps.owner) where spoke.spoke.status != .deleted {
-                    try spoke.disassociateZones(only: [zoneID])
+            // The zone for it goes first: the spokes leave it, then it is deleted (its row too,
+            // whether or not Route53 ever gave it an id).
+            if let zones {
+                if let zoneID = try zones.zoneID(key) {
+                    for spoke in try readySpokes(steps) { try spoke.disassociateZones(only: [zoneID]) }
                 }
                 try zones.deleteZones(endpointKey: key)
             }
@@ -61,13 +66,13 @@ extension Provisioner {
         case let .authorizeAssociation(key): try need(peer, "peer").authorizeAssociation(key)
         case let .associateZone(key): try need(peer, "peer").associateZone(key)
         case let .associateSpokes(key):
-            for spoke in try changedHubsSpokes(steps) {
+            for spoke in try readySpokes(steps) {
                 if spoke.crossAccount { try spoke.authorizeAssociation(key) }
                 try spoke.associateZone(key)
             }
         case .spokeRoutes:
             // Spokes that know their way to the hub: return routes in the new endpoint subnets' tables.
-            for spoke in try changedHubsSpokes(steps) where try spoke.routeTarget(allowUnknown: true) != nil { try spoke.routes() }
+            for spoke in try readySpokes(steps) { try spoke.routes() }
         // Teardown: the spokes (a setup's peer among them) leave the zones, then their routes and
         // peerings go, then the zones.
         case .disassociateZones: try removeSpokes(of: steps, step: .disassociateZones)

@@ -187,7 +187,8 @@ public final class Provisioner: @unchecked Sendable {
                     try TransitionLog.moveSetup(db, id: setup.id, to: .provisioning, actor: owner, reason: "provisioning started", now: now)
                 }
             }
-            if job.kind == .provision {
+            // A failed peer is provisioned again by a retry, or by a change that resumes its steps.
+            if job.kind == .provision || job.kind == .update {
                 _ = try queue.whileHeld(job.id, owner: owner) { db, now in
                     try Self.movePeer(db, of: setup.id, from: [.pending, .failed], to: .provisioning, actor: owner, reason: "provisioning started", now: now)
                 }
@@ -210,6 +211,9 @@ public final class Provisioner: @unchecked Sendable {
                     throw StepFailure("step_unknown", "step \(Echo.text(name)) is not known to this version of privatelinkd")
                 }
                 try queue.beginStep(job, owner: owner, step: name)
+                if let peer, step.isSpokeStep {  // the peer shows the step it is at, as any spoke does
+                    _ = try queue.whileHeld(job.id, owner: owner) { db, now in try SpokeRows.setStep(db, spokeID: peer.spoke.id, step: name, now: now) }
+                }
                 let outcome = try runStep(step, steps: steps, teardown: teardown, zones: zones, peer: peer, subnets: &subnets)
                 if case let .park(until, reason) = outcome {
                     if job.kind == .provision {
@@ -239,6 +243,7 @@ public final class Provisioner: @unchecked Sendable {
                             : "every endpoint is available"
                 ) { db, now in
                     try Self.movePeer(db, of: setup.id, from: [.provisioning], to: .ready, actor: owner, reason: "associated with the setup's zones", now: now)
+                    if let peer { try SpokeRows.setStep(db, spokeID: peer.spoke.id, step: nil, now: now) }
                     if verifyNow { _ = try VerificationRows.request(db, setupID: setup.id, trigger: .onReady, actor: Actor(owner), now: now) }
                 }
                 if verifyNow { notify() }

@@ -34,10 +34,10 @@ extension SpokeSteps {
         let tables = try routeTables()
         // The tables that must carry it: the endpoint subnets' (answers go back through them), and
         // the spoke's named tables or, unnamed, all of them.
-        let endpointSide = Set(PeeringRoutes.endpointSideTables(tables.hub, subnets: hub.subnetIDs))
+        let endpointSide = Set(SpokeRoutes.endpointSideTables(tables.hub, subnets: hub.subnetIDs))
         let named = Set(vpc.routeTableIDs)
         let spokeSide = tables.spoke.filter { named.isEmpty || named.contains($0.id) }
-        let goes = { (route: RouteTable.Route) in Self.goes(route, to: target) }
+        let goes = { (route: RouteTable.Route) in SpokeRoutes.goes(route, to: target) }
         return SpokePath.missingRoute(
             in: spokeSide, destinations: hubCIDRs, goes: goes, side: "\(vpc.vpcID), the spoke", target: targetName)
             ?? SpokePath.missingRoute(

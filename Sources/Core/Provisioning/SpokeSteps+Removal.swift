@@ -42,7 +42,7 @@ extension SpokeSteps {
         for route in recorded {
             let parts = route.split(separator: ":", maxSplits: 1).map(String.init)
             if let (client, table) = sides.lazy.compactMap({ side in side.1.first { $0.id == parts[0] }.map { (side.0, $0) } }).first,
-                table.routes.contains(where: { $0.destinationCIDR == parts[1] && target != nil && Self.goes($0, to: target) })
+                table.routes.contains(where: { $0.destinationCIDR == parts[1] && target != nil && SpokeRoutes.goes($0, to: target) })
             {
                 try AWSAnswers.ignoringGone { try client.deleteRoute(routeTableID: parts[0], destinationCIDR: parts[1]) }
             }

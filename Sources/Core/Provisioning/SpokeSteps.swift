@@ -60,7 +60,7 @@ struct SpokeSteps {
     func preflight() throws {
         let spokeCIDRs = try vpcCIDRs()
         let hubCIDRs = try hubEC2.describeVpcs(ids: [hub.vpcID]).first?.cidrBlocks ?? []
-        if let failure = PeeringRoutes.overlap(own: hubCIDRs, ownVPC: hub.vpcID, peer: spokeCIDRs, peerVPC: vpc.vpcID) { throw failure }
+        if let failure = SpokeRoutes.overlap(own: hubCIDRs, ownVPC: hub.vpcID, peer: spokeCIDRs, peerVPC: vpc.vpcID) { throw failure }
         // A setup's peer had its security groups checked against its range by the setup's preflight.
         if !spoke.setupPeer {
             let groups = try hubEC2.describeSecurityGroups(ids: hub.securityGroupIDs)
@@ -94,7 +94,7 @@ struct SpokeSteps {
     func routeTables() throws -> (hub: [RouteTable], spoke: [RouteTable], managed: Set<String>) {
         let hubTables = try hubEC2.describeRouteTables(filters: [EC2Filter("vpc-id", [hub.vpcID])])
         let spokeTables = try spokeEC2.describeRouteTables(filters: [EC2Filter("vpc-id", [vpc.vpcID])])
-        let endpointSide = PeeringRoutes.endpointSideTables(hubTables, subnets: hub.subnetIDs)
+        let endpointSide = SpokeRoutes.endpointSideTables(hubTables, subnets: hub.subnetIDs)
         let named = Set(vpc.routeTableIDs)
         guard !named.isEmpty else { return (hubTables, spokeTables, vpc.manageRoutes ? Set(endpointSide + spokeTables.map(\.id)) : []) }
         let namedOnHub = hubTables.map(\.id).filter(named.contains)
@@ -109,28 +109,9 @@ struct SpokeSteps {
         throw StepFailure("peering_missing", "no peering connection recorded for spoke \(spoke.id)")
     }
 
-    /// `route_conflict`: a managed table already sends a destination to another target.
+    /// `route_conflict`, naming this side's `route_table_ids`.
     func conflict(_ tables: [RouteTable], managed: Set<String>, destinations: [String], target: EC2Client.RouteTarget?) -> StepFailure? {
-        for table in tables where managed.contains(table.id) {
-            for cidr in destinations {
-                guard let route = table.routes.first(where: { $0.destinationCIDR == cidr }) else { continue }
-                if Self.goes(route, to: target) { continue }
-                let other = route.vpcPeeringConnectionID ?? route.transitGatewayID ?? route.gatewayID ?? "another target"
-                return StepFailure(
-                    "route_conflict",
-                    "\(table.id) already routes \(cidr) to \(other); remove that route or name other tables in \(field("route_table_ids"))")
-            }
-        }
-        return nil
-    }
-
-    /// Whether a route goes to the target (any peering counts while the spoke's is not known yet).
-    static func goes(_ route: RouteTable.Route, to target: EC2Client.RouteTarget?) -> Bool {
-        switch target {
-        case let .transitGateway(id): return route.transitGatewayID == id
-        case let .peering(id): return route.vpcPeeringConnectionID == id
-        case nil: return route.vpcPeeringConnectionID != nil
-        }
+        SpokeRoutes.conflict(in: tables, managed: managed, destinations: destinations, target: target, field: field("route_table_ids"))
     }
 
     func checkPeering() throws {
@@ -202,7 +183,7 @@ struct SpokeSteps {
         var missing: [String] = []
         for (client, side, destinations) in [(hubEC2, tables.hub, spokeCIDRs), (spokeEC2, tables.spoke, hubCIDRs)] {
             for table in side {
-                for cidr in destinations where !table.routes.contains(where: { $0.destinationCIDR == cidr && Self.goes($0, to: target) }) {
+                for cidr in destinations where !table.routes.contains(where: { $0.destinationCIDR == cidr && SpokeRoutes.goes($0, to: target) }) {
                     if tables.managed.contains(table.id) {
                         // Recorded first: a crash after the call must not leave an unrecorded route
                         // (removal tolerates a recorded one that was never made).
@@ -233,9 +214,10 @@ struct SpokeSteps {
 
     func authorizeAssociation(_ key: String) throws {
         let zoneID = try zone(key).zoneID!
-        guard try !current().authorizedZones.contains(zoneID) else { return }
-        try hubRoute53.createVPCAssociationAuthorization(zoneID: zoneID, vpcID: vpc.vpcID, vpcRegion: vpc.region)
+        // Recorded first, as associations are (withdrawing one never made is "already gone"), and
+        // asked for on every run: AWS answers an authorization that exists with itself.
         try write { db, now in try SpokeRows.add(db, spokeID: spoke.id, to: "authorized_zones", zoneID, now: now) }
+        try hubRoute53.createVPCAssociationAuthorization(zoneID: zoneID, vpcID: vpc.vpcID, vpcRegion: vpc.region)
     }
 
     func associateZone(_ key: String) throws {

@@ -31,12 +31,13 @@ struct ZoneSteps {
         let row = try endpoint(key)
         let zone = try write { db, now in try ZoneRows.zone(db, setupID: setup.id, endpoint: row, now: now) }
         guard zone.zoneID == nil else { return }
-        // A zone of that name already on the endpoint VPC (ours before a crash, or someone's): use it.
-        // It is marked adopted, so teardown leaves it: a listing cannot prove who created it.
+        // A zone of that name already on the endpoint VPC: ours before a crash (its CallerReference
+        // is this row's), or someone's, used and marked adopted so teardown leaves it.
         let existing = try route53.listHostedZonesByVPC(vpcID: setup.vpcID, vpcRegion: setup.region)
             .first { $0.name.trimmingCharacters(in: CharacterSet(charactersIn: ".")) == zone.name }
         if let existing {
-            try write { db, now in try ZoneRows.setZone(db, rowID: zone.id, zoneID: existing.id, adopted: true, now: now) }
+            let ours = try route53.callerReference(zoneID: existing.id) == zone.callerReference
+            try write { db, now in try ZoneRows.setZone(db, rowID: zone.id, zoneID: existing.id, adopted: !ours, now: now) }
             return
         }
         let created = try route53.createPrivateHostedZone(

@@ -59,7 +59,7 @@ public struct SetupChange: Sendable, Equatable {
     public let added: [PlannedEndpoint]
     public let modified: [String]
     public let removed: [String]
-    public let steps: [Step]
+    public private(set) var steps: [Step]
     /// The endpoint subnets change (and with them the tables return routes go to).
     public let subnetsChange: Bool
 
@@ -90,16 +90,29 @@ public struct SetupChange: Sendable, Equatable {
             if case .createEndpoint = step { return false }
             return true
         }
-        // A hub's spokes answer from its new zones too, and reach new endpoint subnets.
-        if request.mode == .hub {
-            steps += added.map { .associateSpokes($0.key) }
-            if subnetsChange { steps.append(.spokeRoutes) }
-        }
+        // A hub's spokes answer from its new zones too; its spokes (a peering setup's peer) reach
+        // new endpoint subnets.
+        if request.mode == .hub { steps += added.map { .associateSpokes($0.key) } }
+        if request.mode.makesHostedZones && subnetsChange { steps.append(.spokeRoutes) }
         // New route tables for a peering: add the routes there (routes already added stay).
         if let peer, let changed = request.peer, Set(peer.routeTableIDs) != Set(changed.routeTableIDs) || peer.manageRoutes != changed.manageRoutes {
             steps.append(.checkRoutes)
         }
         self.steps = steps
+    }
+
+    /// A setup whose provisioning failed (`jobs`: its jobs, oldest first): what that job had left
+    /// runs after the change, less what the change removes, so the update ends with everything in
+    /// place (a `vpc_peering` peer included) rather than `ready` with steps never run.
+    public mutating func resume(afterFailedProvisioning jobs: [JobRecord]) {
+        guard let last = jobs.last(where: { $0.kind == .provision || $0.kind == .update }), last.kind == .provision, last.state == .failed else {
+            return
+        }
+        let gone = Set(removed)
+        for step in last.steps.dropFirst(last.completedSteps).compactMap(Step.init(text:)) {
+            if let key = step.endpointKey, gone.contains(key) { continue }
+            if !steps.contains(step) { steps.append(step) }
+        }
     }
 
     /// "create api; modify metrics", for transitions.

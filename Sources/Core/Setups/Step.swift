@@ -16,9 +16,11 @@ public enum Step: Hashable, Sendable {
     case authorizeAssociation(String), associateZone(String)
     /// A hub's change (PATCH): a new zone associated with every spoke; routes to new endpoint subnets.
     case associateSpokes(String), spokeRoutes
-    // Teardown.
+    // Teardown. A `vpc_peering` setup's `delete_zones` first has its peer leave the zones, and
+    // its `delete_peering` is a hub's `delete_routes`: the peer's routes and peering go.
     case deleteZones, deletePeering
-    /// Removing a hub's spoke: its VPC leaves the zones, and the routes it added go.
+    /// Removing a spoke (or every spoke of a hub being deleted): its VPC leaves the zones, then the
+    /// routes and the peering it made go.
     case disassociateZones, deleteRoutes
     case deleteEndpoints(includeAdopted: Bool)
     case waitDeleted
@@ -97,6 +99,14 @@ public enum Step: Hashable, Sendable {
 }
 
 extension Step {
+    /// A step of a spoke's own (a `vpc_peering` setup runs its peer's in the setup's jobs).
+    public var isSpokeStep: Bool {
+        switch self {
+        case .preflightPeerVPC, .checkPeering, .createPeering, .acceptPeering, .checkRoutes, .authorizeAssociation, .associateZone: true
+        default: false
+        }
+    }
+
     /// The endpoint a step is about (its key: the endpoint's first service), if it is about one.
     public var endpointKey: String? {
         switch self {

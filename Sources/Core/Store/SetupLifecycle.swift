@@ -60,6 +60,13 @@ extension SetupStore {
                 throw NotFound(kind: "setup", id: id)
             }
             guard status == SetupStatus.failed.rawValue else { throw StateConflict(message: "only a failed setup can be retried; \(id) is \(status)") }
+            // A hub's job reaches its spokes: not while one is being added or removed.
+            if let spokeJob = try db.firstRow(
+                "SELECT spoke_id FROM jobs WHERE setup_id = ? AND kind IN ('add_spoke', 'remove_spoke') AND state IN (\(JobState.sqlList([.queued, .running])))",
+                [.text(id)], { $0.optionalString(0) })
+            {
+                throw StateConflict(message: "spoke \(spokeJob ?? "") of \(id) is being added or removed; retry the hub once that ends")
+            }
             guard
                 let job = try db.firstRow(
                     "SELECT \(Self.jobColumns) FROM jobs WHERE setup_id = ? AND kind IN ('provision', 'update') ORDER BY id DESC LIMIT 1",

@@ -131,37 +131,40 @@ public enum SpokeRows {
             [.text(request.json.serializedString), .text(now), .text(setupID)])
     }
 
-    /// Other live users of a peering connection (spokes of any hub, setups' peers included). While
-    /// one uses it, the connection stays.
+    /// A spoke that still uses what it has (SQL over `spokes` aliased `sp`): on its way in or
+    /// there, or failed while being added. One being removed, or whose removal failed, is not.
+    static let inUse = """
+        (sp.status IN ('pending', 'provisioning', 'ready')
+            OR (sp.status = 'failed' AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.spoke_id = sp.id AND j.kind = 'remove_spoke')))
+        """
+
+    /// Other users of a peering connection (spokes of any hub, setups' peers included). While one
+    /// uses it, the connection stays.
     public static func othersUsingPeering(_ db: Connection, _ pcx: String, excluding spokeID: String? = nil) throws -> Int {
         try db.firstRow(
-            "SELECT count(*) FROM spokes WHERE peering_connection_id = ? AND id IS NOT ? AND status NOT IN ('deleting', 'deleted')",
-            [.text(pcx), .optional(spokeID)]
+            "SELECT count(*) FROM spokes sp WHERE sp.peering_connection_id = ? AND sp.id IS NOT ? AND \(inUse)", [.text(pcx), .optional(spokeID)]
         ) { $0.int(0) } ?? 0
     }
 
-    /// A spoke leaving hands what another live spoke between the same two VPCs relies on to that
-    /// spoke (its heir): the routes through the same peering or Transit Gateway, the associations
-    /// with zones the heir's hub also has, and a peering connection it created that the heir uses.
-    /// The last spoke to leave removes them, whoever made them. Returns the heir, nil when none.
-    /// `zones`: only those associations pass (the spoke stays; its hub drops those zones).
-    @discardableResult
-    static func handOver(_ db: Connection, from spoke: SpokeRecord, zones: Set<String>? = nil, now: String) throws -> String? {
-        guard
-            let heir = try db.firstRow(
-                """
-                SELECT \(heirColumns) FROM spokes sp JOIN setups s ON s.id = sp.setup_id
-                JOIN setups mine ON mine.id = ? AND mine.vpc_id = s.vpc_id AND mine.region = s.region
-                WHERE sp.id <> ? AND sp.vpc_id = ? AND sp.region = ? AND sp.status NOT IN ('deleting', 'deleted')
-                ORDER BY sp.id LIMIT 1
-                """, [.text(spoke.setupID), .text(spoke.id), .text(spoke.request.vpc.vpcID), .text(spoke.request.vpc.region)], decode)
-        else { return nil }
-        let sameTarget =
-            heir.request.transport == spoke.request.transport
-            && (spoke.request.transport == .transitGateway
-                ? heir.request.transitGatewayID == spoke.request.transitGatewayID
-                : heir.peeringConnectionID != nil && heir.peeringConnectionID == spoke.peeringConnectionID)
-        if sameTarget && zones == nil {
+    /// A spoke leaving hands what other spokes between the same two VPCs rely on to them, each
+    /// thing to a spoke that needs it: the routes, and a peering connection it created, to one
+    /// that goes through the same peering or Transit Gateway; each association to one whose hub
+    /// has that zone. The last spoke to leave removes them, whoever made them. `zones`: only those
+    /// associations pass (the spoke stays; its hub drops those zones).
+    static func handOver(_ db: Connection, from spoke: SpokeRecord, zones: Set<String>? = nil, now: String) throws {
+        let others = try db.rows(
+            """
+            SELECT \(heirColumns) FROM spokes sp JOIN setups s ON s.id = sp.setup_id
+            JOIN setups mine ON mine.id = ? AND mine.vpc_id = s.vpc_id AND mine.region = s.region
+            WHERE sp.id <> ? AND sp.vpc_id = ? AND sp.region = ? AND \(inUse) ORDER BY sp.id
+            """, [.text(spoke.setupID), .text(spoke.id), .text(spoke.request.vpc.vpcID), .text(spoke.request.vpc.region)], decode)
+        let sameTarget = others.first { other in
+            other.request.transport == spoke.request.transport
+                && (spoke.request.transport == .transitGateway
+                    ? other.request.transitGatewayID == spoke.request.transitGatewayID
+                    : other.peeringConnectionID != nil && other.peeringConnectionID == spoke.peeringConnectionID)
+        }
+        if let heir = sameTarget, zones == nil {
             for route in spoke.routesAdded {
                 try add(db, spokeID: heir.id, to: "routes_added", route, now: now)
                 try remove(db, spokeID: spoke.id, from: "routes_added", route, now: now)
@@ -173,12 +176,14 @@ public enum SpokeRows {
                     [.text(now), .text(spoke.id), .text(pcx)])
             }
         }
-        let heirZones = Set(
-            try db.rows("SELECT zone_id FROM hosted_zones WHERE setup_id = ? AND zone_id IS NOT NULL", [.text(heir.setupID)]) { $0.string(0) })
-        for zoneID in spoke.associatedZones where heirZones.contains(zoneID) && zones?.contains(zoneID) ?? true {
+        for zoneID in spoke.associatedZones where zones?.contains(zoneID) ?? true {
+            let heir = try others.first { other in
+                try db.firstRow("SELECT 1 FROM hosted_zones WHERE setup_id = ? AND zone_id = ?", [.text(other.setupID), .text(zoneID)]) { _ in true }
+                    ?? false
+            }
+            guard let heir else { continue }
             try add(db, spokeID: heir.id, to: "associated_zones", zoneID, now: now)
             try remove(db, spokeID: spoke.id, from: "associated_zones", zoneID, now: now)
         }
-        return heir.id
     }
 }

@@ -43,9 +43,11 @@ struct SetupChangesAPI: Sendable {
         }
         guard let site = catalog.site(request.site) else { throw APIError.internalError() }
         let plan = Plan(request: request, site: site)
-        let change = SetupChange(
+        var change = SetupChange(
             current: detail.endpoints.map { ($0.services[0], $0.serviceName) }, subnetIDs: setup.subnetIDs, securityGroupIDs: setup.securityGroupIDs,
             peer: PeerRequest(stored: stored["peer"]), changed: request, plan: plan)
+        // The If-Match revision below guarantees these jobs are still the setup's when it is stored.
+        if setup.status == .failed { change.resume(afterFailedProvisioning: detail.jobs) }
         var changeJSON = change.json
         if case var .object(fields) = changeJSON {
             fields.append(("cost", try costs.estimate(request, plan: plan)))

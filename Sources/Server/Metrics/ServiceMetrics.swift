@@ -39,7 +39,7 @@ public final class ServiceMetrics: Sendable {
         name("aws_rate_limiter_wait_seconds", unit: "total", "Time AWS calls waited for the client-side rate limiter.")
     }
     static var setups: MetricNameDescriptor { name("setups", "Setups by status.") }
-    static var spokes: MetricNameDescriptor { name("spokes", "Hubs' spokes by status.") }
+    static var spokes: MetricNameDescriptor { name("spokes", "Spokes by status: hubs' spokes and vpc_peering setups' peers.") }
     static var jobs: MetricNameDescriptor { name("jobs", "Jobs by kind and state.") }
     static var oldestQueued: MetricNameDescriptor { name("oldest_queued_job_age", unit: "seconds", "Age of the oldest queued job; 0 when none is queued.") }
     static var verifications: MetricNameDescriptor { name("verifications", "Verification runs by state.") }

@@ -2,9 +2,10 @@ import Foundation
 import Testing
 @testable import Core
 
-/// Peering routes privatelinkd chooses and adds itself, and the preflight refusals AWS would
-/// otherwise answer late: the pure judgements as tables, then the whole way on moto.
-@Suite struct PeeringRoutesTests {
+/// Routes privatelinkd chooses between a hub and a spoke (here a peering setup's peer) and adds
+/// itself, and the preflight refusals AWS would otherwise answer late: the pure judgements as
+/// tables, then the whole way on moto.
+@Suite struct SpokeRoutesTests {
     static func table(_ id: String, subnets: [String] = [], main: Bool = false, routes: [(String, String)] = []) throws -> RouteTable {
         let routeXML = routes.map {
             let target = $0.1.hasPrefix("pcx-") ? "<vpcPeeringConnectionId>\($0.1)</vpcPeeringConnectionId>" : "<gatewayId>\($0.1)</gatewayId>"
@@ -22,8 +23,8 @@ import Testing
         let tables = [
             try Self.table("rtb-main", main: true), try Self.table("rtb-a", subnets: ["subnet-a"]), try Self.table("rtb-other", subnets: ["subnet-x"]),
         ]
-        #expect(PeeringRoutes.endpointSideTables(tables, subnets: ["subnet-a", "subnet-b"]) == ["rtb-a", "rtb-main"])
-        #expect(PeeringRoutes.endpointSideTables(tables, subnets: ["subnet-a"]) == ["rtb-a"])
+        #expect(SpokeRoutes.endpointSideTables(tables, subnets: ["subnet-a", "subnet-b"]) == ["rtb-a", "rtb-main"])
+        #expect(SpokeRoutes.endpointSideTables(tables, subnets: ["subnet-a"]) == ["rtb-a"])
     }
 
     @Test(arguments: [
@@ -31,24 +32,27 @@ import Testing
         (["10.1.0.0/16", "100.64.0.0/16"], ["100.64.3.0/24"], true), (["192.168.0.0/24"], ["192.168.1.0/24"], false),
     ])
     func overlappingRangesAreRefusedNamingBoth(own: [String], peer: [String], overlaps: Bool) {
-        let failure = PeeringRoutes.overlap(own: own, ownVPC: "vpc-own", peer: peer, peerVPC: "vpc-peer")
+        let failure = SpokeRoutes.overlap(own: own, ownVPC: "vpc-own", peer: peer, peerVPC: "vpc-peer")
         #expect((failure != nil) == overlaps)
         if let failure { #expect(failure.code == "cidr_overlap" && failure.message.contains("vpc-own") && failure.message.contains("vpc-peer")) }
     }
 
     @Test func aRouteToTheOtherRangeThroughSomethingElseIsAConflict() throws {
         let tables = [
-            try Self.table("rtb-1", routes: [("10.2.0.0/16", "tgw-0123")]), try Self.table("rtb-2", routes: [("10.2.0.0/16", "pcx-ours")]),
+            try Self.table("rtb-1", routes: [("10.2.0.0/16", "igw-0123")]), try Self.table("rtb-2", routes: [("10.2.0.0/16", "pcx-ours")]),
             try Self.table("rtb-3", routes: [("10.2.0.0/16", "pcx-theirs")]),
         ]
-        let conflict = PeeringRoutes.conflict(in: tables, managed: ["rtb-1"], destinations: ["10.2.0.0/16"], peering: nil)
-        #expect(conflict?.code == "route_conflict" && conflict?.message.contains("rtb-1") == true && conflict?.message.contains("tgw-0123") == true)
-        #expect(PeeringRoutes.conflict(in: tables, managed: ["rtb-2"], destinations: ["10.2.0.0/16"], peering: "pcx-ours") == nil)
-        #expect(PeeringRoutes.conflict(in: tables, managed: ["rtb-3"], destinations: ["10.2.0.0/16"], peering: nil) == nil, "may be ours: not known yet")
-        #expect(PeeringRoutes.conflict(in: tables, managed: ["rtb-3"], destinations: ["10.2.0.0/16"], peering: "pcx-ours")?.code == "route_conflict")
-        #expect(
-            PeeringRoutes.conflict(in: tables, managed: [], destinations: ["10.2.0.0/16"], peering: nil) == nil,
-            "tables it does not manage are not its business")
+        func conflict(_ managed: Set<String>, _ target: EC2Client.RouteTarget?) -> StepFailure? {
+            SpokeRoutes.conflict(in: tables, managed: managed, destinations: ["10.2.0.0/16"], target: target, field: "peer.route_table_ids")
+        }
+        let found = conflict(["rtb-1"], nil)
+        #expect(found?.code == "route_conflict" && found?.message.contains("rtb-1") == true && found?.message.contains("igw-0123") == true)
+        #expect(found?.message.contains("peer.route_table_ids") == true)
+        #expect(conflict(["rtb-2"], .peering("pcx-ours")) == nil)
+        #expect(conflict(["rtb-3"], nil) == nil, "may be ours: not known yet")
+        #expect(conflict(["rtb-3"], .peering("pcx-ours"))?.code == "route_conflict")
+        #expect(conflict(["rtb-2"], .transitGateway("tgw-0abc"))?.message.contains("pcx-ours") == true, "a peering route is in a Transit Gateway's way")
+        #expect(conflict([], nil) == nil, "tables it does not manage are not its business")
     }
 
     @Test func withNoTablesNamedItRoutesItselfAndTeardownLeavesTheTablesAsTheyWere() throws {
@@ -74,7 +78,7 @@ import Testing
         for table in try ec2.describeRouteTables(filters: [EC2Filter("vpc-id", [agents.vpc])]) {
             #expect(table.routes.contains { $0.destinationCIDR == ownCIDR && $0.vpcPeeringConnectionID == pcx }, "\(table.id)")
         }
-        let endpointTables = PeeringRoutes.endpointSideTables(
+        let endpointTables = SpokeRoutes.endpointSideTables(
             try ec2.describeRouteTables(filters: [EC2Filter("vpc-id", [world.net.vpc])]), subnets: world.net.subnets)
         #expect(!endpointTables.isEmpty)
         for table in try ec2.describeRouteTables(filters: [EC2Filter("vpc-id", [world.net.vpc])]) where endpointTables.contains(table.id) {
