@@ -90,6 +90,17 @@ import Testing
         #expect(missing.status == 404)
         let (_, events) = call("GET", "/v1/setups/\(id)/events")
         #expect(events?["events"]?.arrayValue?.contains { $0["to_state"] == "cancelled" && $0["reason"] == "setup deletion requested" } == true)
+        // A deletion that failed is not undone by a retry (which would provision again): DELETE goes on.
+        try app.store.database.write { db in
+            let now = Timestamp.string(Date())
+            let teardown = try #require(try db.firstRow("SELECT id FROM jobs WHERE setup_id = ? AND kind = 'teardown'", [.text(id)]) { $0.string(0) })
+            try TransitionLog.moveJob(db, id: teardown, to: .running, actor: "test", reason: "test", now: now)
+            try TransitionLog.moveJob(db, id: teardown, to: .failed, actor: "test", reason: "test", now: now)
+            try TransitionLog.moveSetup(db, id: id, to: .failed, actor: "test", reason: "delete_failed", now: now)
+        }
+        let (retried, retriedJSON) = call("POST", "/v1/setups/\(id)/retry")
+        #expect(retried.status == 409 && retriedJSON?["error"]?["message"]?.stringValue?.contains("DELETE it again") == true)
+        #expect(call("DELETE", "/v1/setups/\(id)").0.status == 202)
     }
 
     func created(_ changes: String) throws -> String {

@@ -67,6 +67,13 @@ extension SetupStore {
             {
                 throw StateConflict(message: "spoke \(spokeJob ?? "") of \(id) is being added or removed; retry the hub once that ends")
             }
+            // A setup whose deletion failed is deleted again, not provisioned again.
+            let last = try db.firstRow(
+                "SELECT kind FROM jobs WHERE setup_id = ? AND kind IN ('provision', 'update', 'teardown') ORDER BY id DESC LIMIT 1", [.text(id)]
+            ) { $0.string(0) }
+            if last == JobKind.teardown.rawValue {
+                throw StateConflict(message: "setup \(id) failed while being deleted; DELETE it again to go on with the deletion")
+            }
             guard
                 let job = try db.firstRow(
                     "SELECT \(Self.jobColumns) FROM jobs WHERE setup_id = ? AND kind IN ('provision', 'update') ORDER BY id DESC LIMIT 1",
