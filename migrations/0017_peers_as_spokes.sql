@@ -21,10 +21,14 @@ SELECT
         WHEN 'pending' THEN 'pending'
         WHEN 'provisioning' THEN 'provisioning'
         WHEN 'waiting' THEN 'provisioning'
-        -- Failed while provisioning: the peer's steps may not have run. Failed in a later change:
-        -- the peer was in place.
-        WHEN 'failed' THEN CASE (SELECT j.state FROM jobs j WHERE j.setup_id = s.id AND j.kind = 'provision' ORDER BY j.id DESC LIMIT 1)
-            WHEN 'succeeded' THEN 'ready' ELSE 'failed' END
+        -- Failed while being deleted: the peer is being deleted with it. Failed while provisioning:
+        -- the peer's steps may not have run. Failed in a later change: the peer was in place.
+        WHEN 'failed' THEN CASE
+            WHEN (SELECT j.kind FROM jobs j WHERE j.setup_id = s.id AND j.kind IN ('provision', 'update', 'teardown')
+                ORDER BY j.id DESC LIMIT 1) = 'teardown' THEN 'deleting'
+            WHEN (SELECT j.state FROM jobs j WHERE j.setup_id = s.id AND j.kind = 'provision' ORDER BY j.id DESC LIMIT 1) = 'succeeded'
+                THEN 'ready'
+            ELSE 'failed' END
         WHEN 'deleting' THEN 'deleting'
         WHEN 'deleted' THEN 'deleted'
         ELSE 'ready'                                   -- ready, updating, degraded

@@ -177,8 +177,8 @@ import Testing
 
 extension InPlaceChangeTests {
     /// A peering setup that failed at its routes (`manage_routes: false`, none in place) is
-    /// changed to let privatelinkd manage them: the change resumes what provisioning had left, so
-    /// the setup and its peer end ready with the zones associated, not ready with steps never run.
+    /// changed to let privatelinkd manage them: the change completes the provisioning, so the
+    /// setup and its peer end ready with the zones associated, not ready with steps never run.
     @Test func aChangeToAFailedPeeringSetupResumesItsProvisioningAndThePeerEndsReady() throws {
         let world = try ProvisioningTests.world(rules: .init(pendingPolls: 1), services: ["metrics", "api"])
         let tests = ProvisioningTests()
@@ -195,7 +195,9 @@ extension InPlaceChangeTests {
         let (changed, json) = patch(app, id, #"{"peer": {"manage_routes": true}}"#, etag: etag(app, id))
         #expect(changed.status == 202)
         let steps = json?["change"]?["steps"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        #expect(steps == ["check_routes", "associate_zone:metrics", "associate_zone:api"], "\(steps)")
+        // The whole plan again (every step idempotent): what finished is found done, the rest runs.
+        #expect(steps.first == "preflight_vpc" && steps.contains("check_routes"), "\(steps)")
+        #expect(steps.suffix(2) == ["associate_zone:metrics", "associate_zone:api"], "\(steps)")
         let ready = try tests.settle(world, id)
         #expect(ready.setup.status == .ready, "\(ready.setup.errorMessage ?? "")")
         #expect(try peer().status == .ready && peer().associatedZones.count == 2 && !peer().routesAdded.isEmpty)
@@ -203,5 +205,34 @@ extension InPlaceChangeTests {
         #expect(try route53.listHostedZonesByVPC(vpcID: agents.vpc, vpcRegion: agents.region).count == 2)
         let moves = try world.store.events(id)?.filter { $0.entityType == "spoke" }.map(\.toState)
         #expect(moves == ["pending", "provisioning", "failed", "provisioning", "ready"], "\(moves ?? [])")
+    }
+}
+
+extension InPlaceChangeTests {
+    /// Provisioning failed in preflight (the group does not admit 443); the change that names a
+    /// group that does completes it: the endpoints are created, once each, and the setup is ready.
+    @Test func aChangeThatFixesAFailedPreflightCreatesWhatWasNeverCreated() throws {
+        let world = try ProvisioningTests.world(rules: .init(pendingPolls: 1), services: ["metrics", "api"], sgPort: 8443)
+        let tests = ProvisioningTests()
+        let id = try tests.submit(world, try tests.request(world))
+        world.provisioner.start()
+        defer { world.provisioner.stop(timeout: 10) }
+        let failed = try tests.settle(world, id)
+        try #require(failed.setup.status == .failed && failed.setup.errorCode == "security_group_blocks_443", "\(failed.setup.errorMessage ?? "")")
+        #expect(world.proxy.creates.withLock { $0.isEmpty })
+
+        let group = try #require(
+            try world.fixture.raw(
+                "CreateSecurityGroup", [("GroupName", "pl443-\(UUID().uuidString.prefix(8))"), ("GroupDescription", "443"), ("VpcId", world.net.vpc)]
+            ).text("groupId"))
+        try world.fixture.admit("10.0.0.0/8", to: group)
+        let app = Application(catalog: world.catalog, store: world.store, logger: Logger(label: "test"), workQueued: { world.provisioner.notify() })
+        let (changed, json) = patch(app, id, #"{"security_group_ids": ["\#(group)"]}"#, etag: etag(app, id))
+        #expect(changed.status == 202, "\(json?.serializedString ?? "")")
+        let steps = json?["change"]?["steps"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        #expect(steps.firstIndex(of: "preflight_security_groups")! < steps.firstIndex(of: "create_endpoint:metrics")!, "\(steps)")
+        let ready = try tests.settle(world, id)
+        #expect(ready.setup.status == .ready && ready.endpoints.allSatisfy { $0.state == .available }, "\(ready.setup.errorMessage ?? "")")
+        #expect(world.proxy.creates.withLock { $0.count } == 2 && world.proxy.creates.withLock { $0 }.allSatisfy { $0["SecurityGroupId.1"] == group })
     }
 }

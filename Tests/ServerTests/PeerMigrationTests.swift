@@ -14,6 +14,8 @@ import Testing
     /// Failed while provisioning (its peer's steps may not have run), and failed in a later change.
     static let failedEarly = "su_01PEERMIGRATION00000000004"
     static let failedLater = "su_01PEERMIGRATION00000000005"
+    /// Failed while being deleted: its peer is being deleted with it.
+    static let failedDeleting = "su_01PEERMIGRATION00000000006"
 
     /// Rows as the schema before 0017 holds them, in its own SQL (today's store writes the new shape).
     static func seed(_ database: Database) throws {
@@ -24,6 +26,7 @@ import Testing
             for (id, mode, status, peerJSON) in [
                 (ready, "vpc_peering", "ready", peer), (pending, "vpc_peering", "pending", named), (hub, "hub", "ready", "null"),
                 (failedEarly, "vpc_peering", "failed", peer), (failedLater, "vpc_peering", "failed", peer),
+                (failedDeleting, "vpc_peering", "failed", peer),
             ] {
                 let request =
                     #"{"site":"us1","mode":"\#(mode)","region":"us-east-1","vpc_id":"vpc-0123456789abcdef0","subnet_ids":["subnet-0123456789abcdef0"],"security_group_ids":["sg-0123456789abcdef0"],"services":["metrics","api"],"account_id":"111111111111","peer":\#(peerJSON)}"#
@@ -60,7 +63,10 @@ import Testing
                     """,
                     [.text("hz_\(n)"), .text(ready), .text("ep_\(n)"), .text("\(key).agent.datadoghq.com"), .text("Z0ZONE\(n)"), .text("ref-\(n)")])
             }
-            for (id, kinds) in [(failedEarly, [("provision", "failed")]), (failedLater, [("provision", "succeeded"), ("update", "failed")])] {
+            for (id, kinds) in [
+                (failedEarly, [("provision", "failed")]), (failedLater, [("provision", "succeeded"), ("update", "failed")]),
+                (failedDeleting, [("provision", "succeeded"), ("teardown", "failed")]),
+            ] {
                 for (n, (kind, state)) in kinds.enumerated() {
                     try db.run(
                         "INSERT INTO jobs (id, setup_id, kind, state, steps, run_after, created_at, updated_at) VALUES (?, ?, ?, ?, '[]', 't', 't', 't')",
@@ -117,7 +123,7 @@ import Testing
         let moved = try database.read {
             try $0.rows("SELECT to_state, actor FROM transitions WHERE entity_type = 'spoke' ORDER BY id") { "\($0.string(0)) \($0.string(1))" }
         }
-        #expect(moved == ["ready migration", "pending migration", "failed migration", "ready migration"])
+        #expect(moved == ["ready migration", "pending migration", "failed migration", "ready migration", "deleting migration"])
         let refused = api.call("DELETE", "/v1/setups/\(Self.ready)/spokes/sp_01PEERMIGRATION00000000001")
         #expect(refused.0.status == 409 && refused.1?["error"]?["message"]?.stringValue?.contains("DELETE /v1/setups/\(Self.ready)") == true)
 
@@ -131,6 +137,8 @@ import Testing
         #expect(early?["status"] == "failed" && early?["error"]?["code"] == "routes_missing")
         let later = api.call("GET", "/v1/setups/\(Self.failedLater)/spokes").1?["spokes"]?.arrayValue?.first
         #expect(later?["status"] == "ready" && later?["error"] == JSON.null)
+        let deleting = api.call("GET", "/v1/setups/\(Self.failedDeleting)/spokes").1?["spokes"]?.arrayValue?.first
+        #expect(deleting?["status"] == "deleting")
         #expect(api.call("GET", "/v1/setups/\(Self.hub)/spokes").1?["spokes"]?.arrayValue?.isEmpty == true)
         // The columns the peer's pieces came from are gone: one place says what a peer made.
         let columns = try database.read { try $0.rows("SELECT name FROM pragma_table_info('setups')") { $0.string(0) } }

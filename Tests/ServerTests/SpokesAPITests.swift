@@ -97,8 +97,8 @@ import Testing
         #expect(api.call("GET", "/v1/setups/\(hub)/spokes/sp_missing").0.status == 404)
     }
 
-    /// A failed spoke is retried against the hub as it is now: an add planned again with the
-    /// hub's current zones, less what had finished; a removal whole.
+    /// A failed spoke is retried whole against the hub as it is now: an add planned again with the
+    /// hub's current zones; a removal whole.
     @Test func aFailedSpokeIsRetriedAgainstTheHubAsItIsNow() throws {
         let hub = try readyHub()
         let spokeID = try #require(api.call("POST", "/v1/setups/\(hub)/spokes", body: Self.spoke).1?["id"]?.stringValue)
@@ -121,7 +121,9 @@ import Testing
         }
         #expect(api.call("POST", "/v1/setups/\(hub)/spokes/\(spokeID)/retry").0.status == 202)
         let again = try store.database.read { try SpokeRows.jobs($0, spokeID: spokeID) }.first
-        #expect(again?.steps == ["associate_zone:metrics", "associate_zone:api", "associate_zone:logs_agent"], "\(again?.steps ?? [])")
+        #expect(
+            again?.steps == ["preflight_peer_vpc", "check_routes", "associate_zone:metrics", "associate_zone:api", "associate_zone:logs_agent"],
+            "\(again?.steps ?? [])")
 
         // A removal that failed half-way runs whole again.
         try store.database.write { db in

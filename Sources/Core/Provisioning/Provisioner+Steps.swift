@@ -36,7 +36,7 @@ extension Provisioner {
             // Agents reach the endpoints from the peer VPC in peering mode; a hub's, from its own
             // VPC and every spoke's (a change of groups must not shut a spoke out).
             var sources = try peer?.vpcCIDRs() ?? steps.vpcCIDRs()
-            if steps.setup.mode == .hub { sources += try readySpokes(steps).flatMap { try $0.vpcCIDRs() } }
+            if steps.setup.mode == .hub { sources += try readySpokes(steps).flatMap { try $0.rangesIfFound() } }
             try steps.preflightSecurityGroups(sourceCIDRs: sources)
         case .preflightExistingEndpoints: return try steps.adoptExisting()
         case .preflightPeerVPC: try need(peer, "peer").preflight()

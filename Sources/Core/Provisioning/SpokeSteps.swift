@@ -53,6 +53,14 @@ struct SpokeSteps {
         return spokeVPC.cidrBlocks
     }
 
+    /// The spoke VPC's ranges, none when its VPC is gone: a hub's change checks its security
+    /// groups against them without judging the spoke (its own verification does).
+    func rangesIfFound() throws -> [String] {
+        do { return try spokeEC2.describeVpcs(ids: [vpc.vpcID]).first?.cidrBlocks ?? [] } catch let error as AWSError where error.isNotFound {
+            return []
+        }
+    }
+
     /// `vpcCIDRs`' checks, then: its ranges are apart from the hub's, the hub's endpoints admit
     /// TCP 443 from them (privatelinkd does not change security groups), a Transit Gateway has an
     /// available attachment from both VPCs, and no managed table already sends the other range

@@ -33,17 +33,31 @@ struct ZoneSteps {
         guard zone.zoneID == nil else { return }
         // A zone of that name already on the endpoint VPC: ours before a crash (its CallerReference
         // is this row's), or someone's, used and marked adopted so teardown leaves it.
-        let existing = try route53.listHostedZonesByVPC(vpcID: setup.vpcID, vpcRegion: setup.region)
-            .first { $0.name.trimmingCharacters(in: CharacterSet(charactersIn: ".")) == zone.name }
-        if let existing {
-            let ours = try route53.callerReference(zoneID: existing.id) == zone.callerReference
-            try write { db, now in try ZoneRows.setZone(db, rowID: zone.id, zoneID: existing.id, adopted: !ours, now: now) }
+        if let existing = try zoneOnVPC(named: zone.name) {
+            let ours = try isOurs(existing, callerReference: zone.callerReference)
+            try write { db, now in try ZoneRows.setZone(db, rowID: zone.id, zoneID: existing, adopted: !ours, now: now) }
             return
         }
         let created = try route53.createPrivateHostedZone(
             name: zone.name, vpcID: setup.vpcID, vpcRegion: setup.region,
             callerReference: zone.callerReference, comment: "privatelinkd \(setup.id) \(key)")
         try write { db, now in try ZoneRows.setZone(db, rowID: zone.id, zoneID: created.id, adopted: false, now: now) }
+    }
+
+    /// The id of a private zone of that name on the endpoint VPC (any account's), if there is one.
+    func zoneOnVPC(named name: String) throws -> String? {
+        try route53.listHostedZonesByVPC(vpcID: setup.vpcID, vpcRegion: setup.region)
+            .first { $0.name.trimmingCharacters(in: CharacterSet(charactersIn: ".")) == name }?.id
+    }
+
+    /// Made by this zone row (its CallerReference). A zone this account cannot read (another
+    /// account's, shared with the VPC) is someone else's.
+    func isOurs(_ zoneID: String, callerReference: String) throws -> Bool {
+        do { return try route53.callerReference(zoneID: zoneID) == callerReference } catch let error as AWSError
+            where error.isNotFound || error.code == "AccessDenied" || error.code == "NoSuchHostedZone"
+        {
+            return false
+        }
     }
 
     func upsertAliasRecord(_ key: String) throws {
@@ -69,7 +83,10 @@ struct ZoneSteps {
         let only = endpointKey.map { key in endpoints.first { $0.services[0] == key }?.id ?? "" }
         let zones = try store.database.read { try ZoneRows.zones($0, setupID: setup.id) }.filter { only == nil || $0.endpointID == only }
         for zone in zones {
-            guard let zoneID = zone.zoneID else { continue }
+            // No id recorded: CreateHostedZone may still have made it (its answer lost); ours by
+            // its CallerReference, it goes too.
+            guard let zoneID = try zone.zoneID ?? zoneOnVPC(named: zone.name).flatMap({ try isOurs($0, callerReference: zone.callerReference) ? $0 : nil })
+            else { continue }
             let use = try store.database.read { try ZoneRows.zoneUse($0, zoneID: zoneID, excluding: setup.id) }
             // Found, not made; or still used: the zone and its record stay.
             guard use.createdByPrivatelinkd, use.setups.isEmpty else { continue }

@@ -62,6 +62,8 @@ public struct SetupChange: Sendable, Equatable {
     public private(set) var steps: [Step]
     /// The endpoint subnets change (and with them the tables return routes go to).
     public let subnetsChange: Bool
+    /// The change finishes a provisioning that failed (`completeProvisioning`).
+    public private(set) var completesProvisioning = false
 
     /// The difference between the endpoints the setup has (`current`: their keys and service
     /// names) and the ones the changed request plans. An endpoint that stays is never replaced.
@@ -101,18 +103,18 @@ public struct SetupChange: Sendable, Equatable {
         self.steps = steps
     }
 
-    /// A setup whose provisioning failed (`jobs`: its jobs, oldest first): what that job had left
-    /// runs after the change, less what the change removes, so the update ends with everything in
-    /// place (a `vpc_peering` peer included) rather than `ready` with steps never run.
-    public mutating func resume(afterFailedProvisioning jobs: [JobRecord]) {
-        guard let last = jobs.last(where: { $0.kind == .provision || $0.kind == .update }), last.kind == .provision, last.state == .failed else {
-            return
-        }
-        let gone = Set(removed)
-        for step in last.steps.dropFirst(last.completedSteps).compactMap(Step.init(text:)) {
-            if let key = step.endpointKey, gone.contains(key) { continue }
-            if !steps.contains(step) { steps.append(step) }
-        }
+    /// A failed setup that has never been ready (its provisioning failed, and no change since
+    /// finished it; `jobs` oldest first): the change becomes the changed request's whole plan,
+    /// every step idempotent, with the removed services' endpoints deleted and the kept ones
+    /// modified right after the preflight. The job then ends with everything in place (a
+    /// `vpc_peering` peer included), not `ready` with steps never run.
+    public mutating func completeProvisioning(plan: Plan, jobs: [JobRecord]) {
+        let setupJobs = jobs.filter { $0.kind == .provision || $0.kind == .update }
+        guard setupJobs.contains(where: { $0.kind == .provision }), !setupJobs.contains(where: { $0.state == .succeeded }) else { return }
+        let planned = plan.stepValues
+        let split = planned.firstIndex { !$0.isPreflight } ?? planned.count
+        steps = Array(planned[..<split]) + removed.map { .removeEndpoint($0) } + modified.map { .modifyEndpoint($0) } + Array(planned[split...])
+        completesProvisioning = true
     }
 
     /// "create api; modify metrics", for transitions.

@@ -99,6 +99,14 @@ public enum Step: Hashable, Sendable {
 }
 
 extension Step {
+    /// A check before anything is made.
+    public var isPreflight: Bool {
+        switch self {
+        case .preflightVPC, .preflightSubnets, .preflightServices, .preflightSecurityGroups, .preflightExistingEndpoints, .preflightPeerVPC: true
+        default: false
+        }
+    }
+
     /// A step of a spoke's own (a `vpc_peering` setup runs its peer's in the setup's jobs).
     public var isSpokeStep: Bool {
         switch self {

@@ -67,28 +67,14 @@ extension SetupStore {
             {
                 throw StateConflict(message: "spoke \(spokeJob ?? "") of \(id) is being added or removed; retry the hub once that ends")
             }
-            // A setup whose deletion failed is deleted again, not provisioned again.
-            let last = try db.firstRow(
-                "SELECT kind FROM jobs WHERE setup_id = ? AND kind IN ('provision', 'update', 'teardown') ORDER BY id DESC LIMIT 1", [.text(id)]
-            ) { $0.string(0) }
-            if last == JobKind.teardown.rawValue {
-                throw StateConflict(message: "setup \(id) failed while being deleted; DELETE it again to go on with the deletion")
-            }
+            try Self.refuseAfterFailedDeletion(db, id)
             guard
                 let job = try db.firstRow(
                     "SELECT \(Self.jobColumns) FROM jobs WHERE setup_id = ? AND kind IN ('provision', 'update') ORDER BY id DESC LIMIT 1",
                     [.text(id)], Self.job)
             else { throw StateConflict(message: "setup \(id) has no provisioning job") }
             var resume = job.completedSteps
-            let failed = try db.rows(
-                "SELECT \(Self.endpointColumns) FROM endpoints WHERE setup_id = ? AND state IN ('failed', 'rejected', 'expired', 'partial', 'missing')",
-                [.text(id)], Self.endpoint)
-            for endpoint in failed {
-                // The failed endpoint's id is kept: the create step deletes it (AWS bills it until then).
-                try db.run("UPDATE endpoints SET generation = generation + 1 WHERE id = ?", [.text(endpoint.id)])
-                try TransitionLog.moveEndpoint(
-                    db, id: endpoint.id, to: .requested, actor: actor.name, requestID: actor.requestID,
-                    reason: "retry: \(endpoint.vpcEndpointID ?? "endpoint") will be created again", now: now)
+            for endpoint in try Self.requestFailedEndpointsAgain(db, setupID: id, actor: actor, reason: "retry", now: now) {
                 if let index = job.steps.firstIndex(of: Step.createEndpoint(endpoint.services[0]).text) { resume = min(resume, index) }
             }
             try db.run(
@@ -105,6 +91,32 @@ extension SetupStore {
                 now: now)
             return try Self.detail(db, id: id)!
         }
+    }
+
+    /// A setup whose deletion failed is deleted again (DELETE), not provisioned or changed again.
+    static func refuseAfterFailedDeletion(_ db: Connection, _ id: String) throws {
+        let last = try db.firstRow(
+            "SELECT kind FROM jobs WHERE setup_id = ? AND kind IN ('provision', 'update', 'teardown') ORDER BY id DESC LIMIT 1", [.text(id)]
+        ) { $0.string(0) }
+        if last == JobKind.teardown.rawValue {
+            throw StateConflict(message: "setup \(id) failed while being deleted; DELETE it again to go on with the deletion")
+        }
+    }
+
+    /// Endpoints AWS failed go back to `requested` with a new ClientToken generation, to be created
+    /// again (a retry, or a change that completes a failed provisioning); returns them.
+    static func requestFailedEndpointsAgain(_ db: Connection, setupID: String, actor: Actor, reason: String, now: String) throws -> [EndpointRecord] {
+        let failed = try db.rows(
+            "SELECT \(Self.endpointColumns) FROM endpoints WHERE setup_id = ? AND state IN ('failed', 'rejected', 'expired', 'partial', 'missing')",
+            [.text(setupID)], Self.endpoint)
+        for endpoint in failed {
+            // The failed endpoint's id is kept: the create step deletes it (AWS bills it until then).
+            try db.run("UPDATE endpoints SET generation = generation + 1 WHERE id = ?", [.text(endpoint.id)])
+            try TransitionLog.moveEndpoint(
+                db, id: endpoint.id, to: .requested, actor: actor.name, requestID: actor.requestID,
+                reason: "\(reason): \(endpoint.vpcEndpointID ?? "endpoint") will be created again", now: now)
+        }
+        return failed
     }
 
     /// `POST /v1/setups/{id}/reconcile`: for a degraded setup, recreates exactly the endpoints that

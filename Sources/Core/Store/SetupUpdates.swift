@@ -26,6 +26,7 @@ extension SetupStore {
                 """,
                 [.text(id)]
             ) { $0.string(0) }
+            try Self.refuseAfterFailedDeletion(db, id)
             guard busy == nil, [.ready, .degraded, .failed].contains(setup.status) else {
                 throw StateConflict(
                     message: "setup \(id) is \(setup.status.rawValue)\(busy.map { " with \($0) running" } ?? ""); change it once that ends")
@@ -43,6 +44,9 @@ extension SetupStore {
             if let peer = request.peer {
                 try SpokeRows.updateSetupPeerRequest(
                     db, setupID: id, request: SpokeRequest(vpc: peer, transport: .peering, transitGatewayID: nil, dryRun: false), now: now)
+            }
+            if change.completesProvisioning {
+                _ = try Self.requestFailedEndpointsAgain(db, setupID: id, actor: actor, reason: "change completing the provisioning", now: now)
             }
             if change.touchesAWS {
                 for endpoint in change.added { try Self.insertPlanned(db, endpoint, setupID: id, actor: actor, now: now) }

@@ -82,18 +82,15 @@ extension SetupStore {
             {
                 throw StateConflict(message: "the hub \(spoke.setupID) is not ready; a spoke is added to a ready hub")
             }
-            // Planned again against the hub as it is now (a zone it gained since is associated too),
-            // less what the failed job finished; a removal runs whole (its undos are idempotent, and
-            // what other spokes handed it since is undone too).
+            // Run whole again, every step idempotent: an add planned against the hub as it is now
+            // (its current zones, subnets and security groups, which a change may have moved
+            // since); a removal undoing what other spokes handed it since, too.
             let rest: [Step]
             if job.kind == .removeSpoke {
                 rest = SpokePlan.remove(transport: spoke.request.transport)
             } else {
                 guard let hub = try Self.detail(db, id: spoke.setupID) else { throw NotFound(kind: "setup", id: spoke.setupID) }
-                let done = Set(job.steps.prefix(job.completedSteps))
-                rest = SpokePlan.add(spoke.request, hub: hub.setup, zoneKeys: hub.endpoints.map { $0.services[0] }).map(\.step).filter {
-                    !done.contains($0.text)
-                }
+                rest = SpokePlan.add(spoke.request, hub: hub.setup, zoneKeys: hub.endpoints.map { $0.services[0] }).map(\.step)
             }
             let to: SpokeStatus = job.kind == .removeSpoke ? .deleting : .provisioning
             try TransitionLog.moveSpoke(db, id: spokeID, to: to, actor: actor.name, requestID: actor.requestID, reason: "retry requested", now: now)

@@ -47,7 +47,7 @@ struct SetupChangesAPI: Sendable {
             current: detail.endpoints.map { ($0.services[0], $0.serviceName) }, subnetIDs: setup.subnetIDs, securityGroupIDs: setup.securityGroupIDs,
             peer: PeerRequest(stored: stored["peer"]), changed: request, plan: plan)
         // The If-Match revision below guarantees these jobs are still the setup's when it is stored.
-        if setup.status == .failed { change.resume(afterFailedProvisioning: detail.jobs) }
+        if setup.status == .failed { change.completeProvisioning(plan: plan, jobs: detail.jobs) }
         var changeJSON = change.json
         if case var .object(fields) = changeJSON {
             fields.append(("cost", try costs.estimate(request, plan: plan)))
