@@ -51,7 +51,10 @@ extension Provisioner {
             // whether or not Route53 ever gave it an id).
             if let zones {
                 if let zoneID = try zones.zoneID(key) {
-                    for spoke in try readySpokes(steps) { try spoke.disassociateZones(only: [zoneID]) }
+                    // The ready spokes, and a peering setup's peer whatever its state (this job is its own).
+                    var leaving = try readySpokes(steps).filter { !$0.spoke.setupPeer }
+                    if let peer, peer.spoke.status != .deleted { leaving.append(peer) }
+                    for spoke in leaving { try spoke.disassociateZones(only: [zoneID]) }
                 }
                 try zones.deleteZones(endpointKey: key)
             }

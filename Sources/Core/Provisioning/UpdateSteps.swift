@@ -8,7 +8,8 @@ extension EndpointSteps {
     /// Brings one endpoint's subnets and security groups to the setup's: what AWS has and the
     /// setup lacks is removed, what the setup has and AWS lacks is added; nothing to do is done.
     func modifyEndpoint(key: String) throws {
-        guard let row = try endpoints().first(where: { $0.services[0] == key }), let id = row.vpcEndpointID else { return }
+        // A row to be created (again) is made with the setup's subnets and groups: nothing to modify.
+        guard let row = try endpoints().first(where: { $0.services[0] == key }), row.state != .requested, let id = row.vpcEndpointID else { return }
         guard row.createdBy == setup.id else {
             // Adopted (from another setup or from before privatelinkd): its owner decides its subnets.
             try queue.whileHeld(job.id, owner: owner) { db, now in

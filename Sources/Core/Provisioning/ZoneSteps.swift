@@ -85,11 +85,11 @@ struct ZoneSteps {
         for zone in zones {
             // No id recorded: CreateHostedZone may still have made it (its answer lost); ours by
             // its CallerReference, it goes too.
-            guard let zoneID = try zone.zoneID ?? zoneOnVPC(named: zone.name).flatMap({ try isOurs($0, callerReference: zone.callerReference) ? $0 : nil })
-            else { continue }
+            let found = try zone.zoneID == nil ? zoneOnVPC(named: zone.name).flatMap { try isOurs($0, callerReference: zone.callerReference) ? $0 : nil } : nil
+            guard let zoneID = zone.zoneID ?? found else { continue }
             let use = try store.database.read { try ZoneRows.zoneUse($0, zoneID: zoneID, excluding: setup.id) }
             // Found, not made; or still used: the zone and its record stay.
-            guard use.createdByPrivatelinkd, use.setups.isEmpty else { continue }
+            guard use.createdByPrivatelinkd || found != nil, use.setups.isEmpty else { continue }
             if let endpoint = endpoints.first(where: { $0.id == zone.endpointID }),
                 let target = endpoint.dnsName, let targetZone = endpoint.dnsHostedZoneID
             {

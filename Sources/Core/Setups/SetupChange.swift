@@ -64,6 +64,8 @@ public struct SetupChange: Sendable, Equatable {
     public let subnetsChange: Bool
     /// The change finishes a provisioning that failed (`completeProvisioning`).
     public private(set) var completesProvisioning = false
+    /// The kept endpoints' keys, by service name (a shared endpoint keeps the key it was made with).
+    let keptKeys: [String: String]
 
     /// The difference between the endpoints the setup has (`current`: their keys and service
     /// names) and the ones the changed request plans. An endpoint that stays is never replaced.
@@ -74,6 +76,7 @@ public struct SetupChange: Sendable, Equatable {
         let have = Set(current.map(\.serviceName))
         let want = Set(plan.endpoints.map(\.serviceName))
         added = plan.endpoints.filter { !have.contains($0.serviceName) }
+        keptKeys = Dictionary(current.filter { want.contains($0.serviceName) }.map { ($0.serviceName, $0.key) }, uniquingKeysWith: { a, _ in a })
         removed = current.filter { !want.contains($0.serviceName) }.map(\.key)
         subnetsChange = Set(subnetIDs) != Set(request.subnetIDs)
         let groupsChange = Set(securityGroupIDs) != Set(request.securityGroupIDs)
@@ -111,9 +114,17 @@ public struct SetupChange: Sendable, Equatable {
     public mutating func completeProvisioning(plan: Plan, jobs: [JobRecord]) {
         let setupJobs = jobs.filter { $0.kind == .provision || $0.kind == .update }
         guard setupJobs.contains(where: { $0.kind == .provision }), !setupJobs.contains(where: { $0.state == .succeeded }) else { return }
-        let planned = plan.stepValues
+        // The plan's keys follow the request's order; a kept endpoint answers to the key it has.
+        var renamed: [String: String] = [:]
+        for endpoint in plan.endpoints { if let key = keptKeys[endpoint.serviceName], key != endpoint.key { renamed[endpoint.key] = key } }
+        let planned = plan.stepValues.map { $0.rekeyed(renamed) }
         let split = planned.firstIndex { !$0.isPreflight } ?? planned.count
-        steps = Array(planned[..<split]) + removed.map { .removeEndpoint($0) } + modified.map { .modifyEndpoint($0) } + Array(planned[split...])
+        // Removed services go before the preflight (which checks every endpoint row); every kept
+        // endpoint is brought to the stored subnets and groups (a change that failed may have left
+        // them behind; nothing to do is done).
+        steps =
+            removed.map { .removeEndpoint($0) } + Array(planned[..<split]) + keptKeys.values.sorted().map { .modifyEndpoint($0) }
+            + Array(planned[split...])
         completesProvisioning = true
     }
 

@@ -99,6 +99,22 @@ public enum Step: Hashable, Sendable {
 }
 
 extension Step {
+    /// The same step about another endpoint key, when `keys` renames its own.
+    public func rekeyed(_ keys: [String: String]) -> Step {
+        guard let key = endpointKey, let other = keys[key] else { return self }
+        switch self {
+        case .createEndpoint: return .createEndpoint(other)
+        case .modifyEndpoint: return .modifyEndpoint(other)
+        case .removeEndpoint: return .removeEndpoint(other)
+        case .createHostedZone: return .createHostedZone(other)
+        case .upsertAliasRecord: return .upsertAliasRecord(other)
+        case .authorizeAssociation: return .authorizeAssociation(other)
+        case .associateZone: return .associateZone(other)
+        case .associateSpokes: return .associateSpokes(other)
+        default: return self
+        }
+    }
+
     /// A check before anything is made.
     public var isPreflight: Bool {
         switch self {

@@ -79,7 +79,7 @@ extension SetupStore {
             }
             try db.run(
                 """
-                UPDATE jobs SET completed_steps = ?, attempts = 0, run_after = ?, last_error = NULL,
+                UPDATE jobs SET completed_steps = ?, attempts = 0, run_after = ?, last_error = NULL, current_step = NULL, step_started_at = NULL,
                     lease_owner = NULL, lease_expires_at = NULL, requested_by = ?, api_request_id = ? WHERE id = ?
                 """, [.int(resume), .text(now), .text(actor.name), .optional(actor.requestID), .text(job.id)])
             try TransitionLog.moveJob(

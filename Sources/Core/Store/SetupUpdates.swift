@@ -26,11 +26,11 @@ extension SetupStore {
                 """,
                 [.text(id)]
             ) { $0.string(0) }
-            try Self.refuseAfterFailedDeletion(db, id)
             guard busy == nil, [.ready, .degraded, .failed].contains(setup.status) else {
                 throw StateConflict(
                     message: "setup \(id) is \(setup.status.rawValue)\(busy.map { " with \($0) running" } ?? ""); change it once that ends")
             }
+            if setup.status == .failed { try Self.refuseAfterFailedDeletion(db, id) }
             try db.run(
                 """
                 UPDATE setups SET services = ?, extra_services = ?, subnet_ids = ?, security_group_ids = ?, agent_version = ?, peer = ?,
