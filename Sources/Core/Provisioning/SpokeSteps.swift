@@ -139,8 +139,15 @@ struct SpokeSteps {
 
     /// CreateVpcPeeringConnection takes no ClientToken: the spoke's tag finds one made before a
     /// crash (a setup's peer from before its spoke row was tagged with the setup alone).
+    /// One it made that has since died (never accepted within AWS's 7 days, rejected) is
+    /// forgotten and made again; one not visible yet (eventual consistency) is kept.
     func createPeering() throws {
-        if try current().peeringConnectionID != nil { return }
+        let row = try current()
+        if let recorded = row.peeringConnectionID {
+            guard row.peeringCreated, let seen = try? hubEC2.describeVpcPeeringConnections(ids: [recorded]).first { $0.id == recorded },
+                Self.deadPeering.contains(seen.status)
+            else { return }
+        }
         let connection =
             try tagged()
             ?? hubEC2.createVpcPeeringConnection(
@@ -149,6 +156,9 @@ struct SpokeSteps {
         try write { db, now in try SpokeRows.setPeering(db, spokeID: spoke.id, id: connection.id, created: true, now: now) }
     }
 
+    /// Peering states that never come back.
+    static let deadPeering: Set<String> = ["deleted", "rejected", "failed", "expired"]
+
     /// A live peering connection this spoke made, found by its tags. The tags are checked here too:
     /// an emulator (or a proxy) that drops the filter must not hand this spoke another's connection.
     func tagged() throws -> VpcPeeringConnection? {
@@ -156,7 +166,7 @@ struct SpokeSteps {
         let value = spoke.setupPeer ? hub.id : spoke.id
         return try hubEC2.describeVpcPeeringConnections(filters: [EC2Filter("tag:\(key)", [value])]).first {
             $0.tags[key] == value && ($0.tags["privatelinkd:spoke"] ?? spoke.id) == spoke.id
-                && !["deleted", "rejected", "failed", "expired"].contains($0.status)
+                && !Self.deadPeering.contains($0.status)
         }
     }
 
