@@ -73,6 +73,15 @@ extension ProvisioningTests {
         return (hubID, Plan(request: request, site: world.catalog.site("us1")!).endpoints.map(\.key))
     }
 
+    /// A ready hub and a peering spoke asked for in a new VPC of its region (its job queued).
+    func hubWithPeeringSpoke(_ world: World) throws -> (hub: String, vpc: Agents, spoke: SpokeRecord) {
+        let (hubID, zoneKeys) = try readyHub(world)
+        let peered = try agentsVPC(world)
+        let spoke = try world.store.requestSpoke(
+            hubID: hubID, request: try spokeRequest(world, hub: hubID, vpc: peered.vpc, transport: "peering"), zoneKeys: zoneKeys, actor: "test")
+        return (hubID, peered, spoke)
+    }
+
     func waitForSpoke(_ world: World, _ id: String, _ statuses: Set<SpokeStatus>, timeout: TimeInterval = 60) throws -> SpokeRecord {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {

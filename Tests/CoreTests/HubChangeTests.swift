@@ -12,10 +12,7 @@ extension ProvisioningTests {
         let world = try Self.world(rules: .init(pendingPolls: 1), services: ["metrics", "api", "logs_agent"])
         world.provisioner.start()
         defer { world.provisioner.stop(timeout: 10) }
-        let (hubID, zoneKeys) = try readyHub(world)
-        let peered = try agentsVPC(world)
-        let spoke = try world.store.requestSpoke(
-            hubID: hubID, request: try spokeRequest(world, hub: hubID, vpc: peered.vpc, transport: "peering"), zoneKeys: zoneKeys, actor: "test")
+        let (hubID, peered, spoke) = try hubWithPeeringSpoke(world)
         let app = Application(catalog: world.catalog, store: world.store, logger: Logger(label: "test"), workQueued: { world.provisioner.notify() })
         let changes = InPlaceChangeTests()
         // While the spoke is on its way in, the hub keeps still.

@@ -11,10 +11,7 @@ extension ProvisioningTests {
         let world = try Self.world(rules: rules)
         world.provisioner.start()
         defer { world.provisioner.stop(timeout: 10) }
-        let (hubID, zoneKeys) = try readyHub(world)
-        let peered = try agentsVPC(world)
-        let spoke = try world.store.requestSpoke(
-            hubID: hubID, request: try spokeRequest(world, hub: hubID, vpc: peered.vpc, transport: "peering"), zoneKeys: zoneKeys, actor: "test")
+        let spoke = try hubWithPeeringSpoke(world).spoke
         world.provisioner.notify()
         let failed = try waitForSpoke(world, spoke.id, [.ready, .failed])
         try #require(failed.status == .failed && failed.currentStep == "accept_peering", "\(failed.errorCode ?? "") \(failed.errorMessage ?? "")")

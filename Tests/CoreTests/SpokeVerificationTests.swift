@@ -24,7 +24,7 @@ extension ProvisioningTests {
             verifier: Verifier(resolver: SystemDNSResolver(server: dns.server, timeout: 1), prober: VerificationJobTests.AcceptingProber()))
         world.provisioner.start()
         defer { world.provisioner.stop() }
-        let (hubID, zoneKeys) = try readyHub(world)
+        let (hubID, peered, spoke) = try hubWithPeeringSpoke(world)
         // Every name answers with its endpoint's own addresses, as the hub's zones make it.
         let ec2 = world.fixture.ec2()
         let site = try #require(world.catalog.site("us1"))
@@ -35,9 +35,6 @@ extension ProvisioningTests {
                 dns.set(name, .records(ips.map { (name, 1, $0) }))
             }
         }
-        let peered = try agentsVPC(world)
-        let spoke = try world.store.requestSpoke(
-            hubID: hubID, request: try spokeRequest(world, hub: hubID, vpc: peered.vpc, transport: "peering"), zoneKeys: zoneKeys, actor: "test")
         world.provisioner.notify()
         let ready = try waitForSpoke(world, spoke.id, [.ready, .failed])
         try #require(ready.status == .ready, "\(ready.errorCode ?? "") \(ready.errorMessage ?? "")")
