@@ -59,7 +59,7 @@ import Testing
         let tests = ProvisioningTests()
         let world = try ProvisioningTests.world(rules: .init(pendingPolls: 1))
         let agents = try tests.agentsVPC(world)
-        let ec2 = try world.fixture.ec2()
+        let ec2 = world.fixture.ec2()
         func routes(_ vpc: String) throws -> [String: Set<String>] {
             Dictionary(
                 uniqueKeysWithValues: try ec2.describeRouteTables(filters: [EC2Filter("vpc-id", [vpc])]).map { table in
