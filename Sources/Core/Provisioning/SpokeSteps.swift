@@ -144,7 +144,7 @@ struct SpokeSteps {
     func createPeering() throws {
         let row = try current()
         if let recorded = row.peeringConnectionID {
-            guard row.peeringCreated, let seen = try? hubEC2.describeVpcPeeringConnections(ids: [recorded]).first { $0.id == recorded },
+            guard row.peeringCreated, let seen = try? hubEC2.describeVpcPeeringConnections(ids: [recorded]).first(where: { $0.id == recorded }),
                 Self.deadPeering.contains(seen.status)
             else { return }
         }

@@ -99,12 +99,13 @@ public struct Plan: Sendable, Equatable {
                 .preflightExistingEndpoints, action: "ec2:DescribeVpcEndpoints",
                 description: "adopt an existing endpoint for the same service instead of creating a second one"),
         ]
-        if peering, let peer = request.peer {
-            steps.append(
-                PlanStep(
-                    .preflightPeerVPC, action: "ec2:DescribeVpcs, ec2:DescribeVpcAttribute",
-                    description: "check that the agents' VPC \(peer.vpcID) in \(peer.region) exists with DNS support and hostnames on"))
-        }
+        // A `vpc_peering` setup's peer is its spoke: the spoke's plan, its preflight before
+        // anything is made, the rest once the zones exist.
+        let peerSteps =
+            (peering ? request.peer : nil).map {
+                SpokePlan.add(.peer($0), hubVPC: request.vpcID, hubAccountID: request.accountID, zoneKeys: endpoints.map(\.key))
+            } ?? []
+        steps += peerSteps.prefix(1)
         for endpoint in endpoints {
             let place = AWSServiceEndpoints.isAWSService(endpoint.serviceName) ? "in \(request.region)" : where_
             steps.append(
@@ -127,40 +128,6 @@ public struct Plan: Sendable, Equatable {
                     .upsertAliasRecord(endpoint.key), action: "route53:ChangeResourceRecordSets",
                     description: "UPSERT an alias A record \(endpoint.privateDNSName) to the endpoint's DNS name"))
         }
-        guard peering, let peer = request.peer else { return steps }
-        let crossAccount = peer.accountID != nil && peer.accountID != request.accountID
-        if let pcx = peer.peeringConnectionID {
-            steps.append(
-                PlanStep(
-                    .checkPeering, action: "ec2:DescribeVpcPeeringConnections",
-                    description: "check that peering connection \(pcx) is active between \(request.vpcID) and \(peer.vpcID)"))
-        } else {
-            steps.append(
-                PlanStep(
-                    .createPeering, action: "ec2:CreateVpcPeeringConnection",
-                    description: "request a peering connection from \(request.vpcID) to \(peer.vpcID) in \(peer.region)"))
-            steps.append(
-                PlanStep(
-                    .acceptPeering, action: "ec2:AcceptVpcPeeringConnection",
-                    description: "accept the peering connection on the agents' side"))
-        }
-        steps.append(
-            PlanStep(
-                .checkRoutes, action: "ec2:DescribeRouteTables",
-                description: "check routes in both directions"
-                    + (peer.routeTableIDs.isEmpty ? "" : "; add missing ones to \(peer.routeTableIDs.joined(separator: ", "))")))
-        for endpoint in endpoints {
-            if crossAccount {
-                steps.append(
-                    PlanStep(
-                        .authorizeAssociation(endpoint.key), action: "route53:CreateVPCAssociationAuthorization",
-                        description: "authorize \(peer.vpcID) (account \(peer.accountID ?? "")) to associate with the zone \(endpoint.privateDNSName)"))
-            }
-            steps.append(
-                PlanStep(
-                    .associateZone(endpoint.key), action: "route53:AssociateVPCWithHostedZone",
-                    description: "associate the zone \(endpoint.privateDNSName) with the agents' VPC \(peer.vpcID) in \(peer.region)"))
-        }
-        return steps
+        return steps + peerSteps.dropFirst()
     }
 }

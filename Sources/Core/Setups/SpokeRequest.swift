@@ -22,6 +22,11 @@ public struct SpokeRequest: Sendable, Equatable {
         self.init(vpc: vpc, transport: transport, transitGatewayID: value["transit_gateway_id"]?.stringValue, dryRun: false)
     }
 
+    /// A `vpc_peering` setup's peer as its spoke: over a peering.
+    public static func peer(_ peer: PeerRequest) -> SpokeRequest {
+        SpokeRequest(vpc: peer, transport: .peering, transitGatewayID: nil, dryRun: false)
+    }
+
     public init(vpc: PeerRequest, transport: SpokeTransport, transitGatewayID: String?, dryRun: Bool) {
         self.vpc = vpc
         self.transport = transport
@@ -84,14 +89,20 @@ public enum SpokePlan {
     /// Adding: preflight, the peering (given, or created and accepted) for that transport, routes
     /// both ways, then per zone an authorization across accounts and the association.
     public static func add(_ spoke: SpokeRequest, hub: SetupRecord, zoneKeys: [String]) -> [PlanStep] {
+        add(spoke, hubVPC: hub.vpcID, hubAccountID: hub.accountID, zoneKeys: zoneKeys)
+    }
+
+    /// The same for a hub known by its VPC and account (a `vpc_peering` setup's plan, before the
+    /// setup is stored).
+    public static func add(_ spoke: SpokeRequest, hubVPC: String, hubAccountID: String?, zoneKeys: [String]) -> [PlanStep] {
         let vpc = spoke.vpc
         var steps = [
             PlanStep(
                 .preflightPeerVPC,
                 action: "ec2:DescribeVpcs, ec2:DescribeVpcAttribute, ec2:DescribeSecurityGroups, ec2:DescribeRouteTables"
                     + (spoke.transport == .transitGateway ? ", ec2:DescribeTransitGatewayVpcAttachments" : ""),
-                description: "check that \(vpc.vpcID) in \(vpc.region) has DNS support and hostnames on and a CIDR apart from the hub's"
-                    + " that the hub's security groups admit on TCP 443"
+                description: "check that \(vpc.vpcID) in \(vpc.region) has DNS support and hostnames on, a CIDR apart from the hub's,"
+                    + " admitted on TCP 443 by the hub's security groups"
                     + (spoke.transport == .transitGateway ? ", and that both VPCs have an available attachment to \(spoke.transitGatewayID ?? "")" : ""))
         ]
         if spoke.transport == .peering {
@@ -99,12 +110,12 @@ public enum SpokePlan {
                 steps.append(
                     PlanStep(
                         .checkPeering, action: "ec2:DescribeVpcPeeringConnections",
-                        description: "check that \(pcx) is active between \(hub.vpcID) and \(vpc.vpcID)"))
+                        description: "check that \(pcx) is active between \(hubVPC) and \(vpc.vpcID)"))
             } else {
                 steps.append(
                     PlanStep(
                         .createPeering, action: "ec2:CreateVpcPeeringConnection",
-                        description: "request a peering connection from \(hub.vpcID) to \(vpc.vpcID) in \(vpc.region)"))
+                        description: "request a peering connection from \(hubVPC) to \(vpc.vpcID) in \(vpc.region)"))
                 steps.append(PlanStep(.acceptPeering, action: "ec2:AcceptVpcPeeringConnection", description: "accept it on the spoke's side"))
             }
         }
@@ -114,7 +125,7 @@ public enum SpokePlan {
                 .checkRoutes, action: "ec2:DescribeRouteTables, ec2:CreateRoute",
                 description: "routes both ways through \(through): the hub's endpoint subnets' tables, and "
                     + (vpc.routeTableIDs.isEmpty ? "every table of \(vpc.vpcID)" : vpc.routeTableIDs.joined(separator: ", "))))
-        let crossAccount = vpc.accountID != nil && vpc.accountID != hub.accountID
+        let crossAccount = vpc.accountID != nil && vpc.accountID != hubAccountID
         for key in zoneKeys {
             if crossAccount {
                 steps.append(

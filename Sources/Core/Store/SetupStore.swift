@@ -88,7 +88,7 @@ public final class SetupStore: Sendable {
             // A `vpc_peering` setup is a hub with one spoke made in the same request; the setup's
             // provisioning job runs that spoke's steps, so `ready` still means the peer is associated.
             if request.mode == .vpcPeering, let peer = request.peer {
-                let spoke = SpokeRequest(vpc: peer, transport: .peering, transitGatewayID: nil, dryRun: false)
+                let spoke = SpokeRequest.peer(peer)
                 _ = try SpokeRows.insert(db, setupID: setupID, request: spoke, actor: actor, setupPeer: true, now: now)
             }
             try Self.enqueue(db, setupID: setupID, kind: .provision, steps: plan.stepValues, actor: actor, now: now)

@@ -43,7 +43,7 @@ extension SetupStore {
                 ])
             if let peer = request.peer {
                 try SpokeRows.updateSetupPeerRequest(
-                    db, setupID: id, request: SpokeRequest(vpc: peer, transport: .peering, transitGatewayID: nil, dryRun: false), now: now)
+                    db, setupID: id, request: SpokeRequest.peer(peer), now: now)
             }
             if change.completesProvisioning {
                 _ = try Self.requestFailedEndpointsAgain(db, setupID: id, actor: actor, reason: "change completing the provisioning", now: now)

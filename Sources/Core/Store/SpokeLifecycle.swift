@@ -59,7 +59,8 @@ extension SetupStore {
         }
     }
 
-    /// `POST …/spokes/{spoke_id}/retry`: a failed spoke's last job runs again from its failed step.
+    /// `POST …/spokes/{spoke_id}/retry`: a failed spoke's last job runs again, whole (see below); a
+    /// spoke left deleting without a job is removed again.
     public func requestSpokeRetry(_ spokeID: String, actor: Actor) throws -> SpokeRecord {
         try database.write { db in
             let now = Timestamp.string(clock.now())
